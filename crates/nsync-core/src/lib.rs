@@ -1,0 +1,1 @@
+//! nsync domain types, rules and the planner. Pure: no I/O.

@@ -3,7 +3,11 @@
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "nsync", version, about = "NetSuite customers and projects as one hierarchical Items Custom Field")]
+#[command(
+    name = "nsync",
+    version,
+    about = "NetSuite customers and projects as one hierarchical Items Custom Field"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -12,11 +16,12 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {}
 
+// Remove this once the first subcommand lands.
+#[expect(unreachable_code, reason = "no subcommands yet")]
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
-    match cli.command {}
+    match Cli::parse().command {}
 }

@@ -1,1 +1,40 @@
-//! nsync domain types, rules and the planner. Pure: no I/O.
+//! nsync domain types, rules and the data the planner produces. Pure: no I/O, no async, no SQL.
+//!
+//! Owns: typed values with one fallible constructor each (ids, account id, option names, time
+//! zones, ...), integration settings and their defaults, the rules on integrated and manual custom
+//! fields, the upstream mirror record, runs and their change list, and the [`Plan`] that the
+//! planner returns and the store applies in one transaction.
+//!
+//! Must not: touch the network, the disk or a database, nor depend on the NetSuite client crate.
+
+mod credentials;
+mod error;
+mod ids;
+mod mirror;
+mod name;
+mod option;
+mod plan;
+pub mod rules;
+mod run;
+mod search;
+mod settings;
+mod time;
+mod user;
+
+pub use credentials::{AuthKind, Credentials};
+pub use error::Error;
+pub use ids::{
+    AccountId, CompanyId, CustomFieldId, IntegrationId, JobId, OptionId, RecordId, RunId,
+    SubsidiaryId, TokenId, UserId,
+};
+pub use mirror::{MirrorName, MirrorRecord};
+pub use name::{person_display_name, NameRule, OptionName};
+pub use option::{
+    FieldKind, InactiveReason, Level, OptionState, StoredOption, UpstreamKey, UpstreamKind,
+};
+pub use plan::{OptionUpsert, Plan, RunOutcome};
+pub use run::{Change, ChangeKind, Run, RunCounts, RunKind, RunStatus, RunTrigger};
+pub use search::fold_for_search;
+pub use settings::{AutoUpdate, DeactivationGuard, IntegrationSettings};
+pub use time::{LocalTime, TimeZone};
+pub use user::{Email, Role};

@@ -1,1 +1,37 @@
-//! nsync persistence behind one interface: SQLite (embedded default) and PostgreSQL. No business rules.
+//! nsync persistence behind one interface: SQLite (embedded default) and PostgreSQL, chosen by
+//! URL scheme, each with its own migrations. All of nsync's SQL lives here, one module per
+//! aggregate.
+//!
+//! Owns: connecting and migrating, applying a planner's [`nsync_core::Plan`] in one
+//! transaction, reading options (children, paths, typeahead search), the mirror, runs and
+//! their change lists, the audit log, the job queue, the per-integration run lock, users and
+//! API tokens, and credentials encrypted at rest.
+//!
+//! Must not: hold business rules (those live in `nsync-core`; the store only calls them before
+//! a manual write), talk to NetSuite, or log a secret.
+
+mod accounts;
+mod audit;
+mod crypto;
+mod error;
+mod integrations;
+mod jobs;
+mod lock;
+mod migrations;
+mod mirror;
+mod options;
+mod plan;
+mod row;
+mod runs;
+mod store;
+
+pub use accounts::{Company, NewApiToken, TokenOwner, User};
+pub use audit::{AuditEntry, NewAuditEntry};
+pub use crypto::{MasterKey, MASTER_KEY_ENV};
+pub use error::StoreError;
+pub use integrations::{CustomField, Integration, NewIntegration};
+pub use jobs::{Job, JobStatus, LeasedJob};
+pub use lock::RunLock;
+pub use options::{ChildCursor, ChildrenPage, SearchHit, PATH_SEPARATOR};
+pub use plan::Applied;
+pub use store::{Backend, Store, StoreConfig};

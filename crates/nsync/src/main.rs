@@ -2,6 +2,8 @@
 
 use clap::{Parser, Subcommand};
 
+mod store_cmd;
+
 #[derive(Parser)]
 #[command(
     name = "nsync",
@@ -14,14 +16,20 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// Apply pending database migrations.
+    Migrate(store_cmd::MigrateArgs),
+    /// Re-encrypt every stored credential under a new master key.
+    RotateKey(store_cmd::RotateKeyArgs),
+}
 
-// Remove this once the first subcommand lands.
-#[expect(unreachable_code, reason = "no subcommands yet")]
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_writer(std::io::stderr)
         .init();
-    match Cli::parse().command {}
+    match Cli::parse().command {
+        Command::Migrate(args) => store_cmd::block_on(store_cmd::migrate(args)),
+        Command::RotateKey(args) => store_cmd::block_on(store_cmd::rotate_key(args)),
+    }
 }

@@ -1,0 +1,94 @@
+//! Integration settings and their defaults.
+
+use chrono::Weekday;
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Level, LocalTime};
+
+/// The weekly automatic update.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AutoUpdate {
+    /// On or off (off by default).
+    pub enabled: bool,
+    /// The weekday it runs (Monday by default).
+    pub weekday: Weekday,
+    /// The local time it runs, in the company's time zone (06:00 by default).
+    pub at: LocalTime,
+}
+
+impl Default for AutoUpdate {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            weekday: Weekday::Mon,
+            at: LocalTime::parse("06:00").unwrap_or_else(|_| unreachable!("constant")),
+        }
+    }
+}
+
+/// When an update must stop and wait for a confirmation: it would deactivate more than
+/// `max(min_count, percent% of active integrated options)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeactivationGuard {
+    /// The floor, 25 by default.
+    pub min_count: u32,
+    /// The share of active options, in percent, 10 by default.
+    pub percent: u8,
+}
+
+impl DeactivationGuard {
+    /// The most deactivations an update may make without a confirmation.
+    pub fn threshold(self, active_options: u64) -> u64 {
+        let share = active_options * u64::from(self.percent) / 100;
+        share.max(u64::from(self.min_count))
+    }
+}
+
+impl Default for DeactivationGuard {
+    fn default() -> Self {
+        Self { min_count: 25, percent: 10 }
+    }
+}
+
+/// The settings of one integration. Defaults follow the product: number hidden, automatic
+/// update off (Monday 06:00 when turned on), deepest level 3, no automatic import of new
+/// projects, guard at max(25, 10%).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IntegrationSettings {
+    /// Show the project number beside its name.
+    pub show_project_number: bool,
+    /// The weekly automatic update.
+    pub auto_update: AutoUpdate,
+    /// The deepest level imported (3 by default, at most 5).
+    pub deepest_level: Level,
+    /// Import new projects of imported customers during Update.
+    pub import_new_projects: bool,
+    /// The mass-deactivation guard.
+    pub deactivation_guard: DeactivationGuard,
+}
+
+impl IntegrationSettings {
+    /// Checks what the types alone cannot (the guard's percentage).
+    pub fn validate(self) -> Result<Self, Error> {
+        if self.deactivation_guard.percent > 100 {
+            return Err(Error::InvalidSettings(format!(
+                "the deactivation guard is {}% of active options; at most 100% makes sense",
+                self.deactivation_guard.percent
+            )));
+        }
+        Ok(self)
+    }
+}
+
+impl Default for IntegrationSettings {
+    fn default() -> Self {
+        Self {
+            show_project_number: false,
+            auto_update: AutoUpdate::default(),
+            deepest_level: Level::new(3).unwrap_or(Level::TOP),
+            import_new_projects: false,
+            deactivation_guard: DeactivationGuard::default(),
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! The migrations of each backend, embedded in the binary.
+//!
+//! Embedded with `include_str!` and handed to sqlx's migrator, rather than through the
+//! `sqlx::migrate!` macro: the macro drags sqlx's whole proc-macro stack (and a second SQLite
+//! build) into compilation, and we need nothing else from it.
+
+use std::borrow::Cow;
+use std::future::Future;
+use std::pin::Pin;
+
+use sqlx::error::BoxDynError;
+use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
+
+use crate::StoreError;
+
+/// One backend's migrations: (version, description, SQL).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Embedded(&'static [(i64, &'static str, &'static str)]);
+
+pub(crate) const SQLITE: Embedded = Embedded(&[(1, "init", include_str!("../migrations/sqlite/0001_init.sql"))]);
+pub(crate) const POSTGRES: Embedded = Embedded(&[(1, "init", include_str!("../migrations/postgres/0001_init.sql"))]);
+
+impl<'s> MigrationSource<'s> for Embedded {
+    fn resolve(self) -> Pin<Box<dyn Future<Output = Result<Vec<Migration>, BoxDynError>> + Send + 's>> {
+        Box::pin(async move {
+            Ok(self
+                .0
+                .iter()
+                .map(|(version, description, sql)| {
+                    Migration::new(*version, Cow::Borrowed(*description), MigrationType::Simple, Cow::Borrowed(*sql), false)
+                })
+                .collect())
+        })
+    }
+}
+
+impl Embedded {
+    pub(crate) async fn migrator(self) -> Result<Migrator, StoreError> {
+        Ok(Migrator::new(self).await?)
+    }
+}

@@ -1,0 +1,164 @@
+//! Applying a plan: options, mirror, run record, change list and cursor in one transaction.
+//!
+//! Rows travel to the database as JSON arrays, a chunk at a time, and are upserted by one
+//! `INSERT ... SELECT` per chunk: the database does the per-row work in C instead of a
+//! round trip per row. Every upsert writes only when something differs, so applying the same
+//! plan twice writes nothing the second time.
+
+mod sql;
+
+use std::collections::HashSet;
+
+use nsync_core::{fold_for_search, Change, Plan, UpstreamKey};
+use serde_json::{json, Value};
+
+use crate::row::Cols;
+use crate::store::with_pool;
+use crate::{Store, StoreError};
+
+/// Rows per statement: large enough to amortise a round trip, small enough to keep one
+/// statement's JSON to a few megabytes.
+const CHUNK: usize = 10_000;
+
+/// What applying a plan did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// Rows inserted, updated or deleted (0 when the plan was already applied).
+    pub rows_written: u64,
+}
+
+impl Store {
+    /// Applies `plan` in one transaction: the database ends up with all of it or none of it.
+    /// Idempotent: applying the same plan again writes no row and reports 0.
+    #[tracing::instrument(skip_all, fields(integration = %plan.integration, run = %plan.run.id, options = plan.options.len()))]
+    pub async fn apply_plan(&self, plan: &Plan) -> Result<Applied, StoreError> {
+        check_unique(plan)?;
+        let sql = sql::Statements::for_backend(self.backend());
+        let option_chunks = option_chunks(plan);
+        let mirror_chunks = mirror_chunks(plan)?;
+        let removal_chunks = chunks_of(&plan.mirror_removals, |k| json!([k.kind.as_str(), k.id.get()]));
+        let change_chunks = change_chunks(&plan.changes);
+        let cursor = plan.cursor.as_ref().map(Value::to_string);
+        let (integration, field) = (plan.integration.get(), plan.field.get());
+        let run = &plan.run;
+        let written = with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let owner = sqlx::query(sql.field_owner).bind(field).fetch_optional(&mut *tx).await?;
+            if owner.map(|r| r.opt_int("integration_id")).transpose()?.flatten() != Some(integration) {
+                return Err(StoreError::InvalidPlan(format!("field {field} is not the integrated field of integration {integration}")));
+            }
+            let run_row = sqlx::query(sql.run_owner).bind(run.id.get()).fetch_optional(&mut *tx).await?;
+            if run_row.map(|r| r.int("integration_id")).transpose()? != Some(integration) {
+                return Err(StoreError::InvalidPlan(format!("run {} is not a run of integration {integration}", run.id)));
+            }
+            let mut written = 0u64;
+            for chunk in &mirror_chunks {
+                written += sqlx::query(sql.mirror_upsert).bind(integration).bind(chunk).execute(&mut *tx).await?.rows_affected();
+            }
+            for chunk in &removal_chunks {
+                written += sqlx::query(sql.mirror_remove).bind(integration).bind(chunk).execute(&mut *tx).await?.rows_affected();
+            }
+            for chunk in &option_chunks {
+                let missing = sqlx::query(sql.missing_parent).bind(field).bind(&chunk.json).fetch_optional(&mut *tx).await?;
+                if let Some(row) = missing {
+                    return Err(StoreError::MissingParent(missing_key(&row)?));
+                }
+                written += sqlx::query(sql.option_upsert).bind(field).bind(&chunk.json).execute(&mut *tx).await?.rows_affected();
+            }
+            for chunk in &change_chunks {
+                written += sqlx::query(sql.change_insert).bind(run.id.get()).bind(field).bind(chunk).execute(&mut *tx).await?.rows_affected();
+            }
+            written += sqlx::query(sql.run_finish)
+                .bind(run.id.get()).bind(run.status.as_str()).bind(run.finished_at_ms)
+                .bind(i64::from(run.counts.added)).bind(i64::from(run.counts.renamed)).bind(i64::from(run.counts.moved))
+                .bind(i64::from(run.counts.deactivated)).bind(i64::from(run.counts.reactivated))
+                .bind(i64::from(run.counts.rejected)).bind(i64::from(run.counts.unchanged))
+                .bind(i64::from(run.netsuite_requests)).bind(run.error.as_deref())
+                .execute(&mut *tx).await?.rows_affected();
+            if let Some(cursor) = &cursor {
+                written += sqlx::query(sql.cursor_update).bind(integration).bind(cursor).execute(&mut *tx).await?.rows_affected();
+            }
+            tx.commit().await?;
+            written
+        });
+        tracing::debug!(rows_written = written, "plan applied");
+        Ok(Applied { rows_written: written })
+    }
+}
+
+/// A plan naming the same record twice is ambiguous (which state wins?): refuse it whole.
+fn check_unique(plan: &Plan) -> Result<(), StoreError> {
+    let mut seen = HashSet::with_capacity(plan.options.len());
+    if let Some(dup) = plan.options.iter().find(|o| !seen.insert(o.upstream)) {
+        return Err(StoreError::InvalidPlan(format!("{} appears twice among the options", dup.upstream)));
+    }
+    let mut seen = HashSet::with_capacity(plan.mirror_upserts.len());
+    if let Some(dup) = plan.mirror_upserts.iter().find(|r| !seen.insert(r.key)) {
+        return Err(StoreError::InvalidPlan(format!("{} appears twice among the mirror records", dup.key)));
+    }
+    Ok(())
+}
+
+struct OptionChunk {
+    json: String,
+}
+
+/// Options grouped by level, shallowest first, then chunked: a parent is always written by
+/// an earlier statement than its children, so the parent join of each statement sees it.
+fn option_chunks(plan: &Plan) -> Vec<OptionChunk> {
+    let mut order: Vec<usize> = (0..plan.options.len()).collect();
+    order.sort_by_key(|&i| plan.options[i].level);
+    let mut chunks = Vec::new();
+    for level_group in order.chunk_by(|&a, &b| plan.options[a].level == plan.options[b].level) {
+        for part in level_group.chunks(CHUNK) {
+            let rows: Vec<Value> = part.iter().map(|&i| {
+                let o = &plan.options[i];
+                json!([
+                    o.upstream.kind.as_str(), o.upstream.id.get(),
+                    o.parent.map(|p| p.kind.as_str()), o.parent.map(|p| p.id.get()),
+                    i64::from(o.level), o.name.as_str(), fold_for_search(o.name.as_str()), o.number,
+                    o.state.is_active(), o.state.reason().map(|r| r.as_str()), o.removed_here,
+                ])
+            }).collect();
+            chunks.push(OptionChunk { json: Value::Array(rows).to_string() });
+        }
+    }
+    chunks
+}
+
+fn mirror_chunks(plan: &Plan) -> Result<Vec<String>, StoreError> {
+    let mut chunks = Vec::new();
+    for part in plan.mirror_upserts.chunks(CHUNK) {
+        let rows = part.iter().map(|r| {
+            let record = serde_json::to_string(r).map_err(StoreError::corrupt)?;
+            Ok(json!([
+                r.key.kind.as_str(), r.key.id.get(), r.parent.map(|p| p.kind.as_str()), r.parent.map(|p| p.id.get()),
+                r.name.display(), r.deleted, record,
+            ]))
+        }).collect::<Result<Vec<Value>, StoreError>>()?;
+        chunks.push(Value::Array(rows).to_string());
+    }
+    Ok(chunks)
+}
+
+fn chunks_of<T>(items: &[T], row: impl Fn(&T) -> Value) -> Vec<String> {
+    items.chunks(CHUNK).map(|part| Value::Array(part.iter().map(&row).collect()).to_string()).collect()
+}
+
+/// Changes are numbered by their position, so inserting the same list again is a no-op.
+fn change_chunks(changes: &[Change]) -> Vec<String> {
+    let rows: Vec<(usize, &Change)> = changes.iter().enumerate().collect();
+    chunks_of(&rows, |(seq, change)| {
+        json!([
+            seq, change.upstream.kind.as_str(), change.upstream.id.get(), change.kind.as_str(),
+            change.old_value, change.new_value, change.reason,
+        ])
+    })
+}
+
+fn missing_key(row: &impl Cols) -> Result<UpstreamKey, StoreError> {
+    Ok(UpstreamKey {
+        kind: nsync_core::UpstreamKind::parse(&row.text("kind")?).map_err(StoreError::corrupt)?,
+        id: nsync_core::RecordId::new(row.int("id")?).map_err(StoreError::corrupt)?,
+    })
+}

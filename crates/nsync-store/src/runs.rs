@@ -1,0 +1,144 @@
+//! Runs and their change lists.
+
+use nsync_core::{
+    Change, ChangeKind, IntegrationId, Plan, RecordId, Run, RunCounts, RunId, RunKind, RunStatus,
+    RunTrigger, UpstreamKey, UpstreamKind,
+};
+
+use crate::row::{id, opt_id, Cols};
+use crate::store::with_pool;
+use crate::{RunLock, Store, StoreError};
+
+const RUN_COLUMNS: &str = "id, integration_id, kind, triggered_by, status, started_at_ms, finished_at_ms, \
+     added, renamed, moved, deactivated, reactivated, rejected, unchanged, netsuite_requests, error";
+
+impl Store {
+    /// Records the start of a run (status running). Call it while holding the integration's
+    /// [`RunLock`], so at most one run per integration is ever running.
+    pub async fn start_run(&self, lock: &RunLock, kind: RunKind, trigger: RunTrigger, now_ms: i64) -> Result<RunId, StoreError> {
+        let sql = "INSERT INTO runs (integration_id, kind, triggered_by, status, started_at_ms) \
+                   VALUES ($1, $2, $3, $4, $5) RETURNING id";
+        let id = with_pool!(self, pool => sqlx::query(sql).bind(lock.integration().get()).bind(kind.as_str())
+            .bind(trigger.as_str()).bind(RunStatus::Running.as_str()).bind(now_ms).fetch_one(pool).await?.int("id")?);
+        RunId::new(id).map_err(StoreError::corrupt)
+    }
+
+    /// Marks as failed every run of the locked integration still marked running: holding the
+    /// lock proves their process is gone (it died mid-run; its transaction never committed).
+    pub async fn fail_interrupted_runs(&self, lock: &RunLock, now_ms: i64) -> Result<Vec<RunId>, StoreError> {
+        let sql = "UPDATE runs SET status = $2, finished_at_ms = $3, error = $4 \
+                   WHERE integration_id = $1 AND status = $5 RETURNING id";
+        let message = "the run was interrupted (the process stopped before it finished); nothing of it was applied";
+        with_pool!(self, pool => {
+            let rows = sqlx::query(sql).bind(lock.integration().get()).bind(RunStatus::Failed.as_str())
+                .bind(now_ms).bind(message).bind(RunStatus::Running.as_str()).fetch_all(pool).await?;
+            rows.iter().map(|r| id(r, "id")).collect()
+        })
+    }
+
+    /// The run of this integration currently marked running, if any.
+    pub async fn running_run(&self, integration: IntegrationId) -> Result<Option<RunId>, StoreError> {
+        let sql = "SELECT id FROM runs WHERE integration_id = $1 AND status = $2 ORDER BY id DESC LIMIT 1";
+        with_pool!(self, pool => {
+            let row = sqlx::query(sql).bind(integration.get()).bind(RunStatus::Running.as_str()).fetch_optional(pool).await?;
+            row.map(|r| id(&r, "id")).transpose()
+        })
+    }
+
+    /// A run by id.
+    pub async fn run(&self, run: RunId) -> Result<Run, StoreError> {
+        let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = $1");
+        let not_found = StoreError::NotFound { what: "run", id: run.get() };
+        with_pool!(self, pool => {
+            let row = sqlx::query(&sql).bind(run.get()).fetch_optional(pool).await?.ok_or(not_found)?;
+            run_from_row(&row)
+        })
+    }
+
+    /// Runs of an integration, newest first; pass the last id seen as `before` for the next page.
+    pub async fn runs(&self, integration: IntegrationId, before: Option<RunId>, limit: u32) -> Result<Vec<Run>, StoreError> {
+        let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE integration_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3");
+        let before = before.map_or(i64::MAX, RunId::get);
+        with_pool!(self, pool => {
+            let rows = sqlx::query(&sql).bind(integration.get()).bind(before).bind(i64::from(limit)).fetch_all(pool).await?;
+            rows.iter().map(run_from_row).collect()
+        })
+    }
+
+    /// A page of a run's change list, in order, starting at position `from` (0 for the first
+    /// page; the next page starts at `from + returned.len()`).
+    pub async fn changes(&self, run: RunId, from: u64, limit: u32) -> Result<Vec<Change>, StoreError> {
+        let sql = "SELECT option_id, upstream_kind, upstream_id, kind, old_value, new_value, reason \
+                   FROM run_changes WHERE run_id = $1 AND seq >= $2 ORDER BY seq LIMIT $3";
+        let from = i64::try_from(from).unwrap_or(i64::MAX);
+        with_pool!(self, pool => {
+            let rows = sqlx::query(sql).bind(run.get()).bind(from).bind(i64::from(limit)).fetch_all(pool).await?;
+            rows.iter().map(change_from_row).collect()
+        })
+    }
+
+    /// Stops a run in "needs confirmation" and keeps its plan, unapplied, for an administrator
+    /// to confirm; [`Store::apply_plan`] of that same plan later applies it and clears it.
+    pub async fn hold_for_confirmation(&self, plan: &Plan, now_ms: i64) -> Result<(), StoreError> {
+        let json = serde_json::to_string(plan).map_err(StoreError::corrupt)?;
+        let sql = "UPDATE runs SET status = $2, finished_at_ms = $3, pending_plan = $4 WHERE id = $1 AND integration_id = $5";
+        let done = with_pool!(self, pool => sqlx::query(sql).bind(plan.run.id.get())
+            .bind(RunStatus::NeedsConfirmation.as_str()).bind(now_ms).bind(json)
+            .bind(plan.integration.get()).execute(pool).await?);
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound { what: "run", id: plan.run.id.get() });
+        }
+        Ok(())
+    }
+
+    /// The plan a run holds for confirmation, if any.
+    pub async fn pending_plan(&self, run: RunId) -> Result<Option<Plan>, StoreError> {
+        let sql = "SELECT pending_plan FROM runs WHERE id = $1";
+        let json = with_pool!(self, pool => {
+            let row = sqlx::query(sql).bind(run.get()).fetch_optional(pool).await?;
+            row.map(|r| r.opt_text("pending_plan")).transpose()?.flatten()
+        });
+        json.map(|j| serde_json::from_str(&j)).transpose().map_err(StoreError::corrupt)
+    }
+}
+
+fn count(row: &impl Cols, col: &str) -> Result<u32, StoreError> {
+    u32::try_from(row.int(col)?).map_err(StoreError::corrupt)
+}
+
+fn run_from_row(row: &impl Cols) -> Result<Run, StoreError> {
+    Ok(Run {
+        id: id(row, "id")?,
+        integration: id(row, "integration_id")?,
+        kind: RunKind::parse(&row.text("kind")?)?,
+        trigger: RunTrigger::parse(&row.text("triggered_by")?)?,
+        status: RunStatus::parse(&row.text("status")?)?,
+        started_at_ms: row.int("started_at_ms")?,
+        finished_at_ms: row.opt_int("finished_at_ms")?,
+        counts: RunCounts {
+            added: count(row, "added")?,
+            renamed: count(row, "renamed")?,
+            moved: count(row, "moved")?,
+            deactivated: count(row, "deactivated")?,
+            reactivated: count(row, "reactivated")?,
+            rejected: count(row, "rejected")?,
+            unchanged: count(row, "unchanged")?,
+        },
+        netsuite_requests: count(row, "netsuite_requests")?,
+        error: row.opt_text("error")?,
+    })
+}
+
+fn change_from_row(row: &impl Cols) -> Result<Change, StoreError> {
+    Ok(Change {
+        upstream: UpstreamKey {
+            kind: UpstreamKind::parse(&row.text("upstream_kind")?)?,
+            id: RecordId::new(row.int("upstream_id")?).map_err(StoreError::corrupt)?,
+        },
+        option: opt_id(row, "option_id")?,
+        kind: ChangeKind::parse(&row.text("kind")?)?,
+        old_value: row.opt_text("old_value")?,
+        new_value: row.opt_text("new_value")?,
+        reason: row.opt_text("reason")?,
+    })
+}

@@ -1,0 +1,162 @@
+//! The store handle: one pool of either backend, chosen by URL scheme.
+
+use std::collections::HashSet;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::StoreError;
+
+/// Runs `$body` with `$pool` bound to the concrete pool, once per backend. Lets one piece of
+/// SQL text serve both backends where their dialects agree (`$1` placeholders work on both).
+macro_rules! with_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.pool {
+            $crate::store::Pool::Sqlite($pool) => $body,
+            $crate::store::Pool::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
+/// Which database a store talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite: the embedded default, one process.
+    Sqlite,
+    /// PostgreSQL: several processes sharing one database.
+    Postgres,
+}
+
+#[derive(Clone)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// How to connect.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// `sqlite://PATH` (created if missing) or `postgres://...`.
+    pub url: String,
+    /// Pool size.
+    pub max_connections: u32,
+    /// PostgreSQL only: the schema every connection works in (`search_path`). Tests give each
+    /// test its own; `None` keeps the server's default.
+    pub postgres_schema: Option<String>,
+    /// Apply pending migrations on connect.
+    pub migrate: bool,
+}
+
+impl StoreConfig {
+    /// Defaults for `url`: 8 connections, default schema, migrate on connect.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self { url: url.into(), max_connections: 8, postgres_schema: None, migrate: true }
+    }
+}
+
+/// The store: every read and write nsync makes. Cheap to clone (the pool is shared).
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) pool: Pool,
+    /// SQLite's run locks: SQLite serves one process, so a set in memory is enough.
+    pub(crate) local_locks: Arc<Mutex<HashSet<i64>>>,
+}
+
+impl Store {
+    /// Connects to `url` and applies pending migrations.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with(StoreConfig::new(url)).await
+    }
+
+    /// Connects as configured.
+    pub async fn connect_with(config: StoreConfig) -> Result<Self, StoreError> {
+        let pool = if config.url.starts_with("sqlite:") {
+            Pool::Sqlite(connect_sqlite(&config).await?)
+        } else if config.url.starts_with("postgres:") || config.url.starts_with("postgresql:") {
+            Pool::Postgres(connect_postgres(&config).await?)
+        } else {
+            return Err(StoreError::UnsupportedUrl(redact_url(&config.url)));
+        };
+        let store = Self { pool, local_locks: Arc::default() };
+        if config.migrate {
+            store.migrate().await?;
+        }
+        Ok(store)
+    }
+
+    /// Applies pending migrations of this backend.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match &self.pool {
+            Pool::Sqlite(pool) => crate::migrations::SQLITE.migrator().await?.run(pool).await?,
+            Pool::Postgres(pool) => crate::migrations::POSTGRES.migrator().await?.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Which backend this is.
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Closes every connection (waits for those in use).
+    pub async fn close(&self) {
+        with_pool!(self, pool => pool.close().await)
+    }
+}
+
+async fn connect_sqlite(config: &StoreConfig) -> Result<SqlitePool, StoreError> {
+    let options = SqliteConnectOptions::from_str(&config.url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        // WAL + NORMAL is durable against application crashes, which is what "all or nothing"
+        // needs; only an OS crash may lose the last commits.
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10));
+    // An in-memory database exists once per connection: keep exactly one.
+    let max = if config.url.contains(":memory:") || config.url.contains("mode=memory") {
+        1
+    } else {
+        config.max_connections
+    };
+    Ok(SqlitePoolOptions::new().max_connections(max).connect_with(options).await?)
+}
+
+async fn connect_postgres(config: &StoreConfig) -> Result<PgPool, StoreError> {
+    let mut options = PgConnectOptions::from_str(&config.url)?;
+    if let Some(schema) = &config.postgres_schema {
+        // Set at connection start-up, so every pooled connection sees only this schema.
+        options = options.options([("search_path", schema.as_str())]);
+    }
+    Ok(PgPoolOptions::new()
+        .max_connections(config.max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await?)
+}
+
+/// The URL without a password, for error messages.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}://{user}:***{}", &url[..scheme_end], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}

@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
+mod netsuite_cmd;
 mod store_cmd;
 
 #[derive(Parser)]
@@ -17,6 +18,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Read a NetSuite account (or the emulator): probe, subsidiaries, customers, projects, changes.
+    Netsuite(netsuite_cmd::NetsuiteArgs),
     /// Apply pending database migrations.
     Migrate(store_cmd::MigrateArgs),
     /// Re-encrypt every stored credential under a new master key.
@@ -29,6 +32,7 @@ fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
+        Command::Netsuite(args) => netsuite_cmd::run(args),
         Command::Migrate(args) => store_cmd::block_on(store_cmd::migrate(args)),
         Command::RotateKey(args) => store_cmd::block_on(store_cmd::rotate_key(args)),
     }

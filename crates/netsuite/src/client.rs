@@ -1,0 +1,202 @@
+//! The client: configuration, construction, `probe` and the small reads. Big reads are in
+//! `client/reads.rs`.
+
+mod reads;
+
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use tokio::sync::OnceCell;
+use url::Url;
+
+use crate::account::AccountId;
+use crate::auth::Auth;
+use crate::clock::{Clock, SystemClock};
+use crate::decode::RawRow;
+use crate::error::Error;
+use crate::governance;
+use crate::model::{AccountFacts, Subsidiary};
+use crate::records::{self, DecodeCtx};
+use crate::retry::RetryPolicy;
+use crate::transport::{TokenCache, Transport};
+
+/// Everything a [`Client`] needs. Build it with [`ClientConfig::new`] and adjust fields.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// The NetSuite account.
+    pub account: AccountId,
+    /// Credentials.
+    pub auth: Auth,
+    /// An operator-only override of `https://<account>.suitetalk.api.netsuite.com` (the emulator).
+    /// Never derive it from tenant input: it decides where the credentials are sent.
+    pub base_url_override: Option<Url>,
+    /// Requests in flight at once for this account, shared by every client in the process
+    /// (NetSuite's limit is per account and shared with other integrations). Default 4.
+    pub concurrency: usize,
+    /// Timeout of one request, body included.
+    pub request_timeout: Duration,
+    /// Timeout of establishing a connection.
+    pub connect_timeout: Duration,
+    /// Retries of transient failures.
+    pub retry: RetryPolicy,
+    /// The account's time zone (Setup > Company > Company Information), which `TO_CHAR` renders
+    /// datetimes in. SuiteQL does not expose it, so it is configured.
+    pub time_zone: Tz,
+    /// How far before a cursor incremental reads start, to catch edits made while the previous
+    /// read ran and edits in the cursor's own second.
+    pub overlap: Duration,
+    /// Rows per page (NetSuite's maximum, 1000, unless a test wants smaller pages).
+    pub page_size: u32,
+    /// The clock for signatures and assertions.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl ClientConfig {
+    /// Defaults: production host, budget 4, 120 s requests, default retries, UTC, 10 min overlap.
+    pub fn new(account: AccountId, auth: Auth) -> Self {
+        Self {
+            account,
+            auth,
+            base_url_override: None,
+            concurrency: 4,
+            request_timeout: Duration::from_secs(120),
+            connect_timeout: Duration::from_secs(10),
+            retry: RetryPolicy::default(),
+            time_zone: Tz::UTC,
+            overlap: Duration::from_secs(600),
+            page_size: 1000,
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+/// A NetSuite client for one account. Cheap to clone; clones share the request counter.
+#[derive(Debug, Clone)]
+pub struct Client {
+    transport: Arc<Transport>,
+    config: Arc<ClientConfig>,
+    facts: Arc<OnceCell<AccountFacts>>,
+}
+
+impl Client {
+    /// Builds a client. Nothing is sent until the first read.
+    pub fn new(config: ClientConfig) -> Result<Self, Error> {
+        let base = match &config.base_url_override {
+            Some(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => url.clone(),
+            Some(url) => return Err(Error::Config(format!("base URL `{url}` is not an http(s) URL"))),
+            None => config.account.base_url(),
+        };
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("nsync/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(config.connect_timeout)
+            .pool_max_idle_per_host(config.concurrency.max(1) * 2)
+            .build()
+            .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
+        let key = (
+            config.account.realm().to_owned(),
+            config.base_url_override.as_ref().map(|u| u.to_string()),
+        );
+        let transport = Transport {
+            http,
+            base,
+            account: config.account.clone(),
+            auth: config.auth.clone(),
+            tokens: TokenCache::default(),
+            budget: governance::budget_for(key, config.concurrency),
+            retry: config.retry.clone(),
+            clock: Arc::clone(&config.clock),
+            timeout: config.request_timeout,
+            requests: AtomicU64::new(0),
+        };
+        Ok(Self { transport: Arc::new(transport), config: Arc::new(config), facts: Arc::default() })
+    }
+
+    /// NetSuite requests made by this client so far (retries and token requests included).
+    pub fn requests_made(&self) -> u64 {
+        self.transport.requests()
+    }
+
+    /// The account this client reads.
+    pub fn account(&self) -> &AccountId {
+        &self.config.account
+    }
+
+    fn ctx(&self) -> DecodeCtx {
+        DecodeCtx { tz: self.config.time_zone }
+    }
+
+    /// Checks the credentials and permissions and learns the account's shape: OneWorld or not,
+    /// Projects on or not. The answer is cached for the client's later reads.
+    #[tracing::instrument(skip_all, fields(account = %self.config.account))]
+    pub async fn probe(&self) -> Result<AccountFacts, Error> {
+        self.facts.get_or_try_init(|| self.run_probe()).await.cloned()
+    }
+
+    pub(crate) async fn facts(&self) -> Result<AccountFacts, Error> {
+        self.probe().await
+    }
+
+    async fn run_probe(&self) -> Result<AccountFacts, Error> {
+        let mut warnings = Vec::new();
+        self.try_table("customer", "c.id").await?.map_err(|detail| Error::InsufficientPermission {
+            detail: format!("cannot read customers ({detail}): add Lists > Customers (View)"),
+        })?;
+        let one_world = self.try_table("subsidiary", "s.id").await?.is_ok();
+        let projects_enabled = match self.try_table("job", "j.id").await? {
+            Ok(()) => true,
+            Err(_) => {
+                warnings.push(Error::ProjectsDisabled.to_string());
+                false
+            }
+        };
+        let deletions_ok = self.try_table("deletedrecord", "d.recordid").await?;
+        if let Err(detail) = &deletions_ok {
+            warnings.push(format!(
+                "the role cannot read deleted records ({detail}): add Lists > Deleted Records (View), \
+                 or deletions in NetSuite will not reach nsync"
+            ));
+        }
+        Ok(AccountFacts {
+            account: self.config.account.to_string(),
+            one_world,
+            projects_enabled,
+            time_zone: self.config.time_zone.name().to_owned(),
+            permissions_ok: deletions_ok.is_ok(),
+            warnings,
+        })
+    }
+
+    /// `Ok(Ok)` when one row of `table` can be read; `Ok(Err(detail))` when NetSuite says the
+    /// table does not exist or may not be read; other errors (login, transport) are errors.
+    async fn try_table(&self, table: &str, id: &str) -> Result<Result<(), String>, Error> {
+        let alias = &id[..1];
+        let q = format!("SELECT {id} FROM {table} {alias}");
+        match self.transport.suiteql(&q, 1, 0).await {
+            Ok(_) => Ok(Ok(())),
+            Err(Error::InvalidQuery { detail })
+            | Err(Error::InsufficientPermission { detail })
+            | Err(Error::Rejected { detail, .. }) => Ok(Err(detail)),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Every subsidiary except elimination subsidiaries; empty on non-OneWorld accounts. A row that
+    /// cannot be decoded is logged and left out.
+    pub async fn subsidiaries(&self) -> Result<Vec<Subsidiary>, Error> {
+        if !self.facts().await?.one_world {
+            return Ok(Vec::new());
+        }
+        let page = self.transport.suiteql(records::SUBSIDIARIES, 1000, 0).await?;
+        if page.has_more {
+            return Err(Error::Decode("more than 1000 subsidiaries".into()));
+        }
+        // A subsidiary that cannot be decoded is left out (and logged) rather than failing the
+        // whole list: the person picking a subsidiary can still pick the others.
+        let decoded = page.items.into_iter().map(|item| records::subsidiary(&RawRow::new("subsidiary", item)));
+        Ok(decoded
+            .filter_map(|row| row.map_err(|e| tracing::warn!(error = %e, "subsidiary left out")).ok())
+            .collect())
+    }
+}

@@ -1,0 +1,32 @@
+//! One concurrency budget per NetSuite account, shared by every `Client` in the process.
+//!
+//! NetSuite's concurrency limit is per account and shared with the customer's other
+//! integrations, so two syncs of the same account must not each take the whole budget.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use tokio::sync::Semaphore;
+
+/// The budget registry key: the account, plus the base URL when an operator overrides it (two
+/// emulators with the same account id are two accounts).
+pub(crate) type BudgetKey = (String, Option<String>);
+
+fn registry() -> &'static Mutex<HashMap<BudgetKey, Arc<Semaphore>>> {
+    static REGISTRY: OnceLock<Mutex<HashMap<BudgetKey, Arc<Semaphore>>>> = OnceLock::new();
+    REGISTRY.get_or_init(Default::default)
+}
+
+/// The shared semaphore of an account. The first client of an account sets its size; later
+/// clients share it whatever they ask for (a log line says so), because the limit is the
+/// account's, not the caller's.
+pub(crate) fn budget_for(key: BudgetKey, size: usize) -> Arc<Semaphore> {
+    let mut map = registry().lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let sem = map
+        .entry(key.clone())
+        .or_insert_with(|| Arc::new(Semaphore::new(size.max(1))));
+    if sem.available_permits() > size.max(1) {
+        tracing::debug!(account = %key.0, requested = size, "sharing an existing account budget");
+    }
+    Arc::clone(sem)
+}

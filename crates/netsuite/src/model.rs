@@ -1,0 +1,203 @@
+//! The typed rows the client yields. Text is passed through as NetSuite sends it: nsync's own
+//! naming rules live in nsync-core, not here.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A NetSuite internal id (customer, project, relationship row...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RecordId(pub i64);
+
+/// A subsidiary's internal id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SubsidiaryId(pub i64);
+
+/// Why a string is not an internal id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a NetSuite internal id (a positive whole number)")]
+pub struct IdError(pub String);
+
+fn parse_id(s: &str) -> Result<i64, IdError> {
+    match s.trim().parse::<i64>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(IdError(s.chars().take(40).collect())),
+    }
+}
+
+impl FromStr for RecordId {
+    type Err = IdError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse_id(s).map(Self)
+    }
+}
+
+impl FromStr for SubsidiaryId {
+    type Err = IdError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse_id(s).map(Self)
+    }
+}
+
+impl fmt::Display for RecordId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl fmt::Display for SubsidiaryId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Which records a read covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Records associated with one subsidiary (OneWorld accounts).
+    Subsidiary(SubsidiaryId),
+    /// The whole account (non-OneWorld accounts, which have no subsidiaries).
+    Account,
+}
+
+/// What `probe` learned about an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountFacts {
+    /// The account the credentials reached.
+    pub account: String,
+    /// OneWorld accounts have subsidiaries; others are read without a subsidiary filter.
+    pub one_world: bool,
+    /// Whether the Projects feature is on (the `job` table exists).
+    pub projects_enabled: bool,
+    /// The account time zone that dates are converted from (IANA name).
+    pub time_zone: String,
+    /// Whether the role could read everything nsync needs (customers, and projects/subsidiaries
+    /// where those exist, and deleted records).
+    pub permissions_ok: bool,
+    /// What is missing or off, each in words a person can act on.
+    pub warnings: Vec<String>,
+}
+
+/// A subsidiary (elimination subsidiaries are never returned).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subsidiary {
+    /// Internal id.
+    pub id: SubsidiaryId,
+    /// Name.
+    pub name: String,
+    /// Name with its ancestors, `Parent : Child`, when NetSuite gives it.
+    pub full_name: Option<String>,
+    /// Parent subsidiary.
+    pub parent: Option<SubsidiaryId>,
+    /// Inactive in NetSuite.
+    pub is_inactive: bool,
+}
+
+/// A customer (company or individual, top level or sub-customer).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Customer {
+    /// Internal id.
+    pub id: RecordId,
+    /// Customer ID as entered or auto-numbered.
+    pub entity_id: String,
+    /// Company name; `None` for individuals.
+    pub company_name: Option<String>,
+    /// An individual rather than a company.
+    pub is_person: bool,
+    /// First name (individuals).
+    pub first_name: Option<String>,
+    /// Middle name (individuals).
+    pub middle_name: Option<String>,
+    /// Last name (individuals).
+    pub last_name: Option<String>,
+    /// Inactive in NetSuite.
+    pub is_inactive: bool,
+    /// Parent customer of a sub-customer.
+    pub parent: Option<RecordId>,
+    /// Primary subsidiary (`None` in non-OneWorld accounts).
+    pub primary_subsidiary: Option<SubsidiaryId>,
+    /// Last modification, converted from the account's time zone.
+    pub last_modified: DateTime<Utc>,
+}
+
+/// A project (NetSuite `job`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Project {
+    /// Internal id.
+    pub id: RecordId,
+    /// The project number (`entityid`).
+    pub entity_id: String,
+    /// The project name (`companyname`).
+    pub name: Option<String>,
+    /// Parent: the customer, or the parent project of a sub-project.
+    pub parent: Option<RecordId>,
+    /// The customer the project belongs to, when NetSuite gives it.
+    pub customer: Option<RecordId>,
+    /// The project's own subsidiary (`None` in non-OneWorld accounts).
+    pub subsidiary: Option<SubsidiaryId>,
+    /// Inactive in NetSuite.
+    pub is_inactive: bool,
+    /// Last modification, converted from the account's time zone.
+    pub last_modified: DateTime<Utc>,
+}
+
+/// A customer's association with a subsidiary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubsidiaryLink {
+    /// The customer.
+    pub customer: RecordId,
+    /// The subsidiary.
+    pub subsidiary: SubsidiaryId,
+    /// Whether this is the customer's primary subsidiary.
+    pub is_primary: bool,
+    /// Last modification when NetSuite gives it.
+    pub last_modified: Option<DateTime<Utc>>,
+}
+
+/// The kind of a deleted record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordKind {
+    /// A customer.
+    Customer,
+    /// A project.
+    Project,
+}
+
+/// A deleted customer or project from `deletedrecord`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deletion {
+    /// What was deleted.
+    pub kind: RecordKind,
+    /// Its internal id.
+    pub id: RecordId,
+    /// When, converted from the account's time zone.
+    pub at: DateTime<Utc>,
+}
+
+/// One changed record from `changes_since`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Change {
+    /// A customer created or modified since the cursor.
+    Customer(Customer),
+    /// A project created or modified since the cursor.
+    Project(Project),
+    /// A subsidiary link created or modified since the cursor.
+    Link(SubsidiaryLink),
+}
+
+impl Change {
+    /// When the change was made, if known.
+    pub fn last_modified(&self) -> Option<DateTime<Utc>> {
+        match self {
+            Change::Customer(c) => Some(c.last_modified),
+            Change::Project(p) => Some(p.last_modified),
+            Change::Link(l) => l.last_modified,
+        }
+    }
+}

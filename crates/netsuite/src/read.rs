@@ -1,0 +1,113 @@
+//! Runs a planned read: `workers` tasks take id ranges from a shared queue and page through each
+//! by id, so the account budget stays full until the last range; rows stream to the caller through
+//! a bounded channel (memory stays flat whatever the read's size).
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use futures::stream::{self, BoxStream, StreamExt};
+use tokio::sync::mpsc;
+
+use crate::decode::{RawRow, RowError};
+use crate::error::Error;
+use crate::plan::IdRange;
+use crate::records::{DecodeCtx, TableQuery};
+use crate::transport::Transport;
+
+/// A stream of rows, each read exactly once. A row that cannot be decoded is an `Ok(Err(_))` and
+/// the read goes on; a transport, auth or query error is an `Err(_)` and ends the stream.
+pub type RowStream<T> = BoxStream<'static, Result<Result<T, RowError>, Error>>;
+
+/// Turns one raw row into `T`.
+pub(crate) type Decoder<T> = fn(&RawRow, DecodeCtx) -> Result<T, RowError>;
+
+type Batch<T> = Result<Vec<Result<T, RowError>>, Error>;
+
+/// Pages of rows buffered between the readers and the caller.
+const CHANNEL_PAGES: usize = 8;
+
+/// Starts reading `ranges` of `query` with `workers` concurrent readers.
+pub(crate) fn read<T: Send + 'static>(
+    transport: Arc<Transport>,
+    query: TableQuery,
+    ranges: Vec<IdRange>,
+    workers: usize,
+    page_size: u32,
+    ctx: DecodeCtx,
+    decode: Decoder<T>,
+) -> RowStream<T> {
+    let (tx, rx) = mpsc::channel::<Batch<T>>(CHANNEL_PAGES);
+    let workers = workers.clamp(1, ranges.len().max(1));
+    let queue = Arc::new(Mutex::new(VecDeque::from(ranges)));
+    let query = Arc::new(query);
+    for _ in 0..workers {
+        let job = Worker { transport: Arc::clone(&transport), query: Arc::clone(&query), queue: Arc::clone(&queue), tx: tx.clone(), page_size, ctx, decode };
+        tokio::spawn(job.run());
+    }
+    drop(tx);
+    stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|batch| (batch, rx)) })
+        .flat_map(|batch| match batch {
+            Ok(rows) => stream::iter(rows.into_iter().map(Ok).collect::<Vec<_>>()),
+            Err(e) => stream::iter(vec![Err(e)]),
+        })
+        // The first error ends the stream, even if other readers still had rows in flight.
+        .scan(false, |failed, item| {
+            let out = if *failed { None } else { Some(item) };
+            *failed = *failed || matches!(out, Some(Err(_)));
+            futures::future::ready(out)
+        })
+        .boxed()
+}
+
+struct Worker<T> {
+    transport: Arc<Transport>,
+    query: Arc<TableQuery>,
+    queue: Arc<Mutex<VecDeque<IdRange>>>,
+    tx: mpsc::Sender<Batch<T>>,
+    page_size: u32,
+    ctx: DecodeCtx,
+    decode: Decoder<T>,
+}
+
+impl<T: Send + 'static> Worker<T> {
+    fn next_range(&self) -> Option<IdRange> {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner()).pop_front()
+    }
+
+    /// Reads ranges until the queue is empty, the caller hangs up, or an error ends the read.
+    async fn run(self) {
+        while let Some(range) = self.next_range() {
+            if let Err(e) = self.read_range(range).await {
+                // After an error nothing else is read: the caller must not act on a partial read.
+                self.queue.lock().unwrap_or_else(|p| p.into_inner()).clear();
+                let _ = self.tx.send(Err(e)).await;
+                return;
+            }
+            if self.tx.is_closed() {
+                return;
+            }
+        }
+    }
+
+    /// Pages through one range by id. `Ok` also when the caller stopped listening.
+    async fn read_range(&self, range: IdRange) -> Result<(), Error> {
+        let mut after = range.after;
+        loop {
+            let q = self.query.page(after, range.upto);
+            let page = self.transport.suiteql(&q, self.page_size, 0).await?;
+            let rows: Vec<RawRow> = page.items.into_iter().map(|item| RawRow::new(self.query.table, item)).collect();
+            let last = rows.iter().filter_map(|r| r.id("id").ok().flatten()).max();
+            let batch = rows.iter().map(|r| (self.decode)(r, self.ctx)).collect();
+            if self.tx.send(Ok(batch)).await.is_err() {
+                return Ok(());
+            }
+            if !page.has_more {
+                return Ok(());
+            }
+            after = match last {
+                Some(last) if last > after => last,
+                _ => return Err(Error::Decode(format!("a full page of `{}` has no readable id to continue after {after}", self.query.table))),
+            };
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! The one request path: signing, the account budget, timeouts, bounded bodies, classification
+//! of errors and retries. Every NetSuite call goes through [`Transport::send`].
+
+mod token;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rand::distributions::Alphanumeric;
+use rand::Rng;
+use reqwest::header::{HeaderMap, AUTHORIZATION, RETRY_AFTER, WWW_AUTHENTICATE};
+use reqwest::{Method, StatusCode};
+use serde::Deserialize;
+use tokio::sync::Semaphore;
+use url::Url;
+
+use crate::account::AccountId;
+use crate::auth::{tba, Auth};
+use crate::clock::Clock;
+use crate::error::{classify, Error};
+use crate::retry::RetryPolicy;
+
+pub(crate) use token::TokenCache;
+
+/// The largest answer read; a 1000-row page is well under a megabyte.
+pub(crate) const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+
+/// One SuiteQL page as NetSuite sends it.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Page {
+    #[serde(default)]
+    pub items: Vec<serde_json::Map<String, serde_json::Value>>,
+    #[serde(rename = "hasMore")]
+    pub has_more: bool,
+    #[serde(rename = "totalResults", default)]
+    pub total_results: Option<u64>,
+}
+
+/// A request body: SuiteQL JSON or the token endpoint's form.
+pub(crate) enum Body {
+    Json(serde_json::Value),
+    Form(Vec<(&'static str, String)>),
+}
+
+/// A failed attempt and what NetSuite said about waiting.
+struct Failure {
+    error: Error,
+    retry_after: Option<Duration>,
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Failure { error, retry_after: None }
+    }
+}
+
+/// Shared by every read of one `Client`.
+#[derive(Debug)]
+pub(crate) struct Transport {
+    pub http: reqwest::Client,
+    pub base: Url,
+    pub account: AccountId,
+    pub auth: Auth,
+    pub tokens: TokenCache,
+    pub budget: Arc<Semaphore>,
+    pub retry: RetryPolicy,
+    pub clock: Arc<dyn Clock>,
+    pub timeout: Duration,
+    pub requests: AtomicU64,
+}
+
+impl Transport {
+    /// Runs one SuiteQL page query with retries.
+    pub async fn suiteql(&self, q: &str, limit: u32, offset: u32) -> Result<Page, Error> {
+        let mut url = self.url("/services/rest/query/v1/suiteql");
+        url.query_pairs_mut()
+            .append_pair("limit", &limit.to_string())
+            .append_pair("offset", &offset.to_string());
+        let body = Body::Json(serde_json::json!({ "q": q }));
+        let text = self.send(Method::POST, url, &body).await?;
+        serde_json::from_slice(&text).map_err(|e| Error::Decode(format!("SuiteQL page: {e}")))
+    }
+
+    /// An absolute URL on the account's host (or the operator's override).
+    pub fn url(&self, path: &str) -> Url {
+        let mut url = self.base.clone();
+        url.set_path(path);
+        url.set_query(None);
+        url
+    }
+
+    /// Sends with retries; success bodies are returned once they parse as JSON.
+    pub async fn send(&self, method: Method, url: Url, body: &Body) -> Result<Vec<u8>, Error> {
+        let mut attempts = 0;
+        let mut refreshed_token = false;
+        loop {
+            attempts += 1;
+            let failure = match self.attempt(method.clone(), &url, body).await {
+                Ok(bytes) => return Ok(bytes),
+                Err(f) => f,
+            };
+            let bearer = matches!(self.auth, Auth::OAuth2(_));
+            if bearer && !refreshed_token && matches!(failure.error, Error::InvalidLogin { .. }) {
+                // The cached token may have expired early: fetch a new one, once.
+                refreshed_token = true;
+                self.tokens.invalidate().await;
+                continue;
+            }
+            if !failure.error.is_retryable() || !self.retry.allows_another(attempts) {
+                return Err(failure.error);
+            }
+            let delay = self.retry.delay(attempts, failure.retry_after, &mut rand::thread_rng());
+            tracing::debug!(error = %failure.error, attempt = attempts, delay_ms = delay.as_millis() as u64, "retrying NetSuite request");
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// One attempt, holding a slot of the account budget only while the request is in flight.
+    async fn attempt(&self, method: Method, url: &Url, body: &Body) -> Result<Vec<u8>, Failure> {
+        let authorization = self.authorization(&method, url).await?;
+        let _slot = self.budget.acquire().await.map_err(|_| Error::Config("budget closed".into()))?;
+        self.raw_attempt(method, url, body, Some(authorization)).await
+    }
+
+    /// The `Authorization` header for a resource request.
+    async fn authorization(&self, method: &Method, url: &Url) -> Result<String, Error> {
+        match &self.auth {
+            Auth::Tba(creds) => {
+                let nonce: String = rand::thread_rng().sample_iter(&Alphanumeric).take(20).map(char::from).collect();
+                let n = tba::Nonce { nonce: &nonce, timestamp: self.clock.now().timestamp() };
+                Ok(tba::authorization_header(self.account.realm(), method.as_str(), url, creds, n))
+            }
+            Auth::OAuth2(creds) => {
+                let token = self.tokens.get(self, creds).await?;
+                Ok(format!("Bearer {token}"))
+            }
+        }
+    }
+
+    /// Sends once and reads the bounded body; classifies errors.
+    async fn raw_attempt(
+        &self,
+        method: Method,
+        url: &Url,
+        body: &Body,
+        authorization: Option<String>,
+    ) -> Result<Vec<u8>, Failure> {
+        let mut req = self.http.request(method, url.clone()).timeout(self.timeout);
+        if let Some(a) = authorization {
+            req = req.header(AUTHORIZATION, a);
+        }
+        req = match body {
+            Body::Json(v) => req.header("Prefer", "transient").json(v),
+            Body::Form(f) => req.form(f),
+        };
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let resp = req.send().await.map_err(|e| self.transport_error(e))?;
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = read_bounded(resp).await.map_err(|e| match e {
+            ReadError::Http(e) => self.transport_error(e),
+            ReadError::TooLarge => Error::Decode(format!("the answer is larger than {MAX_BODY_BYTES} bytes")),
+        })?;
+        if status.is_success() {
+            // A truncated or malformed 200 is retried like a reset: reads are idempotent.
+            serde_json::from_slice::<serde::de::IgnoredAny>(&bytes)
+                .map_err(|e| Error::Decode(format!("malformed or truncated JSON ({e})")))?;
+            return Ok(bytes);
+        }
+        Err(failure(status, &headers, &bytes))
+    }
+
+    fn transport_error(&self, e: reqwest::Error) -> Error {
+        if e.is_timeout() {
+            return Error::Timeout(self.timeout);
+        }
+        let mut text = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            text.push_str(&format!(": {s}"));
+            source = s.source();
+        }
+        Error::Transport(text)
+    }
+
+    /// Requests made so far (every attempt, retries and token requests included).
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+}
+
+fn failure(status: StatusCode, headers: &HeaderMap, bytes: &[u8]) -> Failure {
+    let text = String::from_utf8_lossy(bytes);
+    let www = headers.get(WWW_AUTHENTICATE).and_then(|v| v.to_str().ok());
+    let retry_after = headers
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    Failure { error: classify(status.as_u16(), &text, www), retry_after }
+}
+
+enum ReadError {
+    Http(reqwest::Error),
+    TooLarge,
+}
+
+async fn read_bounded(mut resp: reqwest::Response) -> Result<Vec<u8>, ReadError> {
+    let mut out = Vec::with_capacity(resp.content_length().unwrap_or(0).min(1 << 20) as usize);
+    while let Some(chunk) = resp.chunk().await.map_err(ReadError::Http)? {
+        if out.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(ReadError::TooLarge);
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}

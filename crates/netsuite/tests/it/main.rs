@@ -1,0 +1,16 @@
+//! Integration tests of the NetSuite client: pure parts directly, the request path against the
+//! in-process emulator.
+
+mod account;
+mod auth;
+mod errors;
+mod faults;
+mod features;
+mod incremental;
+mod jwt;
+mod paging;
+mod planner;
+mod reads;
+mod retry;
+mod support;
+mod tba;

@@ -1,0 +1,1 @@
+//! Black-box HTTP tests of the emulator.

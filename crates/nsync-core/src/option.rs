@@ -6,12 +6,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::{CustomFieldId, Error, OptionId, OptionName, RecordId};
 
-/// Declares a fieldless enum stored as text, with `as_str` and a fallible `parse`.
+/// Declares a fieldless enum stored as text, with `as_str`, a fallible `parse`, and serde
+/// through that same text.
 macro_rules! text_enum {
     ($(#[$doc:meta])* $name:ident, $what:literal { $($(#[$vdoc:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum $name {
             $($(#[$vdoc])* $variant),+
         }
@@ -23,17 +23,30 @@ macro_rules! text_enum {
             }
 
             /// Reads the stored text back.
-            pub fn parse(text: &str) -> Result<Self, Error> {
+            pub fn parse(text: &str) -> Result<Self, $crate::Error> {
                 match text {
                     $($text => Ok(Self::$variant),)+
-                    other => Err(Error::UnknownValue { what: $what, value: other.to_owned() }),
+                    other => Err($crate::Error::UnknownValue { what: $what, value: other.to_owned() }),
                 }
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
+            }
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = <String as ::serde::Deserialize>::deserialize(d)?;
+                Self::parse(&text).map_err(::serde::de::Error::custom)
             }
         }
     };

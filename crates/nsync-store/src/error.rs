@@ -38,7 +38,7 @@ pub enum StoreError {
     #[error("the plan cannot be applied: the parent {0} of an option has no option")]
     MissingParent(UpstreamKey),
     /// Another run of this integration holds the lock.
-    #[error("integration {integration} is busy: run {} is going on", running.map_or_else(|| "(starting)".to_owned(), |r| r.to_string()))]
+    #[error("integration {integration} is busy: run {} is going on", .running.map_or_else(|| "(starting)".to_owned(), |r| r.to_string()))]
     Busy {
         /// The integration.
         integration: IntegrationId,

@@ -77,7 +77,7 @@ impl Store {
         let field = "INSERT INTO custom_fields (company_id, name, kind, integration_id) VALUES ($1, $2, $3, $4)";
         let company = new.company.get();
         let id = with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_with(self.begin_sql()).await?;
             let id = sqlx::query(insert).bind(company).bind(new.account.as_str())
                 .bind(new.credentials.kind().as_str()).bind(Vec::<u8>::new())
                 .bind(new.subsidiary.map(SubsidiaryId::get)).bind(&settings).bind(now_ms())
@@ -142,7 +142,7 @@ impl Store {
         let select = "SELECT id, company_id, credentials FROM integrations ORDER BY id";
         let update = "UPDATE integrations SET credentials = $2 WHERE id = $1";
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_with(self.begin_sql()).await?;
             let rows = sqlx::query(select).fetch_all(&mut *tx).await?;
             for row in &rows {
                 let (id, company) = (row.int("id")?, row.int("company_id")?);

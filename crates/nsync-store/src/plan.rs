@@ -42,7 +42,7 @@ impl Store {
         let (integration, field) = (plan.integration.get(), plan.field.get());
         let run = &plan.run;
         let written = with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_with(self.begin_sql()).await?;
             let owner = sqlx::query(sql.field_owner).bind(field).fetch_optional(&mut *tx).await?;
             if owner.map(|r| r.opt_int("integration_id")).transpose()?.flatten() != Some(integration) {
                 return Err(StoreError::InvalidPlan(format!("field {field} is not the integrated field of integration {integration}")));

@@ -105,6 +105,16 @@ impl Store {
         }
     }
 
+    /// How write transactions begin. SQLite takes the write lock up front (`IMMEDIATE`): a
+    /// deferred transaction that reads first and writes later fails, rather than waits, when
+    /// another connection wrote in between.
+    pub(crate) fn begin_sql(&self) -> &'static str {
+        match self.pool {
+            Pool::Sqlite(_) => "BEGIN IMMEDIATE",
+            Pool::Postgres(_) => "BEGIN",
+        }
+    }
+
     /// Closes every connection (waits for those in use).
     pub async fn close(&self) {
         with_pool!(self, pool => pool.close().await)
@@ -130,7 +140,9 @@ async fn connect_sqlite(config: &StoreConfig) -> Result<SqlitePool, StoreError> 
 }
 
 async fn connect_postgres(config: &StoreConfig) -> Result<PgPool, StoreError> {
-    let mut options = PgConnectOptions::from_str(&config.url)?;
+    // Typeahead patterns vary too much for one cached generic plan to serve them all (a
+    // generic `LIKE $1` plan cannot use the trigram index well): plan each query afresh.
+    let mut options = PgConnectOptions::from_str(&config.url)?.options([("plan_cache_mode", "force_custom_plan")]);
     if let Some(schema) = &config.postgres_schema {
         // Set at connection start-up, so every pooled connection sees only this schema.
         options = options.options([("search_path", schema.as_str())]);

@@ -41,7 +41,10 @@ impl AccountId {
         if input.len() > 40 {
             return Err(refuse("it is too long"));
         }
-        if !input.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        if !input
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
             return Err(refuse("only letters, digits and one `_` are allowed"));
         }
         let canonical = input.to_ascii_uppercase().replace('-', "_");
@@ -49,7 +52,9 @@ impl AccountId {
             Some((main, suffix)) => (main, Some(suffix)),
             None => (canonical.as_str(), None),
         };
-        let digits_at = main.find(|c: char| c.is_ascii_digit()).ok_or_else(|| refuse("it has no digits"))?;
+        let digits_at = main
+            .find(|c: char| c.is_ascii_digit())
+            .ok_or_else(|| refuse("it has no digits"))?;
         let (prefix, number) = main.split_at(digits_at);
         if prefix.len() > 10 || !prefix.chars().all(|c| c.is_ascii_alphabetic()) {
             return Err(refuse("letters may only come before the number"));

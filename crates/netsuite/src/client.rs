@@ -84,8 +84,14 @@ impl Client {
     /// Builds a client. Nothing is sent until the first read.
     pub fn new(config: ClientConfig) -> Result<Self, Error> {
         let base = match &config.base_url_override {
-            Some(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => url.clone(),
-            Some(url) => return Err(Error::Config(format!("base URL `{url}` is not an http(s) URL"))),
+            Some(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {
+                url.clone()
+            }
+            Some(url) => {
+                return Err(Error::Config(format!(
+                    "base URL `{url}` is not an http(s) URL"
+                )))
+            }
             None => config.account.base_url(),
         };
         let http = reqwest::Client::builder()
@@ -110,7 +116,11 @@ impl Client {
             timeout: config.request_timeout,
             requests: AtomicU64::new(0),
         };
-        Ok(Self { transport: Arc::new(transport), config: Arc::new(config), facts: Arc::default() })
+        Ok(Self {
+            transport: Arc::new(transport),
+            config: Arc::new(config),
+            facts: Arc::default(),
+        })
     }
 
     /// NetSuite requests made by this client so far (retries and token requests included).
@@ -124,14 +134,19 @@ impl Client {
     }
 
     fn ctx(&self) -> DecodeCtx {
-        DecodeCtx { tz: self.config.time_zone }
+        DecodeCtx {
+            tz: self.config.time_zone,
+        }
     }
 
     /// Checks the credentials and permissions and learns the account's shape: OneWorld or not,
     /// Projects on or not. The answer is cached for the client's later reads.
     #[tracing::instrument(skip_all, fields(account = %self.config.account))]
     pub async fn probe(&self) -> Result<AccountFacts, Error> {
-        self.facts.get_or_try_init(|| self.run_probe()).await.cloned()
+        self.facts
+            .get_or_try_init(|| self.run_probe())
+            .await
+            .cloned()
     }
 
     pub(crate) async fn facts(&self) -> Result<AccountFacts, Error> {
@@ -140,9 +155,11 @@ impl Client {
 
     async fn run_probe(&self) -> Result<AccountFacts, Error> {
         let mut warnings = Vec::new();
-        self.try_table("customer", "c.id").await?.map_err(|detail| Error::InsufficientPermission {
-            detail: format!("cannot read customers ({detail}): add Lists > Customers (View)"),
-        })?;
+        self.try_table("customer", "c.id")
+            .await?
+            .map_err(|detail| Error::InsufficientPermission {
+                detail: format!("cannot read customers ({detail}): add Lists > Customers (View)"),
+            })?;
         let one_world = self.try_table("subsidiary", "s.id").await?.is_ok();
         let projects_enabled = match self.try_table("job", "j.id").await? {
             Ok(()) => true,
@@ -188,15 +205,24 @@ impl Client {
         if !self.facts().await?.one_world {
             return Ok(Vec::new());
         }
-        let page = self.transport.suiteql(records::SUBSIDIARIES, 1000, 0).await?;
+        let page = self
+            .transport
+            .suiteql(records::SUBSIDIARIES, 1000, 0)
+            .await?;
         if page.has_more {
             return Err(Error::Decode("more than 1000 subsidiaries".into()));
         }
         // A subsidiary that cannot be decoded is left out (and logged) rather than failing the
         // whole list: the person picking a subsidiary can still pick the others.
-        let decoded = page.items.into_iter().map(|item| records::subsidiary(&RawRow::new("subsidiary", item)));
+        let decoded = page
+            .items
+            .into_iter()
+            .map(|item| records::subsidiary(&RawRow::new("subsidiary", item)));
         Ok(decoded
-            .filter_map(|row| row.map_err(|e| tracing::warn!(error = %e, "subsidiary left out")).ok())
+            .filter_map(|row| {
+                row.map_err(|e| tracing::warn!(error = %e, "subsidiary left out"))
+                    .ok()
+            })
             .collect())
     }
 }

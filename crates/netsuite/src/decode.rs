@@ -56,7 +56,10 @@ impl RawRow {
     pub(crate) fn error(&self, reason: impl Into<String>) -> RowError {
         RowError {
             table: self.table,
-            row_id: self.values.get("id").map_or("?".to_owned(), |v| v.chars().take(40).collect()),
+            row_id: self
+                .values
+                .get("id")
+                .map_or("?".to_owned(), |v| v.chars().take(40).collect()),
             reason: reason.into(),
         }
     }
@@ -64,9 +67,9 @@ impl RawRow {
     /// Optional text, bounded in size.
     pub(crate) fn text(&self, key: &str) -> Result<Option<String>, RowError> {
         match self.values.get(key) {
-            Some(v) if v.chars().count() > MAX_TEXT_CHARS => {
-                Err(self.error(format!("`{key}` is longer than {MAX_TEXT_CHARS} characters")))
-            }
+            Some(v) if v.chars().count() > MAX_TEXT_CHARS => Err(self.error(format!(
+                "`{key}` is longer than {MAX_TEXT_CHARS} characters"
+            ))),
             Some(v) => Ok(Some(v.clone())),
             None => Ok(None),
         }
@@ -74,7 +77,8 @@ impl RawRow {
 
     /// Required text.
     pub(crate) fn required_text(&self, key: &str) -> Result<String, RowError> {
-        self.text(key)?.ok_or_else(|| self.error(format!("`{key}` is missing")))
+        self.text(key)?
+            .ok_or_else(|| self.error(format!("`{key}` is missing")))
     }
 
     /// Optional positive integer id.
@@ -83,14 +87,18 @@ impl RawRow {
             None => Ok(None),
             Some(v) => match v.trim().parse::<i64>() {
                 Ok(n) if n > 0 => Ok(Some(n)),
-                _ => Err(self.error(format!("`{key}` is not an id: {:?}", v.chars().take(40).collect::<String>()))),
+                _ => Err(self.error(format!(
+                    "`{key}` is not an id: {:?}",
+                    v.chars().take(40).collect::<String>()
+                ))),
             },
         }
     }
 
     /// Required positive integer id.
     pub(crate) fn required_id(&self, key: &str) -> Result<i64, RowError> {
-        self.id(key)?.ok_or_else(|| self.error(format!("`{key}` is missing")))
+        self.id(key)?
+            .ok_or_else(|| self.error(format!("`{key}` is missing")))
     }
 
     /// `T`/`F` flag; missing means false, as NetSuite leaves out NULLs.
@@ -105,15 +113,22 @@ impl RawRow {
 
     /// A datetime rendered by `TO_CHAR(.., DATETIME_FORMAT_SQL)` in `tz`, as UTC.
     pub(crate) fn datetime(&self, key: &str, tz: Tz) -> Result<Option<DateTime<Utc>>, RowError> {
-        let Some(v) = self.values.get(key) else { return Ok(None) };
-        let local = NaiveDateTime::parse_from_str(v.trim(), DATETIME_FORMAT)
-            .map_err(|_| self.error(format!("`{key}` is not a datetime: {:?}", v.chars().take(40).collect::<String>())))?;
+        let Some(v) = self.values.get(key) else {
+            return Ok(None);
+        };
+        let local = NaiveDateTime::parse_from_str(v.trim(), DATETIME_FORMAT).map_err(|_| {
+            self.error(format!(
+                "`{key}` is not a datetime: {:?}",
+                v.chars().take(40).collect::<String>()
+            ))
+        })?;
         Ok(Some(local_to_utc(local, tz)))
     }
 
     /// Required datetime.
     pub(crate) fn required_datetime(&self, key: &str, tz: Tz) -> Result<DateTime<Utc>, RowError> {
-        self.datetime(key, tz)?.ok_or_else(|| self.error(format!("`{key}` is missing")))
+        self.datetime(key, tz)?
+            .ok_or_else(|| self.error(format!("`{key}` is missing")))
     }
 }
 
@@ -136,7 +151,14 @@ pub fn local_to_utc(local: NaiveDateTime, tz: Tz) -> DateTime<Utc> {
 /// later instant; an hour is taken off then, so no edit in between is missed.
 pub fn utc_to_local_text(at: DateTime<Utc>, tz: Tz) -> String {
     let local = at.with_timezone(&tz).naive_local();
-    let ambiguous = matches!(tz.from_local_datetime(&local), chrono::LocalResult::Ambiguous(..));
-    let local = if ambiguous { local - Duration::hours(1) } else { local };
+    let ambiguous = matches!(
+        tz.from_local_datetime(&local),
+        chrono::LocalResult::Ambiguous(..)
+    );
+    let local = if ambiguous {
+        local - Duration::hours(1)
+    } else {
+        local
+    };
     local.format(DATETIME_FORMAT).to_string()
 }

@@ -168,7 +168,11 @@ pub fn classify(status: u16, body: &str, www_authenticate: Option<&str>) -> Erro
         (404, _) | (_, "NONEXISTENT_ID") => Error::NotFound { detail },
         (500..=599, _) => Error::Server { status, detail },
         (400, "INVALID_PARAMETER") => Error::InvalidQuery { detail },
-        _ => Error::Rejected { status, code, detail },
+        _ => Error::Rejected {
+            status,
+            code,
+            detail,
+        },
     }
 }
 

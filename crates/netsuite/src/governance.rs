@@ -21,7 +21,9 @@ fn registry() -> &'static Mutex<HashMap<BudgetKey, Arc<Semaphore>>> {
 /// clients share it whatever they ask for (a log line says so), because the limit is the
 /// account's, not the caller's.
 pub(crate) fn budget_for(key: BudgetKey, size: usize) -> Arc<Semaphore> {
-    let mut map = registry().lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut map = registry()
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let sem = map
         .entry(key.clone())
         .or_insert_with(|| Arc::new(Semaphore::new(size.max(1))));

@@ -29,7 +29,10 @@ pub struct IdRange {
 
 impl IdRange {
     /// Every id.
-    pub const ALL: IdRange = IdRange { after: 0, upto: i64::MAX };
+    pub const ALL: IdRange = IdRange {
+        after: 0,
+        upto: i64::MAX,
+    };
 }
 
 /// How full a range is planned when ids have gaps: a little under a page, so that the uneven
@@ -39,14 +42,18 @@ const SPARSE_FILL: f64 = 0.9;
 /// Cuts the id space described by `stats` into ranges of about `page_size` rows each.
 pub fn plan(stats: Option<IdStats>, page_size: u32) -> Vec<IdRange> {
     let page = u64::from(page_size.max(1));
-    let Some(stats) = stats else { return vec![IdRange::ALL] };
+    let Some(stats) = stats else {
+        return vec![IdRange::ALL];
+    };
     if stats.count == 0 {
         return vec![IdRange::ALL];
     }
     if stats.count <= page || stats.max <= stats.min {
         return vec![IdRange::ALL];
     }
-    let span = u64::try_from(stats.max - stats.min).unwrap_or(u64::MAX).saturating_add(1);
+    let span = u64::try_from(stats.max - stats.min)
+        .unwrap_or(u64::MAX)
+        .saturating_add(1);
     let width = if stats.count >= span {
         page
     } else {
@@ -57,9 +64,15 @@ pub fn plan(stats: Option<IdStats>, page_size: u32) -> Vec<IdRange> {
     let mut ranges = Vec::new();
     let mut after = stats.min - 1;
     while after.saturating_add(width) < stats.max {
-        ranges.push(IdRange { after, upto: after + width });
+        ranges.push(IdRange {
+            after,
+            upto: after + width,
+        });
         after += width;
     }
-    ranges.push(IdRange { after, upto: i64::MAX });
+    ranges.push(IdRange {
+        after,
+        upto: i64::MAX,
+    });
     ranges
 }

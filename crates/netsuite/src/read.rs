@@ -41,22 +41,32 @@ pub(crate) fn read<T: Send + 'static>(
     let queue = Arc::new(Mutex::new(VecDeque::from(ranges)));
     let query = Arc::new(query);
     for _ in 0..workers {
-        let job = Worker { transport: Arc::clone(&transport), query: Arc::clone(&query), queue: Arc::clone(&queue), tx: tx.clone(), page_size, ctx, decode };
+        let job = Worker {
+            transport: Arc::clone(&transport),
+            query: Arc::clone(&query),
+            queue: Arc::clone(&queue),
+            tx: tx.clone(),
+            page_size,
+            ctx,
+            decode,
+        };
         tokio::spawn(job.run());
     }
     drop(tx);
-    stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|batch| (batch, rx)) })
-        .flat_map(|batch| match batch {
-            Ok(rows) => stream::iter(rows.into_iter().map(Ok).collect::<Vec<_>>()),
-            Err(e) => stream::iter(vec![Err(e)]),
-        })
-        // The first error ends the stream, even if other readers still had rows in flight.
-        .scan(false, |failed, item| {
-            let out = if *failed { None } else { Some(item) };
-            *failed = *failed || matches!(out, Some(Err(_)));
-            futures::future::ready(out)
-        })
-        .boxed()
+    stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|batch| (batch, rx))
+    })
+    .flat_map(|batch| match batch {
+        Ok(rows) => stream::iter(rows.into_iter().map(Ok).collect::<Vec<_>>()),
+        Err(e) => stream::iter(vec![Err(e)]),
+    })
+    // The first error ends the stream, even if other readers still had rows in flight.
+    .scan(false, |failed, item| {
+        let out = if *failed { None } else { Some(item) };
+        *failed = *failed || matches!(out, Some(Err(_)));
+        futures::future::ready(out)
+    })
+    .boxed()
 }
 
 struct Worker<T> {
@@ -71,7 +81,10 @@ struct Worker<T> {
 
 impl<T: Send + 'static> Worker<T> {
     fn next_range(&self) -> Option<IdRange> {
-        self.queue.lock().unwrap_or_else(|p| p.into_inner()).pop_front()
+        self.queue
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop_front()
     }
 
     /// Reads ranges until the queue is empty, the caller hangs up, or an error ends the read.
@@ -95,7 +108,11 @@ impl<T: Send + 'static> Worker<T> {
         loop {
             let q = self.query.page(after, range.upto);
             let page = self.transport.suiteql(&q, self.page_size, 0).await?;
-            let rows: Vec<RawRow> = page.items.into_iter().map(|item| RawRow::new(self.query.table, item)).collect();
+            let rows: Vec<RawRow> = page
+                .items
+                .into_iter()
+                .map(|item| RawRow::new(self.query.table, item))
+                .collect();
             let last = rows.iter().filter_map(|r| r.id("id").ok().flatten()).max();
             let batch = rows.iter().map(|r| (self.decode)(r, self.ctx)).collect();
             if self.tx.send(Ok(batch)).await.is_err() {
@@ -106,7 +123,12 @@ impl<T: Send + 'static> Worker<T> {
             }
             after = match last {
                 Some(last) if last > after => last,
-                _ => return Err(Error::Decode(format!("a full page of `{}` has no readable id to continue after {after}", self.query.table))),
+                _ => {
+                    return Err(Error::Decode(format!(
+                        "a full page of `{}` has no readable id to continue after {after}",
+                        self.query.table
+                    )))
+                }
             };
         }
     }

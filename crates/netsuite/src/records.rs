@@ -3,7 +3,9 @@
 use chrono_tz::Tz;
 
 use crate::decode::{RawRow, RowError, DATETIME_FORMAT_SQL};
-use crate::model::{Customer, Deletion, Project, RecordId, RecordKind, Subsidiary, SubsidiaryId, SubsidiaryLink};
+use crate::model::{
+    Customer, Deletion, Project, RecordId, RecordKind, Subsidiary, SubsidiaryId, SubsidiaryLink,
+};
 
 /// What decoding needs to know about the account.
 #[derive(Debug, Clone, Copy)]
@@ -29,7 +31,10 @@ fn lastmodified(alias: &str) -> String {
 impl TableQuery {
     /// The page query for ids in `(after, upto]`.
     pub fn page(&self, after: i64, upto: i64) -> String {
-        let mut q = format!("SELECT {} FROM {} WHERE {} > {after}", self.select, self.from, self.key);
+        let mut q = format!(
+            "SELECT {} FROM {} WHERE {} > {after}",
+            self.select, self.from, self.key
+        );
         if upto < i64::MAX {
             q.push_str(&format!(" AND {} <= {upto}", self.key));
         }
@@ -63,22 +68,38 @@ impl TableQuery {
             select.push_str(", c.subsidiary");
         }
         select.push_str(&format!(", {}", lastmodified("c")));
-        Self { table: "customer", from: "customer c", key: "c.id", select, filter }
+        Self {
+            table: "customer",
+            from: "customer c",
+            key: "c.id",
+            select,
+            filter,
+        }
     }
 
     /// Projects (`job`).
     pub fn projects(one_world: bool, filter: Option<String>) -> Self {
-        let mut select = "j.id, j.entityid, j.companyname, j.parent, j.customer, j.isinactive".to_owned();
+        let mut select =
+            "j.id, j.entityid, j.companyname, j.parent, j.customer, j.isinactive".to_owned();
         if one_world {
             select.push_str(", j.subsidiary");
         }
         select.push_str(&format!(", {}", lastmodified("j")));
-        Self { table: "job", from: "job j", key: "j.id", select, filter }
+        Self {
+            table: "job",
+            from: "job j",
+            key: "j.id",
+            select,
+            filter,
+        }
     }
 
     /// Customer-subsidiary relationship rows.
     pub fn links(filter: Option<String>) -> Self {
-        let select = format!("r.id, r.entity, r.subsidiary, r.isprimarysub, {}", lastmodified("r"));
+        let select = format!(
+            "r.id, r.entity, r.subsidiary, r.isprimarysub, {}",
+            lastmodified("r")
+        );
         Self {
             table: "customersubsidiaryrelationship",
             from: "customersubsidiaryrelationship r",
@@ -99,13 +120,16 @@ impl TableQuery {
             from: "deletedrecord d",
             key: "d.recordid",
             select,
-            filter: Some(format!("d.recordtypeid IN ('customer', 'job') AND {filter}")),
+            filter: Some(format!(
+                "d.recordtypeid IN ('customer', 'job') AND {filter}"
+            )),
         }
     }
 }
 
 /// The subsidiaries query (small: one plain read, elimination subsidiaries left out).
-pub(crate) const SUBSIDIARIES: &str = "SELECT s.id, s.name, s.fullname, s.parent, s.isinactive, s.iselimination \
+pub(crate) const SUBSIDIARIES: &str =
+    "SELECT s.id, s.name, s.fullname, s.parent, s.isinactive, s.iselimination \
      FROM subsidiary s WHERE s.iselimination = 'F' ORDER BY s.id";
 
 pub(crate) fn customer(row: &RawRow, ctx: DecodeCtx) -> Result<Customer, RowError> {
@@ -147,7 +171,10 @@ pub(crate) fn link(row: &RawRow, ctx: DecodeCtx) -> Result<SubsidiaryLink, RowEr
 }
 
 pub(crate) fn deletion(row: &RawRow, ctx: DecodeCtx) -> Result<Deletion, RowError> {
-    let type_id = row.text("recordtypeid")?.unwrap_or_default().to_ascii_lowercase();
+    let type_id = row
+        .text("recordtypeid")?
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     let label = row.text("type")?.unwrap_or_default().to_ascii_lowercase();
     let kind = match (type_id.as_str(), label.as_str()) {
         ("customer", _) | (_, "customer") => RecordKind::Customer,

@@ -51,7 +51,10 @@ struct Failure {
 
 impl From<Error> for Failure {
     fn from(error: Error) -> Self {
-        Failure { error, retry_after: None }
+        Failure {
+            error,
+            retry_after: None,
+        }
     }
 }
 
@@ -110,7 +113,9 @@ impl Transport {
             if !failure.error.is_retryable() || !self.retry.allows_another(attempts) {
                 return Err(failure.error);
             }
-            let delay = self.retry.delay(attempts, failure.retry_after, &mut rand::thread_rng());
+            let delay = self
+                .retry
+                .delay(attempts, failure.retry_after, &mut rand::thread_rng());
             tracing::debug!(error = %failure.error, attempt = attempts, delay_ms = delay.as_millis() as u64, "retrying NetSuite request");
             tokio::time::sleep(delay).await;
         }
@@ -119,17 +124,35 @@ impl Transport {
     /// One attempt, holding a slot of the account budget only while the request is in flight.
     async fn attempt(&self, method: Method, url: &Url, body: &Body) -> Result<Vec<u8>, Failure> {
         let authorization = self.authorization(&method, url).await?;
-        let _slot = self.budget.acquire().await.map_err(|_| Error::Config("budget closed".into()))?;
-        self.raw_attempt(method, url, body, Some(authorization)).await
+        let _slot = self
+            .budget
+            .acquire()
+            .await
+            .map_err(|_| Error::Config("budget closed".into()))?;
+        self.raw_attempt(method, url, body, Some(authorization))
+            .await
     }
 
     /// The `Authorization` header for a resource request.
     async fn authorization(&self, method: &Method, url: &Url) -> Result<String, Error> {
         match &self.auth {
             Auth::Tba(creds) => {
-                let nonce: String = rand::thread_rng().sample_iter(&Alphanumeric).take(20).map(char::from).collect();
-                let n = tba::Nonce { nonce: &nonce, timestamp: self.clock.now().timestamp() };
-                Ok(tba::authorization_header(self.account.realm(), method.as_str(), url, creds, n))
+                let nonce: String = rand::thread_rng()
+                    .sample_iter(&Alphanumeric)
+                    .take(20)
+                    .map(char::from)
+                    .collect();
+                let n = tba::Nonce {
+                    nonce: &nonce,
+                    timestamp: self.clock.now().timestamp(),
+                };
+                Ok(tba::authorization_header(
+                    self.account.realm(),
+                    method.as_str(),
+                    url,
+                    creds,
+                    n,
+                ))
             }
             Auth::OAuth2(creds) => {
                 let token = self.tokens.get(self, creds).await?;
@@ -160,7 +183,9 @@ impl Transport {
         let headers = resp.headers().clone();
         let bytes = read_bounded(resp).await.map_err(|e| match e {
             ReadError::Http(e) => self.transport_error(e),
-            ReadError::TooLarge => Error::Decode(format!("the answer is larger than {MAX_BODY_BYTES} bytes")),
+            ReadError::TooLarge => {
+                Error::Decode(format!("the answer is larger than {MAX_BODY_BYTES} bytes"))
+            }
         })?;
         if status.is_success() {
             // A truncated or malformed 200 is retried like a reset: reads are idempotent.
@@ -198,7 +223,10 @@ fn failure(status: StatusCode, headers: &HeaderMap, bytes: &[u8]) -> Failure {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(Duration::from_secs);
-    Failure { error: classify(status.as_u16(), &text, www), retry_after }
+    Failure {
+        error: classify(status.as_u16(), &text, www),
+        retry_after,
+    }
 }
 
 enum ReadError {

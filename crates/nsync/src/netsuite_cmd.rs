@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use futures::StreamExt;
 use netsuite::{
-    AccountId, Auth, Client, ClientConfig, ClientCredentials, Cursor, RowStream, Scope, SubsidiaryId, TbaCredentials,
+    AccountId, Auth, Client, ClientConfig, ClientCredentials, Cursor, RowStream, Scope,
+    SubsidiaryId, TbaCredentials,
 };
 use serde::Serialize;
 
@@ -89,24 +90,67 @@ async fn dispatch(command: NetsuiteCommand) -> anyhow::Result<()> {
             let subs = client(&c)?.subsidiaries().await?;
             let mut out = Printer::new(c.json, &["id", "name", "full name", "parent", "inactive"]);
             for s in &subs {
-                out.row(s, &[s.id.to_string(), s.name.clone(), opt(&s.full_name), opt(&s.parent), flag(s.is_inactive)])?;
+                out.row(
+                    s,
+                    &[
+                        s.id.to_string(),
+                        s.name.clone(),
+                        opt(&s.full_name),
+                        opt(&s.parent),
+                        flag(s.is_inactive),
+                    ],
+                )?;
             }
             out.finish()
         }
         NetsuiteCommand::Customers(s) => {
             let stream = client(&s.common)?.customers(scope(s.subsidiary)).await?;
-            let headers = ["id", "entity id", "name", "inactive", "parent", "subsidiary", "last modified"];
+            let headers = [
+                "id",
+                "entity id",
+                "name",
+                "inactive",
+                "parent",
+                "subsidiary",
+                "last modified",
+            ];
             drain(stream, Printer::new(s.common.json, &headers), |c| {
                 let name = c.company_name.clone().unwrap_or_else(|| person(c));
-                vec![c.id.to_string(), c.entity_id.clone(), name, flag(c.is_inactive), opt(&c.parent), opt(&c.primary_subsidiary), c.last_modified.to_rfc3339()]
+                vec![
+                    c.id.to_string(),
+                    c.entity_id.clone(),
+                    name,
+                    flag(c.is_inactive),
+                    opt(&c.parent),
+                    opt(&c.primary_subsidiary),
+                    c.last_modified.to_rfc3339(),
+                ]
             })
             .await
         }
         NetsuiteCommand::Projects(s) => {
             let stream = client(&s.common)?.projects(scope(s.subsidiary)).await?;
-            let headers = ["id", "number", "name", "inactive", "parent", "customer", "subsidiary", "last modified"];
+            let headers = [
+                "id",
+                "number",
+                "name",
+                "inactive",
+                "parent",
+                "customer",
+                "subsidiary",
+                "last modified",
+            ];
             drain(stream, Printer::new(s.common.json, &headers), |p| {
-                vec![p.id.to_string(), p.entity_id.clone(), opt(&p.name), flag(p.is_inactive), opt(&p.parent), opt(&p.customer), opt(&p.subsidiary), p.last_modified.to_rfc3339()]
+                vec![
+                    p.id.to_string(),
+                    p.entity_id.clone(),
+                    opt(&p.name),
+                    flag(p.is_inactive),
+                    opt(&p.parent),
+                    opt(&p.customer),
+                    opt(&p.subsidiary),
+                    p.last_modified.to_rfc3339(),
+                ]
             })
             .await
         }
@@ -126,11 +170,22 @@ async fn changes(c: Changes) -> anyhow::Result<()> {
             Ok(change) => {
                 cursor.observe_change(&change);
                 let (kind, id, summary) = match &change {
-                    netsuite::Change::Customer(x) => ("customer", x.id.to_string(), x.company_name.clone().unwrap_or_else(|| person(x))),
+                    netsuite::Change::Customer(x) => (
+                        "customer",
+                        x.id.to_string(),
+                        x.company_name.clone().unwrap_or_else(|| person(x)),
+                    ),
                     netsuite::Change::Project(x) => ("project", x.id.to_string(), opt(&x.name)),
-                    netsuite::Change::Link(x) => ("link", x.customer.to_string(), format!("subsidiary {}", x.subsidiary)),
+                    netsuite::Change::Link(x) => (
+                        "link",
+                        x.customer.to_string(),
+                        format!("subsidiary {}", x.subsidiary),
+                    ),
                 };
-                let at = change.last_modified().map(|t| t.to_rfc3339()).unwrap_or_default();
+                let at = change
+                    .last_modified()
+                    .map(|t| t.to_rfc3339())
+                    .unwrap_or_default();
                 out.row(&change, &[kind.into(), id, summary, at])?;
             }
             Err(e) => {
@@ -144,7 +199,15 @@ async fn changes(c: Changes) -> anyhow::Result<()> {
         match item? {
             Ok(d) => {
                 cursor.observe_deletion(&d);
-                out.row(&d, &[format!("deleted {:?}", d.kind).to_lowercase(), d.id.to_string(), String::new(), d.at.to_rfc3339()])?;
+                out.row(
+                    &d,
+                    &[
+                        format!("deleted {:?}", d.kind).to_lowercase(),
+                        d.id.to_string(),
+                        String::new(),
+                        d.at.to_rfc3339(),
+                    ],
+                )?;
             }
             Err(e) => {
                 bad += 1;
@@ -173,13 +236,26 @@ fn env(name: &str) -> Option<String> {
 /// OAuth 2.0 when `NETSUITE_CLIENT_ID` is set, TBA otherwise.
 fn auth_from_env() -> anyhow::Result<Auth> {
     if let Some(client_id) = env("NETSUITE_CLIENT_ID") {
-        let (Some(certificate_id), Some(key_file)) = (env("NETSUITE_CERTIFICATE_ID"), env("NETSUITE_PRIVATE_KEY_FILE")) else {
+        let (Some(certificate_id), Some(key_file)) = (
+            env("NETSUITE_CERTIFICATE_ID"),
+            env("NETSUITE_PRIVATE_KEY_FILE"),
+        ) else {
             bail!("OAuth 2.0 needs NETSUITE_CLIENT_ID, NETSUITE_CERTIFICATE_ID and NETSUITE_PRIVATE_KEY_FILE");
         };
-        let pem = std::fs::read_to_string(&key_file).with_context(|| format!("reading the private key {key_file}"))?;
-        return Ok(Auth::OAuth2(ClientCredentials { client_id, certificate_id, private_key_pem: pem.into() }));
+        let pem = std::fs::read_to_string(&key_file)
+            .with_context(|| format!("reading the private key {key_file}"))?;
+        return Ok(Auth::OAuth2(ClientCredentials {
+            client_id,
+            certificate_id,
+            private_key_pem: pem.into(),
+        }));
     }
-    let names = ["NETSUITE_CONSUMER_KEY", "NETSUITE_CONSUMER_SECRET", "NETSUITE_TOKEN_ID", "NETSUITE_TOKEN_SECRET"];
+    let names = [
+        "NETSUITE_CONSUMER_KEY",
+        "NETSUITE_CONSUMER_SECRET",
+        "NETSUITE_TOKEN_ID",
+        "NETSUITE_TOKEN_SECRET",
+    ];
     let values: Vec<Option<String>> = names.iter().map(|n| env(n)).collect();
     if values.iter().any(Option::is_none) {
         bail!(
@@ -190,7 +266,12 @@ fn auth_from_env() -> anyhow::Result<Auth> {
     }
     let mut v = values.into_iter().flatten();
     let mut next = || v.next().unwrap_or_default().into();
-    Ok(Auth::Tba(TbaCredentials { consumer_key: next(), consumer_secret: next(), token_id: next(), token_secret: next() }))
+    Ok(Auth::Tba(TbaCredentials {
+        consumer_key: next(),
+        consumer_secret: next(),
+        token_id: next(),
+        token_secret: next(),
+    }))
 }
 
 fn scope(subsidiary: Option<i64>) -> Scope {
@@ -206,7 +287,11 @@ fn flag(b: bool) -> String {
 }
 
 fn person(c: &netsuite::Customer) -> String {
-    [&c.first_name, &c.middle_name, &c.last_name].iter().filter_map(|n| n.as_deref()).collect::<Vec<_>>().join(" ")
+    [&c.first_name, &c.middle_name, &c.last_name]
+        .iter()
+        .filter_map(|n| n.as_deref())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn print_one<T: Serialize + std::fmt::Debug>(value: &T, json: bool) -> anyhow::Result<()> {
@@ -268,7 +353,11 @@ struct Printer {
 
 impl Printer {
     fn new(json: bool, headers: &[&str]) -> Self {
-        Self { json, headers: headers.iter().map(|h| h.to_string()).collect(), rows: Vec::new() }
+        Self {
+            json,
+            headers: headers.iter().map(|h| h.to_string()).collect(),
+            rows: Vec::new(),
+        }
     }
 
     fn row<T: Serialize>(&mut self, value: &T, cells: &[String]) -> anyhow::Result<()> {
@@ -277,7 +366,16 @@ impl Printer {
             writeln!(stdout, "{}", serde_json::to_string(value)?)?;
         } else {
             // NetSuite text is untrusted: never let it move the terminal's cursor.
-            self.rows.push(cells.iter().map(|c| c.chars().map(|ch| if ch.is_control() { ' ' } else { ch }).collect()).collect());
+            self.rows.push(
+                cells
+                    .iter()
+                    .map(|c| {
+                        c.chars()
+                            .map(|ch| if ch.is_control() { ' ' } else { ch })
+                            .collect()
+                    })
+                    .collect(),
+            );
         }
         Ok(())
     }
@@ -287,7 +385,15 @@ impl Printer {
             return Ok(());
         }
         let widths: Vec<usize> = (0..self.headers.len())
-            .map(|i| self.rows.iter().map(|r| r[i].chars().count()).chain([self.headers[i].len()]).max().unwrap_or(0).min(60))
+            .map(|i| {
+                self.rows
+                    .iter()
+                    .map(|r| r[i].chars().count())
+                    .chain([self.headers[i].len()])
+                    .max()
+                    .unwrap_or(0)
+                    .min(60)
+            })
             .collect();
         let mut stdout = std::io::stdout().lock();
         for row in std::iter::once(&self.headers).chain(&self.rows) {

@@ -35,7 +35,10 @@ pub struct Nonce<'a> {
 fn oauth_params(creds: &TbaCredentials, n: Nonce<'_>) -> Vec<(&'static str, String)> {
     vec![
         ("oauth_token", creds.token_id.expose_secret().to_owned()),
-        ("oauth_consumer_key", creds.consumer_key.expose_secret().to_owned()),
+        (
+            "oauth_consumer_key",
+            creds.consumer_key.expose_secret().to_owned(),
+        ),
         ("oauth_nonce", n.nonce.to_owned()),
         ("oauth_timestamp", n.timestamp.to_string()),
         ("oauth_signature_method", "HMAC-SHA256".to_owned()),
@@ -47,7 +50,11 @@ fn oauth_params(creds: &TbaCredentials, n: Nonce<'_>) -> Vec<(&'static str, Stri
 fn base_uri(url: &Url) -> String {
     let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
     let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
-    format!("{}://{host}{port}{}", url.scheme().to_ascii_lowercase(), url.path())
+    format!(
+        "{}://{host}{port}{}",
+        url.scheme().to_ascii_lowercase(),
+        url.path()
+    )
 }
 
 /// The RFC 5849 signature base string: method, URI, and every oauth and query parameter sorted.
@@ -56,7 +63,11 @@ pub fn base_string(method: &str, url: &Url, creds: &TbaCredentials, n: Nonce<'_>
     let mut params: Vec<(String, String)> = url
         .query_pairs()
         .map(|(k, v)| (encode(&k), encode(&v)))
-        .chain(oauth_params(creds, n).into_iter().map(|(k, v)| (encode(k), encode(&v))))
+        .chain(
+            oauth_params(creds, n)
+                .into_iter()
+                .map(|(k, v)| (encode(k), encode(&v))),
+        )
         .collect();
     params.sort();
     let joined = params
@@ -79,7 +90,8 @@ pub fn signature(method: &str, url: &Url, creds: &TbaCredentials, n: Nonce<'_>) 
         encode(creds.consumer_secret.expose_secret()),
         encode(creds.token_secret.expose_secret())
     );
-    let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC takes any key length");
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC takes any key length");
     mac.update(base_string(method, url, creds, n).as_bytes());
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }

@@ -19,7 +19,11 @@ impl Client {
         let filter = self.scope_filter(scope, &facts, |s| {
             format!("EXISTS (SELECT 1 FROM customersubsidiaryrelationship r WHERE r.entity = c.id AND r.subsidiary = {s})")
         })?;
-        self.split_read(TableQuery::customers(facts.one_world, filter), records::customer).await
+        self.split_read(
+            TableQuery::customers(facts.one_world, filter),
+            records::customer,
+        )
+        .await
     }
 
     /// Projects of `scope` (a project's subsidiary is its own). Each carries its `parent` and
@@ -30,7 +34,11 @@ impl Client {
             return Err(Error::ProjectsDisabled);
         }
         let filter = self.scope_filter(scope, &facts, |s| format!("j.subsidiary = {s}"))?;
-        self.split_read(TableQuery::projects(facts.one_world, filter), records::project).await
+        self.split_read(
+            TableQuery::projects(facts.one_world, filter),
+            records::project,
+        )
+        .await
     }
 
     /// Customer-subsidiary links of `scope` (OneWorld accounts only; empty otherwise).
@@ -40,7 +48,8 @@ impl Client {
             return Ok(stream::empty().boxed());
         }
         let filter = self.scope_filter(scope, &facts, |s| format!("r.subsidiary = {s}"))?;
-        self.split_read(TableQuery::links(filter), records::link).await
+        self.split_read(TableQuery::links(filter), records::link)
+            .await
     }
 
     /// Customers, projects and subsidiary links created or modified since `cursor` (minus the
@@ -49,16 +58,29 @@ impl Client {
     pub async fn changes_since(&self, cursor: &crate::Cursor) -> Result<RowStream<Change>, Error> {
         let facts = self.facts().await?;
         let scratch = cursor.modified.is_none();
-        let since = |alias: &str| cursor.modified.map(|at| self.since_filter(alias, "lastmodifieddate", at));
-        let customers = self.changed(TableQuery::customers(facts.one_world, since("c")), records::customer, scratch);
-        let mut parts = vec![customers.await?.map(|r| r.map(|row| row.map(Change::Customer))).boxed()];
+        let since = |alias: &str| {
+            cursor
+                .modified
+                .map(|at| self.since_filter(alias, "lastmodifieddate", at))
+        };
+        let customers = self.changed(
+            TableQuery::customers(facts.one_world, since("c")),
+            records::customer,
+            scratch,
+        );
+        let mut parts = vec![customers
+            .await?
+            .map(|r| r.map(|row| row.map(Change::Customer)))
+            .boxed()];
         if facts.projects_enabled {
             let q = TableQuery::projects(facts.one_world, since("j"));
             let s = self.changed(q, records::project, scratch).await?;
             parts.push(s.map(|r| r.map(|row| row.map(Change::Project))).boxed());
         }
         if facts.one_world {
-            let s = self.changed(TableQuery::links(since("r")), records::link, scratch).await?;
+            let s = self
+                .changed(TableQuery::links(since("r")), records::link, scratch)
+                .await?;
             parts.push(s.map(|r| r.map(|row| row.map(Change::Link))).boxed());
         }
         Ok(stream::select_all(parts).boxed())
@@ -66,7 +88,10 @@ impl Client {
 
     /// Customers and projects deleted since `cursor` (minus the overlap window), from
     /// `deletedrecord`. Feed each to [`crate::Cursor::observe_deletion`] once it is applied.
-    pub async fn deletions_since(&self, cursor: &crate::Cursor) -> Result<RowStream<Deletion>, Error> {
+    pub async fn deletions_since(
+        &self,
+        cursor: &crate::Cursor,
+    ) -> Result<RowStream<Deletion>, Error> {
         let filter = match cursor.deleted {
             Some(at) => self.since_filter("d", "deleteddate", at),
             None => "d.deleteddate IS NOT NULL".to_owned(),
@@ -77,7 +102,8 @@ impl Client {
 
     /// `alias.column >= TO_DATE(<cursor - overlap in the account's time zone>)`.
     fn since_filter(&self, alias: &str, column: &str, at: DateTime<Utc>) -> String {
-        let overlap = chrono::Duration::from_std(self.config.overlap).unwrap_or(chrono::Duration::zero());
+        let overlap =
+            chrono::Duration::from_std(self.config.overlap).unwrap_or(chrono::Duration::zero());
         let local = utc_to_local_text(at - overlap, self.config.time_zone);
         format!("{alias}.{column} >= TO_DATE('{local}', '{DATETIME_FORMAT_SQL}')")
     }
@@ -110,29 +136,65 @@ impl Client {
 
     fn single_range<T: Send + 'static>(&self, q: TableQuery, decode: Decoder<T>) -> RowStream<T> {
         let page = self.config.page_size;
-        read(self.transport.clone(), q, vec![IdRange::ALL], 1, page, self.ctx(), decode)
+        read(
+            self.transport.clone(),
+            q,
+            vec![IdRange::ALL],
+            1,
+            page,
+            self.ctx(),
+            decode,
+        )
     }
 
     /// Sizes the read with one `MIN/MAX/COUNT` query, then reads the planned ranges within the
     /// budget.
-    async fn split_read<T: Send + 'static>(&self, q: TableQuery, decode: Decoder<T>) -> Result<RowStream<T>, Error> {
+    async fn split_read<T: Send + 'static>(
+        &self,
+        q: TableQuery,
+        decode: Decoder<T>,
+    ) -> Result<RowStream<T>, Error> {
         let stats = self.stats(&q).await?;
         let ranges = plan::plan(stats, self.config.page_size);
-        tracing::debug!(table = q.table, ranges = ranges.len(), ?stats, "planned read");
+        tracing::debug!(
+            table = q.table,
+            ranges = ranges.len(),
+            ?stats,
+            "planned read"
+        );
         // Twice the budget in readers: one waiting out a backoff leaves its slot to another, so
         // the budget stays full. The account semaphore still caps requests in flight.
         let workers = self.config.concurrency * 2;
-        Ok(read(self.transport.clone(), q, ranges, workers, self.config.page_size, self.ctx(), decode))
+        Ok(read(
+            self.transport.clone(),
+            q,
+            ranges,
+            workers,
+            self.config.page_size,
+            self.ctx(),
+            decode,
+        ))
     }
 
     async fn stats(&self, q: &TableQuery) -> Result<Option<IdStats>, Error> {
         let page = self.transport.suiteql(&q.stats(), 1, 0).await?;
-        let Some(item) = page.items.into_iter().next() else { return Ok(None) };
+        let Some(item) = page.items.into_iter().next() else {
+            return Ok(None);
+        };
         let row = RawRow::new(q.table, item);
-        let count = row.text("total").ok().flatten().and_then(|t| t.trim().parse::<u64>().ok()).unwrap_or(0);
+        let count = row
+            .text("total")
+            .ok()
+            .flatten()
+            .and_then(|t| t.trim().parse::<u64>().ok())
+            .unwrap_or(0);
         match (row.id("minid"), row.id("maxid")) {
             (Ok(Some(min)), Ok(Some(max))) => Ok(Some(IdStats { min, max, count })),
-            _ if count == 0 => Ok(Some(IdStats { min: 0, max: 0, count: 0 })),
+            _ if count == 0 => Ok(Some(IdStats {
+                min: 0,
+                max: 0,
+                count: 0,
+            })),
             // Unreadable statistics only cost parallelism: read everything as one range.
             _ => Ok(None),
         }

@@ -40,7 +40,11 @@ fn default_expiry() -> i64 {
 impl TokenCache {
     /// A valid bearer token, fetched if needed. The lock makes concurrent readers wait for one
     /// fetch instead of each minting a token.
-    pub async fn get(&self, transport: &Transport, creds: &ClientCredentials) -> Result<String, Error> {
+    pub async fn get(
+        &self,
+        transport: &Transport,
+        creds: &ClientCredentials,
+    ) -> Result<String, Error> {
         let mut cached = self.cached.lock().await;
         let now = transport.clock.now();
         if let Some(c) = cached.as_ref().filter(|c| now < c.expires_at) {
@@ -79,15 +83,22 @@ async fn fetch(transport: &Transport, creds: &ClientCredentials) -> Result<Token
             ("client_assertion", assertion),
         ]);
         let result = {
-            let _slot = transport.budget.acquire().await.map_err(|_| Error::Config("budget closed".into()))?;
+            let _slot = transport
+                .budget
+                .acquire()
+                .await
+                .map_err(|_| Error::Config("budget closed".into()))?;
             transport.raw_attempt(Method::POST, &url, &form, None).await
         };
         match result {
             Ok(bytes) => {
-                return serde_json::from_slice(&bytes).map_err(|e| Error::Decode(format!("token answer: {e}")))
+                return serde_json::from_slice(&bytes)
+                    .map_err(|e| Error::Decode(format!("token answer: {e}")))
             }
             Err(f) if f.error.is_retryable() && transport.retry.allows_another(attempts) => {
-                let delay = transport.retry.delay(attempts, f.retry_after, &mut rand::thread_rng());
+                let delay = transport
+                    .retry
+                    .delay(attempts, f.retry_after, &mut rand::thread_rng());
                 tokio::time::sleep(delay).await;
             }
             Err(f) => return Err(f.error),

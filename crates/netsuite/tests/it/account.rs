@@ -21,7 +21,10 @@ fn production_sandbox_and_test_drive_ids_parse() {
 #[test]
 fn the_production_url_is_built_only_from_the_account() {
     let id = AccountId::parse("1234567_SB1").unwrap();
-    assert_eq!(id.base_url().as_str(), "https://1234567-sb1.suitetalk.api.netsuite.com/");
+    assert_eq!(
+        id.base_url().as_str(),
+        "https://1234567-sb1.suitetalk.api.netsuite.com/"
+    );
 }
 
 #[test]
@@ -48,7 +51,10 @@ fn anything_that_could_reach_another_host_is_refused() {
         "1234567?x",
     ] {
         let err = AccountId::parse(input).unwrap_err();
-        assert!(err.to_string().contains("not a NetSuite account id"), "{input}: {err}");
+        assert!(
+            err.to_string().contains("not a NetSuite account id"),
+            "{input}: {err}"
+        );
     }
 }
 

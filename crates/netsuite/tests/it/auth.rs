@@ -14,7 +14,11 @@ async fn wrong_tba_secrets_say_invalid_login_and_where_to_look() {
         token_id: "t".to_owned().into(),
         token_secret: "ts".to_owned().into(),
     });
-    let err = Client::new(support::config(&emulator, bad)).unwrap().probe().await.unwrap_err();
+    let err = Client::new(support::config(&emulator, bad))
+        .unwrap()
+        .probe()
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::InvalidLogin { .. }), "{err:?}");
     assert!(err.to_string().contains("View Login Audit Trail"), "{err}");
     let requests = emulator.control().requests();
@@ -24,23 +28,38 @@ async fn wrong_tba_secrets_say_invalid_login_and_where_to_look() {
 #[tokio::test]
 async fn a_wrong_oauth2_key_is_refused() {
     let emulator = support::start(support::demo()).await;
-    let Auth::OAuth2(mut creds) = support::oauth2(&emulator, false) else { unreachable!() };
+    let Auth::OAuth2(mut creds) = support::oauth2(&emulator, false) else {
+        unreachable!()
+    };
     creds.certificate_id = "not-a-certificate".into();
-    let err = Client::new(support::config(&emulator, Auth::OAuth2(creds))).unwrap().probe().await.unwrap_err();
+    let err = Client::new(support::config(&emulator, Auth::OAuth2(creds)))
+        .unwrap()
+        .probe()
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::InvalidLogin { .. }), "{err:?}");
 }
 
 #[tokio::test]
 async fn an_expired_token_is_replaced_before_it_is_used() {
     let emulator = support::start(support::demo()).await;
-    let client = Client::new(support::config(&emulator, support::oauth2(&emulator, false))).unwrap();
+    let client = Client::new(support::config(
+        &emulator,
+        support::oauth2(&emulator, false),
+    ))
+    .unwrap();
     client.probe().await.unwrap();
-    emulator.control().set_clock(emulator.control().now() + Duration::hours(2));
+    emulator
+        .control()
+        .set_clock(emulator.control().now() + Duration::hours(2));
     let (rows, _) = collect(client.customers(Scope::Account).await.unwrap()).await;
     assert!(!rows.is_empty());
     let log = emulator.control().requests();
     assert_eq!(log.iter().filter(|r| r.path.ends_with("/token")).count(), 2);
-    assert!(log.iter().all(|r| r.status != 401), "no request left with an expired token");
+    assert!(
+        log.iter().all(|r| r.status != 401),
+        "no request left with an expired token"
+    );
 }
 
 #[tokio::test]

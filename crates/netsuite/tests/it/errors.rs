@@ -16,7 +16,10 @@ fn invalid_login_points_at_the_login_audit_trail_and_names_the_reason() {
     assert!(matches!(err, Error::InvalidLogin { .. }));
     let text = err.to_string();
     assert!(text.contains("INVALID_LOGIN, token_rejected"), "{text}");
-    assert!(text.contains("Setup > Users/Roles > User Management > View Login Audit Trail"), "{text}");
+    assert!(
+        text.contains("Setup > Users/Roles > User Management > View Login Audit Trail"),
+        "{text}"
+    );
     assert!(!err.is_retryable());
 }
 
@@ -31,7 +34,9 @@ fn concurrency_limit_is_rate_limited_and_retried() {
 #[test]
 fn a_bad_query_keeps_netsuites_own_detail_and_is_not_retried() {
     let err = classify(400, QUERY, None);
-    assert!(matches!(&err, Error::InvalidQuery { detail } if detail.contains("Unknown identifier 'subsidiary'")));
+    assert!(
+        matches!(&err, Error::InvalidQuery { detail } if detail.contains("Unknown identifier 'subsidiary'"))
+    );
     assert!(!err.is_retryable());
 }
 
@@ -45,11 +50,21 @@ fn server_errors_are_retried() {
 
 #[test]
 fn other_client_errors_are_never_retried() {
-    assert!(matches!(classify(404, NOT_FOUND, None), Error::NotFound { .. }));
-    let forbidden = classify(403, r#"{"o:errorDetails":[{"detail":"no","o:errorCode":"INSUFFICIENT_PERMISSION"}]}"#, None);
+    assert!(matches!(
+        classify(404, NOT_FOUND, None),
+        Error::NotFound { .. }
+    ));
+    let forbidden = classify(
+        403,
+        r#"{"o:errorDetails":[{"detail":"no","o:errorCode":"INSUFFICIENT_PERMISSION"}]}"#,
+        None,
+    );
     assert!(matches!(forbidden, Error::InsufficientPermission { .. }));
     let other = classify(400, r#"{"error":"invalid_grant"}"#, None);
-    assert!(matches!(other, Error::Rejected { status: 400, .. }), "{other:?}");
+    assert!(
+        matches!(other, Error::Rejected { status: 400, .. }),
+        "{other:?}"
+    );
     for e in [classify(404, NOT_FOUND, None), forbidden, other] {
         assert!(!e.is_retryable(), "{e:?}");
     }

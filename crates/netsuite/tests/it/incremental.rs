@@ -21,10 +21,13 @@ fn exact_client(emulator: &Emulator) -> Client {
 }
 
 fn companies(emulator: &Emulator) -> Vec<i64> {
-    ground_truth(emulator, "SELECT id FROM customer WHERE isperson = 'F' ORDER BY id")
-        .iter()
-        .map(|id| id.parse().unwrap())
-        .collect()
+    ground_truth(
+        emulator,
+        "SELECT id FROM customer WHERE isperson = 'F' ORDER BY id",
+    )
+    .iter()
+    .map(|id| id.parse().unwrap())
+    .collect()
 }
 
 async fn changed_customers(client: &Client, cursor: &Cursor) -> Vec<(i64, DateTime<Utc>)> {
@@ -48,12 +51,32 @@ async fn edits_either_side_of_the_spring_forward_gap_keep_their_instants() {
     let ids = companies(&emulator);
     // 01:59:30 PST, then 03:00:30 PDT: one minute apart, an hour apart on the wall clock.
     control.set_clock(at(2026, 3, 8, 9, 59, 30));
-    control.rename(support::ACCOUNT, RecordKind::Customer, ids[0], "Before the gap").unwrap();
+    control
+        .rename(
+            support::ACCOUNT,
+            RecordKind::Customer,
+            ids[0],
+            "Before the gap",
+        )
+        .unwrap();
     control.set_clock(at(2026, 3, 8, 10, 0, 30));
-    control.rename(support::ACCOUNT, RecordKind::Customer, ids[1], "After the gap").unwrap();
+    control
+        .rename(
+            support::ACCOUNT,
+            RecordKind::Customer,
+            ids[1],
+            "After the gap",
+        )
+        .unwrap();
     let client = exact_client(&emulator);
     let changed = changed_customers(&client, &Cursor::at(at(2026, 3, 8, 9, 59, 0))).await;
-    assert_eq!(changed, vec![(ids[0], at(2026, 3, 8, 9, 59, 30)), (ids[1], at(2026, 3, 8, 10, 0, 30))]);
+    assert_eq!(
+        changed,
+        vec![
+            (ids[0], at(2026, 3, 8, 9, 59, 30)),
+            (ids[1], at(2026, 3, 8, 10, 0, 30))
+        ]
+    );
     let later = changed_customers(&client, &Cursor::at(at(2026, 3, 8, 10, 0, 0))).await;
     assert_eq!(later, vec![(ids[1], at(2026, 3, 8, 10, 0, 30))]);
 }
@@ -65,16 +88,36 @@ async fn an_edit_in_the_repeated_hour_after_fall_back_is_not_missed() {
     let ids = companies(&emulator);
     // 01:30 PDT and, an hour later, 01:30 PST: the same wall-clock text.
     control.set_clock(at(2026, 11, 1, 8, 30, 0));
-    control.rename(support::ACCOUNT, RecordKind::Customer, ids[0], "First 01:30").unwrap();
+    control
+        .rename(
+            support::ACCOUNT,
+            RecordKind::Customer,
+            ids[0],
+            "First 01:30",
+        )
+        .unwrap();
     control.set_clock(at(2026, 11, 1, 9, 30, 0));
-    control.rename(support::ACCOUNT, RecordKind::Customer, ids[1], "Second 01:30").unwrap();
+    control
+        .rename(
+            support::ACCOUNT,
+            RecordKind::Customer,
+            ids[1],
+            "Second 01:30",
+        )
+        .unwrap();
     let client = exact_client(&emulator);
     let changed = changed_customers(&client, &Cursor::at(at(2026, 11, 1, 9, 15, 0))).await;
     let ids_seen: Vec<i64> = changed.iter().map(|(id, _)| *id).collect();
-    assert!(ids_seen.contains(&ids[1]), "the edit after the cursor is read: {changed:?}");
+    assert!(
+        ids_seen.contains(&ids[1]),
+        "the edit after the cursor is read: {changed:?}"
+    );
     // The rendered text cannot tell the two instants apart; the earlier one is taken, so a
     // cursor built from it errs towards reading again.
-    assert!(changed.iter().all(|(_, t)| *t == at(2026, 11, 1, 8, 30, 0)), "{changed:?}");
+    assert!(
+        changed.iter().all(|(_, t)| *t == at(2026, 11, 1, 8, 30, 0)),
+        "{changed:?}"
+    );
 }
 
 #[tokio::test]
@@ -84,14 +127,23 @@ async fn an_edit_in_the_same_second_as_the_cursor_is_read() {
     let ids = companies(&emulator);
     let t = at(2026, 5, 5, 12, 0, 0);
     control.set_clock(t);
-    control.rename(support::ACCOUNT, RecordKind::Customer, ids[0], "First edit").unwrap();
+    control
+        .rename(support::ACCOUNT, RecordKind::Customer, ids[0], "First edit")
+        .unwrap();
     let client = exact_client(&emulator);
     let mut cursor = Cursor::at(t - Duration::hours(1));
     let (changes, _) = collect(client.changes_since(&cursor).await.unwrap()).await;
     changes.iter().for_each(|c| cursor.observe_change(c));
     assert_eq!(cursor.modified, Some(t));
     // Same emulated second, after the read.
-    control.rename(support::ACCOUNT, RecordKind::Customer, ids[1], "Second edit").unwrap();
+    control
+        .rename(
+            support::ACCOUNT,
+            RecordKind::Customer,
+            ids[1],
+            "Second edit",
+        )
+        .unwrap();
     let changed = changed_customers(&client, &cursor).await;
     assert!(changed.contains(&(ids[1], t)), "{changed:?}");
 }
@@ -102,9 +154,19 @@ async fn projects_and_links_changed_since_the_cursor_are_read() {
     let control = emulator.control();
     let t = at(2026, 6, 1, 8, 0, 0);
     control.set_clock(t);
-    let project: i64 = ground_truth(&emulator, "SELECT id FROM job ORDER BY id")[0].parse().unwrap();
-    control.set_inactive(support::ACCOUNT, RecordKind::Project, project, true).unwrap();
-    let (changes, _) = collect(exact_client(&emulator).changes_since(&Cursor::at(t)).await.unwrap()).await;
+    let project: i64 = ground_truth(&emulator, "SELECT id FROM job ORDER BY id")[0]
+        .parse()
+        .unwrap();
+    control
+        .set_inactive(support::ACCOUNT, RecordKind::Project, project, true)
+        .unwrap();
+    let (changes, _) = collect(
+        exact_client(&emulator)
+            .changes_since(&Cursor::at(t))
+            .await
+            .unwrap(),
+    )
+    .await;
     let p = changes.iter().find_map(|c| match c {
         Change::Project(p) if p.id == RecordId(project) => Some(p.clone()),
         _ => None,
@@ -124,14 +186,23 @@ async fn deletions_since_the_cursor_are_read_with_their_kind() {
     .unwrap();
     let t = at(2026, 7, 1, 8, 0, 0);
     control.set_clock(t);
-    control.delete(support::ACCOUNT, RecordKind::Project, leaf).unwrap();
+    control
+        .delete(support::ACCOUNT, RecordKind::Project, leaf)
+        .unwrap();
     let client = exact_client(&emulator);
     let (deletions, bad) = collect(client.deletions_since(&Cursor::at(t)).await.unwrap()).await;
     assert!(bad.is_empty(), "{bad:?}");
-    let d = deletions.iter().find(|d| d.id == RecordId(leaf)).expect("the deletion is read");
+    let d = deletions
+        .iter()
+        .find(|d| d.id == RecordId(leaf))
+        .expect("the deletion is read");
     assert_eq!((d.kind, d.at), (Kind::Project, t));
     let mut cursor = Cursor::at(t);
     deletions.iter().for_each(|d| cursor.observe_deletion(d));
     let json = serde_json::to_string(&cursor).unwrap();
-    assert_eq!(serde_json::from_str::<Cursor>(&json).unwrap(), cursor, "the cursor persists");
+    assert_eq!(
+        serde_json::from_str::<Cursor>(&json).unwrap(),
+        cursor,
+        "the cursor persists"
+    );
 }

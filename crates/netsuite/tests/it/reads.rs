@@ -12,7 +12,10 @@ async fn probe_reports_a_oneworld_account_with_projects() {
     let emulator = support::start(support::demo()).await;
     let client = support::client(&emulator);
     let facts = client.probe().await.unwrap();
-    assert!(facts.one_world && facts.projects_enabled && facts.permissions_ok, "{facts:?}");
+    assert!(
+        facts.one_world && facts.projects_enabled && facts.permissions_ok,
+        "{facts:?}"
+    );
     assert_eq!(facts.account, support::ACCOUNT);
     assert_eq!(facts.time_zone, "America/Los_Angeles");
     assert!(facts.warnings.is_empty());
@@ -25,11 +28,17 @@ async fn probe_reports_a_oneworld_account_with_projects() {
 async fn subsidiaries_leave_out_elimination_subsidiaries() {
     let emulator = support::start(support::demo()).await;
     let subsidiaries = support::client(&emulator).subsidiaries().await.unwrap();
-    let expected = ground_truth(&emulator, "SELECT id FROM subsidiary WHERE iselimination = 'F' ORDER BY id");
+    let expected = ground_truth(
+        &emulator,
+        "SELECT id FROM subsidiary WHERE iselimination = 'F' ORDER BY id",
+    );
     let ids: Vec<String> = subsidiaries.iter().map(|s| s.id.to_string()).collect();
     assert_eq!(ids, expected);
     let all = ground_truth(&emulator, "SELECT id FROM subsidiary");
-    assert!(all.len() > ids.len(), "the demo account has an elimination subsidiary");
+    assert!(
+        all.len() > ids.len(),
+        "the demo account has an elimination subsidiary"
+    );
 }
 
 async fn customer_ids(client: &Client, scope: Scope) -> BTreeSet<String> {
@@ -47,12 +56,17 @@ async fn customers_of_a_subsidiary_include_secondary_links() {
     let sub = client.subsidiaries().await.unwrap()[0].id;
     let expected: BTreeSet<String> = ground_truth(
         &emulator,
-        &format!("SELECT DISTINCT entity FROM customersubsidiaryrelationship WHERE subsidiary = {sub}"),
+        &format!(
+            "SELECT DISTINCT entity FROM customersubsidiaryrelationship WHERE subsidiary = {sub}"
+        ),
     )
     .into_iter()
     .collect();
     assert!(!expected.is_empty());
-    assert_eq!(customer_ids(&client, Scope::Subsidiary(sub)).await, expected);
+    assert_eq!(
+        customer_ids(&client, Scope::Subsidiary(sub)).await,
+        expected
+    );
 }
 
 #[tokio::test]
@@ -62,11 +76,16 @@ async fn projects_of_a_subsidiary_carry_their_parents() {
     let sub = client.subsidiaries().await.unwrap()[0].id;
     let (projects, bad) = collect(client.projects(Scope::Subsidiary(sub)).await.unwrap()).await;
     assert!(bad.is_empty(), "{bad:?}");
-    let expected = ground_truth(&emulator, &format!("SELECT id FROM job WHERE subsidiary = {sub} ORDER BY id"));
+    let expected = ground_truth(
+        &emulator,
+        &format!("SELECT id FROM job WHERE subsidiary = {sub} ORDER BY id"),
+    );
     let mut ids: Vec<String> = projects.iter().map(|p| p.id.to_string()).collect();
     ids.sort_by_key(|id| id.parse::<i64>().unwrap());
     assert_eq!(ids, expected);
-    assert!(projects.iter().all(|p| p.parent.is_some() && p.subsidiary == Some(sub)));
+    assert!(projects
+        .iter()
+        .all(|p| p.parent.is_some() && p.subsidiary == Some(sub)));
     assert!(projects.iter().any(|p| p.name.is_some()));
 }
 
@@ -75,10 +94,20 @@ async fn oauth2_with_an_rsa_or_an_ec_key_reads_like_tba() {
     let emulator = support::start(support::demo()).await;
     let tba = customer_ids(&support::client(&emulator), Scope::Account).await;
     for ec in [false, true] {
-        let client = Client::new(support::config(&emulator, support::oauth2(&emulator, ec))).unwrap();
-        assert_eq!(customer_ids(&client, Scope::Account).await, tba, "ec = {ec}");
+        let client =
+            Client::new(support::config(&emulator, support::oauth2(&emulator, ec))).unwrap();
+        assert_eq!(
+            customer_ids(&client, Scope::Account).await,
+            tba,
+            "ec = {ec}"
+        );
     }
-    let tokens = emulator.control().requests().iter().filter(|r| r.path.ends_with("/oauth2/v1/token")).count();
+    let tokens = emulator
+        .control()
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/oauth2/v1/token"))
+        .count();
     assert_eq!(tokens, 2, "one token per client, reused by every request");
 }
 
@@ -86,6 +115,12 @@ async fn oauth2_with_an_rsa_or_an_ec_key_reads_like_tba() {
 async fn a_subsidiary_that_does_not_exist_reads_nothing() {
     let emulator = support::start(support::demo()).await;
     let client = support::client(&emulator);
-    let (rows, _) = collect(client.customers(Scope::Subsidiary(SubsidiaryId(999_999))).await.unwrap()).await;
+    let (rows, _) = collect(
+        client
+            .customers(Scope::Subsidiary(SubsidiaryId(999_999)))
+            .await
+            .unwrap(),
+    )
+    .await;
     assert!(rows.is_empty());
 }

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
-use netsuite::{Auth, Client, ClientConfig, ClientCredentials, RetryPolicy, RowError, RowStream, TbaCredentials};
+use netsuite::{
+    Auth, Client, ClientConfig, ClientCredentials, RetryPolicy, RowError, RowStream, TbaCredentials,
+};
 use netsuite_emulator::{AccountConfig, Control, Emulator, EmulatorConfig};
 
 /// The account id every test account uses.
@@ -28,7 +30,9 @@ impl netsuite::Clock for EmulatedClock {
 
 /// Starts an emulator serving `account`.
 pub async fn start(account: AccountConfig) -> Emulator {
-    Emulator::start(EmulatorConfig::single(account)).await.expect("emulator starts")
+    Emulator::start(EmulatorConfig::single(account))
+        .await
+        .expect("emulator starts")
 }
 
 /// The demo account (OneWorld, Projects on, a few hundred records).
@@ -49,13 +53,20 @@ pub fn tba(emulator: &Emulator) -> Auth {
 
 /// OAuth 2.0 credentials with the RSA key (`ec == false`) or the EC key.
 pub fn oauth2(emulator: &Emulator, ec: bool) -> Auth {
-    let c = emulator.credentials(ACCOUNT).expect("account exists").oauth2;
+    let c = emulator
+        .credentials(ACCOUNT)
+        .expect("account exists")
+        .oauth2;
     let (certificate_id, pem) = if ec {
         (c.ec_certificate_id, c.ec_private_key_pem)
     } else {
         (c.certificate_id, c.private_key_pem)
     };
-    Auth::OAuth2(ClientCredentials { client_id: c.client_id, certificate_id, private_key_pem: pem.into() })
+    Auth::OAuth2(ClientCredentials {
+        client_id: c.client_id,
+        certificate_id,
+        private_key_pem: pem.into(),
+    })
 }
 
 /// A config pointed at the emulator with tiny retry delays and the account's time zone.
@@ -103,10 +114,16 @@ pub fn ground_truth(emulator: &Emulator, q: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut offset = 0;
     loop {
-        let page = emulator.control().suiteql(ACCOUNT, q, offset, 1000).expect("ground truth query");
+        let page = emulator
+            .control()
+            .suiteql(ACCOUNT, q, offset, 1000)
+            .expect("ground truth query");
         let n = page.items.len();
         for item in page.items {
-            let value = item.values().find_map(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+            let value = item
+                .values()
+                .find_map(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
             out.push(value);
         }
         if n < 1000 {

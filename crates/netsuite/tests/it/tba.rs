@@ -41,12 +41,25 @@ fn creds(v: &Vectors) -> TbaCredentials {
 fn every_vector_has_the_documented_base_string_and_signature() {
     let v = vectors();
     let creds = creds(&v);
-    let n = tba::Nonce { nonce: &v.nonce, timestamp: v.timestamp };
+    let n = tba::Nonce {
+        nonce: &v.nonce,
+        timestamp: v.timestamp,
+    };
     assert!(v.cases.len() >= 6);
     for case in &v.cases {
         let url = Url::parse(&case.url).unwrap();
-        assert_eq!(tba::base_string(&case.method, &url, &creds, n), case.base_string, "{}", case.url);
-        assert_eq!(tba::signature(&case.method, &url, &creds, n), case.signature, "{}", case.url);
+        assert_eq!(
+            tba::base_string(&case.method, &url, &creds, n),
+            case.base_string,
+            "{}",
+            case.url
+        );
+        assert_eq!(
+            tba::signature(&case.method, &url, &creds, n),
+            case.signature,
+            "{}",
+            case.url
+        );
     }
 }
 
@@ -54,7 +67,10 @@ fn every_vector_has_the_documented_base_string_and_signature() {
 fn the_authorization_header_is_pinned_byte_for_byte() {
     let v = vectors();
     let url = Url::parse(&v.cases[0].url).unwrap();
-    let n = tba::Nonce { nonce: &v.nonce, timestamp: v.timestamp };
+    let n = tba::Nonce {
+        nonce: &v.nonce,
+        timestamp: v.timestamp,
+    };
     let header = tba::authorization_header("123456", "GET", &url, &creds(&v), n);
     assert_eq!(
         header,
@@ -71,8 +87,24 @@ fn the_authorization_header_is_pinned_byte_for_byte() {
 fn a_different_nonce_changes_the_signature() {
     let v = vectors();
     let url = Url::parse(&v.cases[1].url).unwrap();
-    let a = tba::signature("POST", &url, &creds(&v), tba::Nonce { nonce: "abcdef", timestamp: v.timestamp });
-    let b = tba::signature("POST", &url, &creds(&v), tba::Nonce { nonce: "abcdeg", timestamp: v.timestamp });
+    let a = tba::signature(
+        "POST",
+        &url,
+        &creds(&v),
+        tba::Nonce {
+            nonce: "abcdef",
+            timestamp: v.timestamp,
+        },
+    );
+    let b = tba::signature(
+        "POST",
+        &url,
+        &creds(&v),
+        tba::Nonce {
+            nonce: "abcdeg",
+            timestamp: v.timestamp,
+        },
+    );
     assert_ne!(a, b);
 }
 
@@ -81,11 +113,20 @@ fn the_sandbox_realm_is_upper_case_while_its_host_is_lower_case() {
     let v = vectors();
     let account = netsuite::AccountId::parse("1234567-sb1").unwrap();
     let url = Url::parse(&v.cases[2].url).unwrap();
-    assert_eq!(url.host_str().unwrap(), format!("{}.suitetalk.api.netsuite.com", account.host()));
-    let n = tba::Nonce { nonce: &v.nonce, timestamp: v.timestamp };
+    assert_eq!(
+        url.host_str().unwrap(),
+        format!("{}.suitetalk.api.netsuite.com", account.host())
+    );
+    let n = tba::Nonce {
+        nonce: &v.nonce,
+        timestamp: v.timestamp,
+    };
     let header = tba::authorization_header(account.realm(), "POST", &url, &creds(&v), n);
     assert!(header.starts_with("OAuth realm=\"1234567_SB1\", "));
-    assert!(header.ends_with(&format!("oauth_signature=\"{}\"", tba::encode(&v.cases[2].signature))));
+    assert!(header.ends_with(&format!(
+        "oauth_signature=\"{}\"",
+        tba::encode(&v.cases[2].signature)
+    )));
 }
 
 #[test]

@@ -156,7 +156,9 @@ fn scopes(scope: Option<&serde_json::Value>) -> Vec<String> {
 
 fn verify_signature(certificate: &Certificate, alg: &str, signed: &[u8], signature: &[u8]) -> Result<(), JwtReject> {
     use rsa::signature::Verifier as _;
-    let bad = |_| JwtReject::Signature;
+    fn bad<E>(_: E) -> JwtReject {
+        JwtReject::Signature
+    }
     match (&certificate.public_key, alg) {
         (PublicKey::Rsa(key), "PS256") => {
             let sig = rsa::pss::Signature::try_from(signature).map_err(bad)?;

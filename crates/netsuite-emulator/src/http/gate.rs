@@ -58,7 +58,8 @@ pub(crate) async fn gate(State(shared): State<Arc<Shared>>, request: Request, ne
             }
             let origin = format!("{scheme}://{host}");
             let signed = SignedRequest { method: &method, scheme: &scheme, host: &host, path: &path, query: query.as_deref() };
-            let input = AuthInput { headers: request.headers(), signed, host_account };
+            let headers = request.headers().clone();
+            let input = AuthInput { headers: &headers, signed, host_account };
             let served = serve(&shared, input, origin, request, next, &mut outcome).await;
             mangle(served, other).await
         }

@@ -22,27 +22,63 @@ fn keyset_query(last: i64) -> String {
 
 fn authorization(creds: &Credentials, url: &str, nonce: &str) -> String {
     let parsed = url::Url::parse(url).expect("url");
-    let host = format!("{}:{}", parsed.host_str().unwrap_or_default(), parsed.port().unwrap_or(80));
+    let host = format!(
+        "{}:{}",
+        parsed.host_str().unwrap_or_default(),
+        parsed.port().unwrap_or(80)
+    );
     let params = vec![
-        ("oauth_consumer_key".to_owned(), creds.tba.consumer_key.clone()),
+        (
+            "oauth_consumer_key".to_owned(),
+            creds.tba.consumer_key.clone(),
+        ),
         ("oauth_token".to_owned(), creds.tba.token_id.clone()),
         ("oauth_nonce".to_owned(), nonce.to_owned()),
-        ("oauth_timestamp".to_owned(), chrono::Utc::now().timestamp().to_string()),
-        ("oauth_signature_method".to_owned(), "HMAC-SHA256".to_owned()),
+        (
+            "oauth_timestamp".to_owned(),
+            chrono::Utc::now().timestamp().to_string(),
+        ),
+        (
+            "oauth_signature_method".to_owned(),
+            "HMAC-SHA256".to_owned(),
+        ),
         ("oauth_version".to_owned(), "1.0".to_owned()),
     ];
-    let header = OAuthHeader { realm: Some(creds.account_id.clone()), params };
-    let request = SignedRequest { method: "POST", scheme: "http", host: &host, path: parsed.path(), query: parsed.query() };
-    let signature = sign(&base_string(&request, &header), &creds.tba.consumer_secret, &creds.tba.token_secret);
+    let header = OAuthHeader {
+        realm: Some(creds.account_id.clone()),
+        params,
+    };
+    let request = SignedRequest {
+        method: "POST",
+        scheme: "http",
+        host: &host,
+        path: parsed.path(),
+        query: parsed.query(),
+    };
+    let signature = sign(
+        &base_string(&request, &header),
+        &creds.tba.consumer_secret,
+        &creds.tba.token_secret,
+    );
     let mut out = format!("OAuth realm=\"{}\"", creds.account_id);
-    for (k, v) in header.params.iter().chain(std::iter::once(&("oauth_signature".to_owned(), signature))) {
+    for (k, v) in header
+        .params
+        .iter()
+        .chain(std::iter::once(&("oauth_signature".to_owned(), signature)))
+    {
         out.push_str(&format!(", {k}=\"{}\"", encode(v)));
     }
     out
 }
 
 /// Reads `pages` keyset pages from the start; returns each page's latency.
-async fn read_pages(client: reqwest::Client, base: String, creds: Credentials, reader: usize, pages: usize) -> Vec<Duration> {
+async fn read_pages(
+    client: reqwest::Client,
+    base: String,
+    creds: Credentials,
+    reader: usize,
+    pages: usize,
+) -> Vec<Duration> {
     let url = format!("{base}/services/rest/query/v1/suiteql?limit=1000");
     let mut last = 0i64;
     let mut times = Vec::with_capacity(pages);
@@ -62,7 +98,11 @@ async fn read_pages(client: reqwest::Client, base: String, creds: Credentials, r
             .expect("json");
         times.push(started.elapsed());
         let items = body["items"].as_array().expect("items");
-        last = items.last().and_then(|i| i["id"].as_str()).and_then(|s| s.parse().ok()).unwrap_or(0);
+        last = items
+            .last()
+            .and_then(|i| i["id"].as_str())
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
         if body["hasMore"] == false && items.len() < 1000 {
             last = 0;
         }
@@ -75,7 +115,9 @@ async fn main() {
     let started = Instant::now();
     let mut account = AccountConfig::with_dataset(ACCOUNT, 1, DatasetChoice::Large { seed: 1 });
     account.concurrency_limit = 10;
-    let emulator = Emulator::start(EmulatorConfig::single(account)).await.expect("start");
+    let emulator = Emulator::start(EmulatorConfig::single(account))
+        .await
+        .expect("start");
     let load = started.elapsed();
     let creds = emulator.credentials(ACCOUNT).expect("account");
     let client = reqwest::Client::new();
@@ -83,12 +125,27 @@ async fn main() {
     single.sort();
     let median = single[single.len() / 2];
     let started = Instant::now();
-    let readers = (0..4).map(|r| tokio::spawn(read_pages(client.clone(), emulator.base_url(), creds.clone(), r, PAGES_PER_READER)));
-    let total: usize = futures::future::join_all(readers).await.into_iter().map(|r| r.expect("reader").len()).sum();
+    let readers = (0..4).map(|r| {
+        tokio::spawn(read_pages(
+            client.clone(),
+            emulator.base_url(),
+            creds.clone(),
+            r,
+            PAGES_PER_READER,
+        ))
+    });
+    let total: usize = futures::future::join_all(readers)
+        .await
+        .into_iter()
+        .map(|r| r.expect("reader").len())
+        .sum();
     let rate = total as f64 / started.elapsed().as_secs_f64();
     println!("| figure | measured | target |");
     println!("|---|---|---|");
-    println!("| generate + load 50k customers / 250k projects | {:.2} s | <= 10 s |", load.as_secs_f64());
+    println!(
+        "| generate + load 50k customers / 250k projects | {:.2} s | <= 10 s |",
+        load.as_secs_f64()
+    );
     println!("| median 1000-row keyset page (customers by subsidiary via relationship) | {:.1} ms | <= 20 ms |", median.as_secs_f64() * 1000.0);
     println!("| 4 concurrent readers, total | {rate:.0} pages/s | >= 100 pages/s |");
     emulator.shutdown().await;

@@ -19,7 +19,9 @@ impl AccountId {
     pub fn parse(text: &str) -> Result<Self, BadAccountId> {
         let ok = !text.is_empty()
             && text.len() <= 40
-            && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            && text
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
         if !ok {
             return Err(BadAccountId(text.to_owned()));
         }

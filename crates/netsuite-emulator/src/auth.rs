@@ -25,22 +25,57 @@ pub(crate) struct AuthInput<'a> {
 }
 
 /// Authenticates a NetSuite API request; the account it is for comes with it.
-pub(crate) fn authenticate(shared: &Shared, input: &AuthInput<'_>) -> Result<(Arc<Account>, AuthKind), (NsError, AuthKind)> {
-    let header = input.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let realm = input.host_account.as_ref().map(|a| a.id.to_string()).unwrap_or_default();
+pub(crate) fn authenticate(
+    shared: &Shared,
+    input: &AuthInput<'_>,
+) -> Result<(Arc<Account>, AuthKind), (NsError, AuthKind)> {
+    let header = input
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let realm = input
+        .host_account
+        .as_ref()
+        .map(|a| a.id.to_string())
+        .unwrap_or_default();
     match header {
-        Some(h) if h.starts_with("OAuth ") => tba_account(shared, input, h).map(|a| (a, AuthKind::Tba)).map_err(|e| (e, AuthKind::Tba)),
+        Some(h) if h.starts_with("OAuth ") => tba_account(shared, input, h)
+            .map(|a| (a, AuthKind::Tba))
+            .map_err(|e| (e, AuthKind::Tba)),
         Some(h) if h.len() > 7 && h[..7].eq_ignore_ascii_case("bearer ") => {
-            bearer_account(shared, input, h[7..].trim()).map(|a| (a, AuthKind::Bearer)).map_err(|e| (e, AuthKind::Bearer))
+            bearer_account(shared, input, h[7..].trim())
+                .map(|a| (a, AuthKind::Bearer))
+                .map_err(|e| (e, AuthKind::Bearer))
         }
-        Some(_) => Err((NsError::invalid_login("OAuth", &realm, "invalid_request", "unsupported_authorization_scheme"), AuthKind::None)),
-        None => Err((NsError::invalid_login("OAuth", &realm, "invalid_request", "missing_authorization"), AuthKind::None)),
+        Some(_) => Err((
+            NsError::invalid_login(
+                "OAuth",
+                &realm,
+                "invalid_request",
+                "unsupported_authorization_scheme",
+            ),
+            AuthKind::None,
+        )),
+        None => Err((
+            NsError::invalid_login("OAuth", &realm, "invalid_request", "missing_authorization"),
+            AuthKind::None,
+        )),
     }
 }
 
-fn tba_account(shared: &Shared, input: &AuthInput<'_>, header: &str) -> Result<Arc<Account>, NsError> {
-    let fallback_realm = input.host_account.as_ref().map(|a| a.id.to_string()).unwrap_or_default();
-    let reject = |realm: &str, why: TbaReject| NsError::invalid_login("OAuth", realm, "token_rejected", &why.reason());
+fn tba_account(
+    shared: &Shared,
+    input: &AuthInput<'_>,
+    header: &str,
+) -> Result<Arc<Account>, NsError> {
+    let fallback_realm = input
+        .host_account
+        .as_ref()
+        .map(|a| a.id.to_string())
+        .unwrap_or_default();
+    let reject = |realm: &str, why: TbaReject| {
+        NsError::invalid_login("OAuth", realm, "token_rejected", &why.reason())
+    };
     let oauth = OAuthHeader::parse(header).map_err(|why| reject(&fallback_realm, why))?;
     let realm = oauth.realm.clone().unwrap_or_default();
     // The realm must be the canonical id, byte for byte: `1234567_sb1` is refused.
@@ -58,7 +93,12 @@ fn tba_account(shared: &Shared, input: &AuthInput<'_>, header: &str) -> Result<A
     Ok(account)
 }
 
-fn check_tba(shared: &Shared, account: &Account, oauth: &OAuthHeader, signed: &SignedRequest<'_>) -> Result<(), TbaReject> {
+fn check_tba(
+    shared: &Shared,
+    account: &Account,
+    oauth: &OAuthHeader,
+    signed: &SignedRequest<'_>,
+) -> Result<(), TbaReject> {
     let get = |name| oauth.get(name).ok_or(TbaReject::Malformed);
     if get("oauth_signature_method")? != "HMAC-SHA256" {
         return Err(TbaReject::Algorithm);
@@ -77,20 +117,33 @@ fn check_tba(shared: &Shared, account: &Account, oauth: &OAuthHeader, signed: &S
     if nonce.chars().count() < 6 {
         return Err(TbaReject::NonceTooShort);
     }
-    let timestamp: i64 = get("oauth_timestamp")?.parse().map_err(|_| TbaReject::Timestamp)?;
+    let timestamp: i64 = get("oauth_timestamp")?
+        .parse()
+        .map_err(|_| TbaReject::Timestamp)?;
     let now = shared.clock.now().timestamp();
     if (timestamp - now).abs() > TIMESTAMP_WINDOW_SECS {
         return Err(TbaReject::Timestamp);
     }
     let base = tba::base_string(signed, oauth);
-    if !tba::signature_matches(&base, &account.tba.consumer_secret, &account.tba.token_secret, get("oauth_signature")?) {
+    if !tba::signature_matches(
+        &base,
+        &account.tba.consumer_secret,
+        &account.tba.token_secret,
+        get("oauth_signature")?,
+    ) {
         return Err(TbaReject::Signature);
     }
     remember_nonce(shared, token, nonce, timestamp, now)
 }
 
 /// A nonce may be used once per token and timestamp; entries older than the window are dropped.
-fn remember_nonce(shared: &Shared, token: &str, nonce: &str, timestamp: i64, now: i64) -> Result<(), TbaReject> {
+fn remember_nonce(
+    shared: &Shared,
+    token: &str,
+    nonce: &str,
+    timestamp: i64,
+    now: i64,
+) -> Result<(), TbaReject> {
     let mut seen = lock(&shared.nonces);
     if seen.len() > 100_000 {
         seen.retain(|(_, _, ts)| (ts - now).abs() <= TIMESTAMP_WINDOW_SECS);
@@ -101,12 +154,32 @@ fn remember_nonce(shared: &Shared, token: &str, nonce: &str, timestamp: i64, now
     Ok(())
 }
 
-fn bearer_account(shared: &Shared, input: &AuthInput<'_>, token: &str) -> Result<Arc<Account>, NsError> {
-    let realm = input.host_account.as_ref().map(|a| a.id.to_string()).unwrap_or_default();
-    let reject = |realm: &str, why: &str| NsError::invalid_login("Bearer", realm, "invalid_token", why);
-    let issued = lock(&shared.tokens).get(token).cloned().ok_or_else(|| reject(&realm, "unknown_token"))?;
-    let account = shared.accounts.get(issued.account).cloned().ok_or_else(|| reject(&realm, "unknown_token"))?;
-    if input.host_account.as_ref().is_some_and(|h| h.id != account.id) {
+fn bearer_account(
+    shared: &Shared,
+    input: &AuthInput<'_>,
+    token: &str,
+) -> Result<Arc<Account>, NsError> {
+    let realm = input
+        .host_account
+        .as_ref()
+        .map(|a| a.id.to_string())
+        .unwrap_or_default();
+    let reject =
+        |realm: &str, why: &str| NsError::invalid_login("Bearer", realm, "invalid_token", why);
+    let issued = lock(&shared.tokens)
+        .get(token)
+        .cloned()
+        .ok_or_else(|| reject(&realm, "unknown_token"))?;
+    let account = shared
+        .accounts
+        .get(issued.account)
+        .cloned()
+        .ok_or_else(|| reject(&realm, "unknown_token"))?;
+    if input
+        .host_account
+        .as_ref()
+        .is_some_and(|h| h.id != account.id)
+    {
         return Err(reject(&realm, "token_for_another_account"));
     }
     if issued.expires <= shared.clock.now() {

@@ -51,6 +51,8 @@ impl Clock {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, ClockState> {
         // A poisoned clock still holds a valid state: keep serving.
-        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }

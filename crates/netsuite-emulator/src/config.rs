@@ -61,7 +61,11 @@ pub struct Strictness {
 
 impl Default for Strictness {
     fn default() -> Self {
-        Self { require_prefer_transient: true, error_past_reach: true, strict_audience: true }
+        Self {
+            require_prefer_transient: true,
+            error_past_reach: true,
+            strict_audience: true,
+        }
     }
 }
 

@@ -5,7 +5,9 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use netsuite_emulator_db::{Applied, Mode, Mutation, MutationError, QueryPage, RecordKind, SuiteQlError};
+use netsuite_emulator_db::{
+    Applied, Mode, Mutation, MutationError, QueryPage, RecordKind, SuiteQlError,
+};
 
 use crate::config::LatencyConfig;
 use crate::faults::FaultRule;
@@ -40,7 +42,9 @@ impl std::fmt::Debug for Control {
 
 impl Control {
     fn account(&self, account_id: &str) -> Result<&Arc<Account>, ControlError> {
-        self.shared.account_by_id(account_id).ok_or_else(|| ControlError::UnknownAccount(account_id.to_owned()))
+        self.shared
+            .account_by_id(account_id)
+            .ok_or_else(|| ControlError::UnknownAccount(account_id.to_owned()))
     }
 
     /// Applies a change as NetSuite would accept it (length limits, parents, cycles...),
@@ -55,33 +59,74 @@ impl Control {
     }
 
     /// Applies a change in the given mode.
-    pub fn apply_mode(&self, account_id: &str, change: Mutation, mode: Mode) -> Result<Applied, ControlError> {
+    pub fn apply_mode(
+        &self,
+        account_id: &str,
+        change: Mutation,
+        mode: Mode,
+    ) -> Result<Applied, ControlError> {
         let account = self.account(account_id)?;
         Ok(account.db.apply(change, self.shared.clock.now(), mode)?)
     }
 
     /// Renames a customer (Company Name) or project (Project Name).
-    pub fn rename(&self, account_id: &str, kind: RecordKind, id: i64, name: &str) -> Result<Applied, ControlError> {
-        self.apply(account_id, Mutation::Rename { kind, id, name: name.to_owned() })
+    pub fn rename(
+        &self,
+        account_id: &str,
+        kind: RecordKind,
+        id: i64,
+        name: &str,
+    ) -> Result<Applied, ControlError> {
+        self.apply(
+            account_id,
+            Mutation::Rename {
+                kind,
+                id,
+                name: name.to_owned(),
+            },
+        )
     }
 
     /// Makes a customer or project inactive (`true`) or active again.
-    pub fn set_inactive(&self, account_id: &str, kind: RecordKind, id: i64, inactive: bool) -> Result<Applied, ControlError> {
+    pub fn set_inactive(
+        &self,
+        account_id: &str,
+        kind: RecordKind,
+        id: i64,
+        inactive: bool,
+    ) -> Result<Applied, ControlError> {
         self.apply(account_id, Mutation::SetInactive { kind, id, inactive })
     }
 
     /// Gives a customer or project a new parent.
-    pub fn move_record(&self, account_id: &str, kind: RecordKind, id: i64, parent: Option<i64>) -> Result<Applied, ControlError> {
+    pub fn move_record(
+        &self,
+        account_id: &str,
+        kind: RecordKind,
+        id: i64,
+        parent: Option<i64>,
+    ) -> Result<Applied, ControlError> {
         self.apply(account_id, Mutation::Move { kind, id, parent })
     }
 
     /// Deletes a customer or project (it appears in `deletedrecord`).
-    pub fn delete(&self, account_id: &str, kind: RecordKind, id: i64) -> Result<Applied, ControlError> {
+    pub fn delete(
+        &self,
+        account_id: &str,
+        kind: RecordKind,
+        id: i64,
+    ) -> Result<Applied, ControlError> {
         self.apply(account_id, Mutation::Delete { kind, id })
     }
 
     /// Runs SuiteQL directly on an account (no HTTP, no paging rules): handy for assertions.
-    pub fn suiteql(&self, account_id: &str, q: &str, offset: usize, limit: usize) -> Result<QueryPage, ControlError> {
+    pub fn suiteql(
+        &self,
+        account_id: &str,
+        q: &str,
+        offset: usize,
+        limit: usize,
+    ) -> Result<QueryPage, ControlError> {
         let account = self.account(account_id)?;
         account.db.set_clock(self.shared.clock.now());
         Ok(account.db.suiteql(q, &[], offset, limit)?)
@@ -123,8 +168,14 @@ impl Control {
     }
 
     /// Changes an account's concurrency limit.
-    pub fn set_concurrency_limit(&self, account_id: &str, limit: usize) -> Result<(), ControlError> {
-        self.account(account_id)?.limit.store(limit, Ordering::SeqCst);
+    pub fn set_concurrency_limit(
+        &self,
+        account_id: &str,
+        limit: usize,
+    ) -> Result<(), ControlError> {
+        self.account(account_id)?
+            .limit
+            .store(limit, Ordering::SeqCst);
         Ok(())
     }
 

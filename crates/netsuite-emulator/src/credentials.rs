@@ -81,7 +81,10 @@ impl Certificate {
         } else {
             return Err(BadPublicKey);
         };
-        Ok(Self { certificate_id: certificate_id.to_owned(), public_key })
+        Ok(Self {
+            certificate_id: certificate_id.to_owned(),
+            public_key,
+        })
     }
 }
 
@@ -113,7 +116,10 @@ pub struct OAuth2Credentials {
 
 /// Derives an account's secrets from the emulator seed and the account id, and maps both
 /// shipped keys to its integration.
-pub(crate) fn derive_secrets(account: &AccountId, seed: u64) -> (TbaCredentials, OAuth2Integration) {
+pub(crate) fn derive_secrets(
+    account: &AccountId,
+    seed: u64,
+) -> (TbaCredentials, OAuth2Integration) {
     let mut hasher = Sha256::new();
     hasher.update(seed.to_le_bytes());
     hasher.update(account.as_str().as_bytes());
@@ -136,7 +142,13 @@ pub(crate) fn derive_secrets(account: &AccountId, seed: u64) -> (TbaCredentials,
         Certificate::from_pem(&rsa_id, TEST_RSA_PUBLIC_KEY_PEM).expect("shipped RSA key parses"),
         Certificate::from_pem(&ec_id, TEST_EC_PUBLIC_KEY_PEM).expect("shipped EC key parses"),
     ];
-    (tba, OAuth2Integration { client_id, certificates })
+    (
+        tba,
+        OAuth2Integration {
+            client_id,
+            certificates,
+        },
+    )
 }
 
 /// NetSuite certificate ids look like 43 base64url characters (a SHA-256).

@@ -27,20 +27,36 @@ pub struct NsError {
 impl NsError {
     /// An error with one detail.
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, code, detail: detail.into(), query_param: None, www_authenticate: None, top_code: None }
+        Self {
+            status,
+            code,
+            detail: detail.into(),
+            query_param: None,
+            www_authenticate: None,
+            top_code: None,
+        }
     }
 
     /// 400 `INVALID_PARAMETER` about a query parameter.
     pub fn invalid_parameter(param: &'static str, detail: impl Into<String>) -> Self {
-        Self { query_param: Some(param), ..Self::new(StatusCode::BAD_REQUEST, "INVALID_PARAMETER", detail) }
+        Self {
+            query_param: Some(param),
+            ..Self::new(StatusCode::BAD_REQUEST, "INVALID_PARAMETER", detail)
+        }
     }
 
     /// 401 `INVALID_LOGIN` with `WWW-Authenticate: <scheme> realm=..., error=..., error_description=<reason>`.
     pub fn invalid_login(scheme: &str, realm: &str, error: &str, reason: &str) -> Self {
-        let header = format!("{scheme} realm=\"{realm}\", error=\"{error}\", error_description=\"{reason}\"");
+        let header = format!(
+            "{scheme} realm=\"{realm}\", error=\"{error}\", error_description=\"{reason}\""
+        );
         Self {
             www_authenticate: Some(header),
-            ..Self::new(StatusCode::UNAUTHORIZED, "INVALID_LOGIN", INVALID_LOGIN_DETAIL)
+            ..Self::new(
+                StatusCode::UNAUTHORIZED,
+                "INVALID_LOGIN",
+                INVALID_LOGIN_DETAIL,
+            )
         }
     }
 
@@ -67,7 +83,11 @@ impl NsError {
 
     /// 404 `NONEXISTENT_ID`.
     pub fn not_found() -> Self {
-        Self::new(StatusCode::NOT_FOUND, "NONEXISTENT_ID", "Record does not exist.")
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "NONEXISTENT_ID",
+            "Record does not exist.",
+        )
     }
 
     /// The JSON body.
@@ -117,7 +137,10 @@ impl IntoResponse for NsError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/vnd.oracle.resource+json; type=error"),
         );
-        if let Some(value) = self.www_authenticate.and_then(|v| HeaderValue::from_str(&v).ok()) {
+        if let Some(value) = self
+            .www_authenticate
+            .and_then(|v| HeaderValue::from_str(&v).ok())
+        {
             headers.insert(header::WWW_AUTHENTICATE, value);
         }
         response

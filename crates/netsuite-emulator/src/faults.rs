@@ -60,12 +60,20 @@ pub struct FaultRule {
 impl FaultRule {
     /// The next `count` NetSuite API requests fail this way.
     pub fn next(fault: FaultKind, count: u32) -> Self {
-        Self { fault, trigger: Trigger::Next { count }, path_prefix: None }
+        Self {
+            fault,
+            trigger: Trigger::Next { count },
+            path_prefix: None,
+        }
     }
 
     /// Each NetSuite API request fails this way with probability `p` (seeded).
     pub fn probability(fault: FaultKind, p: f64) -> Self {
-        Self { fault, trigger: Trigger::Probability { p }, path_prefix: None }
+        Self {
+            fault,
+            trigger: Trigger::Probability { p },
+            path_prefix: None,
+        }
     }
 
     /// Restricts the rule to paths starting with `prefix`.
@@ -83,7 +91,9 @@ pub(crate) struct FaultPlan {
 
 impl FaultPlan {
     pub(crate) fn new(seed: u64) -> Self {
-        Self { inner: Mutex::new((Vec::new(), ChaCha8Rng::seed_from_u64(seed))) }
+        Self {
+            inner: Mutex::new((Vec::new(), ChaCha8Rng::seed_from_u64(seed))),
+        }
     }
 
     pub(crate) fn add(&self, rule: FaultRule) {
@@ -101,7 +111,11 @@ impl FaultPlan {
         let (rules, rng) = &mut *guard;
         let mut fired = None;
         for rule in rules.iter_mut() {
-            if rule.path_prefix.as_deref().is_some_and(|p| !path.starts_with(p)) {
+            if rule
+                .path_prefix
+                .as_deref()
+                .is_some_and(|p| !path.starts_with(p))
+            {
                 continue;
             }
             let fires = match &mut rule.trigger {
@@ -122,6 +136,8 @@ impl FaultPlan {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, (Vec<FaultRule>, ChaCha8Rng)> {
-        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }

@@ -40,11 +40,20 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     let netsuite = Router::new()
         .route("/services/rest/query/v1/suiteql", post(suiteql::handle))
         .route("/services/rest/record/v1/{record_type}", get(records::list))
-        .route("/services/rest/record/v1/{record_type}/{id}", get(records::get_one))
-        .route("/services/rest/system/v1/governanceLimits", get(records::governance_limits))
+        .route(
+            "/services/rest/record/v1/{record_type}/{id}",
+            get(records::get_one),
+        )
+        .route(
+            "/services/rest/system/v1/governanceLimits",
+            get(records::governance_limits),
+        )
         .route(TOKEN_PATH, post(token::handle))
         .fallback(records::no_such_resource)
-        .layer(axum::middleware::from_fn_with_state(Arc::clone(&shared), gate::gate));
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&shared),
+            gate::gate,
+        ));
     Router::new()
         .nest("/_emulator", control::router())
         .merge(netsuite)

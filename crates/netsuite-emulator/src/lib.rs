@@ -47,15 +47,17 @@ pub use account_id::{AccountId, BadAccountId};
 pub use config::{AccountConfig, DatasetChoice, EmulatorConfig, LatencyConfig, Strictness};
 pub use control::{Control, ControlError};
 pub use credentials::{
-    BadPublicKey, Certificate, Credentials, OAuth2Credentials, OAuth2Integration, PublicKey, TbaCredentials,
-    TEST_EC_PRIVATE_KEY_PEM, TEST_EC_PUBLIC_KEY_PEM, TEST_RSA_PRIVATE_KEY_PEM, TEST_RSA_PUBLIC_KEY_PEM,
+    BadPublicKey, Certificate, Credentials, OAuth2Credentials, OAuth2Integration, PublicKey,
+    TbaCredentials, TEST_EC_PRIVATE_KEY_PEM, TEST_EC_PUBLIC_KEY_PEM, TEST_RSA_PRIVATE_KEY_PEM,
+    TEST_RSA_PUBLIC_KEY_PEM,
 };
 pub use errors::{NsError, INVALID_LOGIN_DETAIL};
 pub use faults::{FaultKind, FaultRule, Trigger};
 pub use log::{AuthKind, LoggedRequest};
 pub use netsuite_emulator_db as db;
 pub use netsuite_emulator_db::{
-    Applied, DateFormat, GeneratorSpec, Mode, Mutation, NewCustomer, NewProject, PersonName, RecordKind,
+    Applied, DateFormat, GeneratorSpec, Mode, Mutation, NewCustomer, NewProject, PersonName,
+    RecordKind,
 };
 
 /// Why an emulator could not start.
@@ -90,7 +92,9 @@ pub struct Emulator {
 
 impl std::fmt::Debug for Emulator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Emulator").field("addr", &self.addr).finish_non_exhaustive()
+        f.debug_struct("Emulator")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
     }
 }
 
@@ -102,11 +106,20 @@ impl Emulator {
             .await
             .map_err(|e| EmulatorError::Startup(e.to_string()))??;
         let shared = Arc::new(shared);
-        let listener = tokio::net::TcpListener::bind(bind).await.map_err(|source| EmulatorError::Bind { addr: bind, source })?;
-        let addr = listener.local_addr().map_err(|source| EmulatorError::Bind { addr: bind, source })?;
+        let listener = tokio::net::TcpListener::bind(bind)
+            .await
+            .map_err(|source| EmulatorError::Bind { addr: bind, source })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| EmulatorError::Bind { addr: bind, source })?;
         let (tx, rx) = oneshot::channel();
         let task = tokio::spawn(server::run(listener, http::router(Arc::clone(&shared)), rx));
-        Ok(Self { addr, shared, shutdown: Some(tx), task: Some(task) })
+        Ok(Self {
+            addr,
+            shared,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -121,18 +134,28 @@ impl Emulator {
 
     /// Ids of the served accounts, canonical form.
     pub fn account_ids(&self) -> Vec<String> {
-        self.shared.accounts.iter().map(|a| a.id.to_string()).collect()
+        self.shared
+            .accounts
+            .iter()
+            .map(|a| a.id.to_string())
+            .collect()
     }
 
     /// What a client needs to connect to `account_id`; `None` for an unknown account.
     pub fn credentials(&self, account_id: &str) -> Option<Credentials> {
         let account = self.shared.account_by_id(account_id)?;
-        Some(credentials::client_credentials(&account.id, &account.tba, &account.oauth2))
+        Some(credentials::client_credentials(
+            &account.id,
+            &account.tba,
+            &account.oauth2,
+        ))
     }
 
     /// The in-process control API.
     pub fn control(&self) -> Control {
-        Control { shared: Arc::clone(&self.shared) }
+        Control {
+            shared: Arc::clone(&self.shared),
+        }
     }
 
     /// Stops accepting, closes open connections and waits for the server task.

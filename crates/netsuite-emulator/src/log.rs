@@ -63,6 +63,8 @@ impl RequestLog {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<LoggedRequest>> {
-        self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }

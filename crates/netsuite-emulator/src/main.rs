@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Parser, ValueEnum};
-use netsuite_emulator::{AccountConfig, DatasetChoice, Emulator, EmulatorConfig, GeneratorSpec, LatencyConfig};
+use netsuite_emulator::{
+    AccountConfig, DatasetChoice, Emulator, EmulatorConfig, GeneratorSpec, LatencyConfig,
+};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum DatasetName {
@@ -65,9 +67,12 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(
-        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-    ).init();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
     let args = Args::parse();
     netsuite_emulator::AccountId::parse(&args.account)?;
     let mut config = EmulatorConfig::single(account_config(&args));
@@ -78,14 +83,20 @@ async fn main() -> anyhow::Result<()> {
         jitter: Duration::from_millis(args.jitter_ms),
         per_row: Duration::ZERO,
     };
-    let emulator = Emulator::start(config).await.context("starting the emulator")?;
+    let emulator = Emulator::start(config)
+        .await
+        .context("starting the emulator")?;
     let account_id = emulator.account_ids().remove(0);
-    let creds = emulator.credentials(&account_id).context("the configured account")?;
+    let creds = emulator
+        .credentials(&account_id)
+        .context("the configured account")?;
     let dir = key_dir(args.data_dir.as_ref())?;
     let rsa_file = dir.join(format!("{account_id}-rsa-private.pem"));
     let ec_file = dir.join(format!("{account_id}-ec-private.pem"));
-    std::fs::write(&rsa_file, &creds.oauth2.private_key_pem).with_context(|| format!("writing {}", rsa_file.display()))?;
-    std::fs::write(&ec_file, &creds.oauth2.ec_private_key_pem).with_context(|| format!("writing {}", ec_file.display()))?;
+    std::fs::write(&rsa_file, &creds.oauth2.private_key_pem)
+        .with_context(|| format!("writing {}", rsa_file.display()))?;
+    std::fs::write(&ec_file, &creds.oauth2.ec_private_key_pem)
+        .with_context(|| format!("writing {}", ec_file.display()))?;
     let ready = serde_json::json!({
         "base_url": emulator.base_url(),
         "account_id": account_id,

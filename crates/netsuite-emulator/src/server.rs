@@ -18,7 +18,11 @@ use crate::http::ResetConnection;
 struct Reset;
 
 /// Serves `router` on `listener` until `shutdown` fires (or its sender is dropped).
-pub(crate) async fn run(listener: TcpListener, router: Router, mut shutdown: oneshot::Receiver<()>) {
+pub(crate) async fn run(
+    listener: TcpListener,
+    router: Router,
+    mut shutdown: oneshot::Receiver<()>,
+) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
@@ -50,5 +54,7 @@ async fn serve_connection(stream: tokio::net::TcpStream, router: Router) {
     });
     let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
     // Errors here are client disconnects and scripted resets: nothing to report.
-    let _ = builder.serve_connection(TokioIo::new(stream), service).await;
+    let _ = builder
+        .serve_connection(TokioIo::new(stream), service)
+        .await;
 }

@@ -58,8 +58,13 @@ impl Shared {
     pub(crate) fn build(config: &EmulatorConfig) -> Result<Self, EmulatorError> {
         let mut accounts = Vec::with_capacity(config.accounts.len());
         for account in &config.accounts {
-            if accounts.iter().any(|a: &Arc<Account>| a.id == account.account_id) {
-                return Err(EmulatorError::DuplicateAccount(account.account_id.to_string()));
+            if accounts
+                .iter()
+                .any(|a: &Arc<Account>| a.id == account.account_id)
+            {
+                return Err(EmulatorError::DuplicateAccount(
+                    account.account_id.to_string(),
+                ));
             }
             accounts.push(Arc::new(build_account(account)?));
         }
@@ -78,7 +83,9 @@ impl Shared {
     }
 
     pub(crate) fn account_by_label(&self, label: &str) -> Option<&Arc<Account>> {
-        self.accounts.iter().find(|a| a.id.host_label() == label.to_ascii_lowercase())
+        self.accounts
+            .iter()
+            .find(|a| a.id.host_label() == label.to_ascii_lowercase())
     }
 
     pub(crate) fn account_by_id(&self, id: &str) -> Option<&Arc<Account>> {
@@ -87,7 +94,10 @@ impl Shared {
     }
 
     pub(crate) fn account_index(&self, account: &Account) -> usize {
-        self.accounts.iter().position(|a| a.id == account.id).unwrap_or(usize::MAX)
+        self.accounts
+            .iter()
+            .position(|a| a.id == account.id)
+            .unwrap_or(usize::MAX)
     }
 }
 
@@ -106,7 +116,8 @@ fn build_account(config: &AccountConfig) -> Result<Account, EmulatorError> {
         DatasetChoice::Generated(spec) => Some(Dataset::generate(spec)),
     };
     if let Some(dataset) = dataset {
-        db.load(&dataset).map_err(|e| EmulatorError::Database(e.to_string()))?;
+        db.load(&dataset)
+            .map_err(|e| EmulatorError::Database(e.to_string()))?;
     }
     Ok(Account {
         id: config.account_id.clone(),

@@ -85,7 +85,9 @@ fn parts(token: &str) -> Result<[&str; 3], JwtReject> {
 /// The unverified `iss`, used only to find which account an assertion is for.
 pub fn peek_issuer(token: &str) -> Option<String> {
     let [_, payload, _] = parts(token).ok()?;
-    serde_json::from_slice::<Claims>(&b64(payload).ok()?).ok()?.iss
+    serde_json::from_slice::<Claims>(&b64(payload).ok()?)
+        .ok()?
+        .iss
 }
 
 /// What the verifier needs to know about the request and the time.
@@ -98,12 +100,21 @@ pub struct Expectations<'a> {
 }
 
 /// Verifies an assertion against one integration; returns its claims.
-pub fn verify(token: &str, integration: &OAuth2Integration, expect: &Expectations<'_>) -> Result<Claims, JwtReject> {
+pub fn verify(
+    token: &str,
+    integration: &OAuth2Integration,
+    expect: &Expectations<'_>,
+) -> Result<Claims, JwtReject> {
     let [header_b64, payload_b64, signature_b64] = parts(token)?;
-    let header: Header = serde_json::from_slice(&b64(header_b64)?).map_err(|_| JwtReject::Malformed)?;
-    let claims: Claims = serde_json::from_slice(&b64(payload_b64)?).map_err(|_| JwtReject::Malformed)?;
+    let header: Header =
+        serde_json::from_slice(&b64(header_b64)?).map_err(|_| JwtReject::Malformed)?;
+    let claims: Claims =
+        serde_json::from_slice(&b64(payload_b64)?).map_err(|_| JwtReject::Malformed)?;
     let signature = b64(signature_b64)?;
-    if !matches!(header.alg.as_str(), "PS256" | "PS384" | "PS512" | "ES256" | "ES384" | "ES512") {
+    if !matches!(
+        header.alg.as_str(),
+        "PS256" | "PS384" | "PS512" | "ES256" | "ES384" | "ES512"
+    ) {
         return Err(JwtReject::Algorithm);
     }
     let certificate = integration
@@ -117,7 +128,11 @@ pub fn verify(token: &str, integration: &OAuth2Integration, expect: &Expectation
     Ok(claims)
 }
 
-fn check_claims(claims: &Claims, integration: &OAuth2Integration, expect: &Expectations<'_>) -> Result<(), JwtReject> {
+fn check_claims(
+    claims: &Claims,
+    integration: &OAuth2Integration,
+    expect: &Expectations<'_>,
+) -> Result<(), JwtReject> {
     if claims.iss.as_deref() != Some(integration.client_id.as_str()) {
         return Err(JwtReject::Issuer);
     }
@@ -126,7 +141,8 @@ fn check_claims(claims: &Claims, integration: &OAuth2Integration, expect: &Expec
         Some(serde_json::Value::Array(items)) => items.iter().filter_map(|v| v.as_str()).collect(),
         _ => Vec::new(),
     };
-    if !expect.audiences.is_empty() && !auds.iter().any(|a| expect.audiences.iter().any(|e| e == a)) {
+    if !expect.audiences.is_empty() && !auds.iter().any(|a| expect.audiences.iter().any(|e| e == a))
+    {
         return Err(JwtReject::Audience);
     }
     let (Some(iat), Some(exp)) = (claims.iat, claims.exp) else {
@@ -138,7 +154,10 @@ fn check_claims(claims: &Claims, integration: &OAuth2Integration, expect: &Expec
     if exp <= expect.now || iat > expect.now + IAT_SKEW_SECS {
         return Err(JwtReject::Expired);
     }
-    if !scopes(claims.scope.as_ref()).iter().any(|s| s == "rest_webservices") {
+    if !scopes(claims.scope.as_ref())
+        .iter()
+        .any(|s| s == "rest_webservices")
+    {
         return Err(JwtReject::Scope);
     }
     Ok(())
@@ -146,15 +165,29 @@ fn check_claims(claims: &Claims, integration: &OAuth2Integration, expect: &Expec
 
 /// Scopes as an array, or one string separated by commas and/or spaces.
 fn scopes(scope: Option<&serde_json::Value>) -> Vec<String> {
-    let split = |s: &str| s.split([',', ' ']).filter(|p| !p.is_empty()).map(str::to_owned).collect::<Vec<_>>();
+    let split = |s: &str| {
+        s.split([',', ' '])
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
     match scope {
         Some(serde_json::Value::String(s)) => split(s),
-        Some(serde_json::Value::Array(items)) => items.iter().filter_map(|v| v.as_str()).flat_map(split).collect(),
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .filter_map(|v| v.as_str())
+            .flat_map(split)
+            .collect(),
         _ => Vec::new(),
     }
 }
 
-fn verify_signature(certificate: &Certificate, alg: &str, signed: &[u8], signature: &[u8]) -> Result<(), JwtReject> {
+fn verify_signature(
+    certificate: &Certificate,
+    alg: &str,
+    signed: &[u8],
+    signature: &[u8],
+) -> Result<(), JwtReject> {
     use rsa::signature::Verifier as _;
     fn bad<E>(_: E) -> JwtReject {
         JwtReject::Signature
@@ -162,15 +195,21 @@ fn verify_signature(certificate: &Certificate, alg: &str, signed: &[u8], signatu
     match (&certificate.public_key, alg) {
         (PublicKey::Rsa(key), "PS256") => {
             let sig = rsa::pss::Signature::try_from(signature).map_err(bad)?;
-            rsa::pss::VerifyingKey::<sha2::Sha256>::new(key.clone()).verify(signed, &sig).map_err(bad)
+            rsa::pss::VerifyingKey::<sha2::Sha256>::new(key.clone())
+                .verify(signed, &sig)
+                .map_err(bad)
         }
         (PublicKey::Rsa(key), "PS384") => {
             let sig = rsa::pss::Signature::try_from(signature).map_err(bad)?;
-            rsa::pss::VerifyingKey::<sha2::Sha384>::new(key.clone()).verify(signed, &sig).map_err(bad)
+            rsa::pss::VerifyingKey::<sha2::Sha384>::new(key.clone())
+                .verify(signed, &sig)
+                .map_err(bad)
         }
         (PublicKey::Rsa(key), "PS512") => {
             let sig = rsa::pss::Signature::try_from(signature).map_err(bad)?;
-            rsa::pss::VerifyingKey::<sha2::Sha512>::new(key.clone()).verify(signed, &sig).map_err(bad)
+            rsa::pss::VerifyingKey::<sha2::Sha512>::new(key.clone())
+                .verify(signed, &sig)
+                .map_err(bad)
         }
         (PublicKey::P256(key), "ES256") => {
             let sig = p256::ecdsa::Signature::from_slice(signature).map_err(bad)?;
@@ -182,7 +221,8 @@ fn verify_signature(certificate: &Certificate, alg: &str, signed: &[u8], signatu
         }
         (PublicKey::P521(key), "ES512") => {
             let sig = p521::ecdsa::Signature::from_slice(signature).map_err(bad)?;
-            let key = p521::ecdsa::VerifyingKey::from_sec1_bytes(&key.to_sec1_bytes()).map_err(bad)?;
+            let key =
+                p521::ecdsa::VerifyingKey::from_sec1_bytes(&key.to_sec1_bytes()).map_err(bad)?;
             key.verify(signed, &sig).map_err(bad)
         }
         _ => Err(JwtReject::KeyMismatch),

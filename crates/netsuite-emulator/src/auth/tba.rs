@@ -9,7 +9,11 @@ use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_AL
 use sha2::Sha256;
 
 /// RFC 3986 unreserved characters stay; everything else is `%XX` (upper-case hex).
-const RFC3986: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const RFC3986: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Why NetSuite refuses a TBA request; [`TbaReject::reason`] is what `WWW-Authenticate` names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -65,12 +69,19 @@ pub struct OAuthHeader {
 impl OAuthHeader {
     /// Parses `OAuth realm="1234567", oauth_token="...", ...`.
     pub fn parse(header: &str) -> Result<Self, TbaReject> {
-        let rest = header.trim().strip_prefix("OAuth ").ok_or(TbaReject::Malformed)?;
+        let rest = header
+            .trim()
+            .strip_prefix("OAuth ")
+            .ok_or(TbaReject::Malformed)?;
         let mut realm = None;
         let mut params = Vec::new();
         for part in rest.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (name, quoted) = part.split_once('=').ok_or(TbaReject::Malformed)?;
-            let value = quoted.trim().strip_prefix('"').and_then(|v| v.strip_suffix('"')).ok_or(TbaReject::Malformed)?;
+            let value = quoted
+                .trim()
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .ok_or(TbaReject::Malformed)?;
             let value = decode(value)?;
             match name.trim() {
                 "realm" => realm = Some(value),
@@ -82,12 +93,18 @@ impl OAuthHeader {
 
     /// The value of one parameter.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
 fn decode(text: &str) -> Result<String, TbaReject> {
-    percent_decode_str(text).decode_utf8().map(|s| s.into_owned()).map_err(|_| TbaReject::Malformed)
+    percent_decode_str(text)
+        .decode_utf8()
+        .map(|s| s.into_owned())
+        .map_err(|_| TbaReject::Malformed)
 }
 
 /// RFC 3986 percent-encoding as OAuth 1.0a uses it.
@@ -120,10 +137,16 @@ pub fn base_string(request: &SignedRequest<'_>, oauth: &OAuthHeader) -> String {
         .map(|(k, v)| (encode(k), encode(v)))
         .collect();
     if let Some(query) = request.query {
-        pairs.extend(url::form_urlencoded::parse(query.as_bytes()).map(|(k, v)| (encode(&k), encode(&v))));
+        pairs.extend(
+            url::form_urlencoded::parse(query.as_bytes()).map(|(k, v)| (encode(&k), encode(&v))),
+        );
     }
     pairs.sort();
-    let normalized = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&");
+    let normalized = pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&");
     format!(
         "{}&{}&{}",
         request.method.to_ascii_uppercase(),
@@ -146,18 +169,25 @@ fn base_uri(request: &SignedRequest<'_>) -> String {
 /// `base64(HMAC-SHA256(enc(consumer_secret)&enc(token_secret), base_string))`.
 pub fn sign(base: &str, consumer_secret: &str, token_secret: &str) -> String {
     let key = format!("{}&{}", encode(consumer_secret), encode(token_secret));
-    let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC takes any key length");
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC takes any key length");
     mac.update(base.as_bytes());
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
 /// Compares a sent signature with the expected one in constant time.
-pub fn signature_matches(base: &str, consumer_secret: &str, token_secret: &str, sent: &str) -> bool {
+pub fn signature_matches(
+    base: &str,
+    consumer_secret: &str,
+    token_secret: &str,
+    sent: &str,
+) -> bool {
     let Ok(sent) = base64::engine::general_purpose::STANDARD.decode(sent) else {
         return false;
     };
     let key = format!("{}&{}", encode(consumer_secret), encode(token_secret));
-    let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC takes any key length");
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC takes any key length");
     mac.update(base.as_bytes());
     mac.verify_slice(&sent).is_ok()
 }

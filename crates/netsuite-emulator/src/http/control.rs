@@ -39,7 +39,11 @@ fn control(shared: Arc<Shared>) -> Control {
 
 fn control_error(error: ControlError) -> NsError {
     match error {
-        ControlError::UnknownAccount(id) => NsError::new(StatusCode::NOT_FOUND, "NONEXISTENT_ID", format!("No account {id} in this emulator.")),
+        ControlError::UnknownAccount(id) => NsError::new(
+            StatusCode::NOT_FOUND,
+            "NONEXISTENT_ID",
+            format!("No account {id} in this emulator."),
+        ),
         ControlError::Mutation(e) => {
             let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
             NsError::new(status, e.error_code(), e.detail())
@@ -83,7 +87,12 @@ async fn set_clock(State(shared): State<Arc<Shared>>, Json(change): Json<ClockCh
     clock(State(shared)).await
 }
 
-async fn mutate(shared: Arc<Shared>, id: &str, change: Mutation, mode: Mode) -> Result<Response, NsError> {
+async fn mutate(
+    shared: Arc<Shared>,
+    id: &str,
+    change: Mutation,
+    mode: Mode,
+) -> Result<Response, NsError> {
     let control = control(shared);
     let id = id.to_owned();
     let applied = tokio::task::spawn_blocking(move || control.apply_mode(&id, change, mode))
@@ -93,11 +102,19 @@ async fn mutate(shared: Arc<Shared>, id: &str, change: Mutation, mode: Mode) -> 
     Ok(Json(applied).into_response())
 }
 
-async fn mutate_strict(State(shared): State<Arc<Shared>>, Path(id): Path<String>, Json(change): Json<Mutation>) -> Result<Response, NsError> {
+async fn mutate_strict(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    Json(change): Json<Mutation>,
+) -> Result<Response, NsError> {
     mutate(shared, &id, change, Mode::Strict).await
 }
 
-async fn mutate_raw(State(shared): State<Arc<Shared>>, Path(id): Path<String>, Json(change): Json<Mutation>) -> Result<Response, NsError> {
+async fn mutate_raw(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    Json(change): Json<Mutation>,
+) -> Result<Response, NsError> {
     mutate(shared, &id, change, Mode::Raw).await
 }
 
@@ -106,8 +123,14 @@ struct Concurrency {
     limit: usize,
 }
 
-async fn set_concurrency(State(shared): State<Arc<Shared>>, Path(id): Path<String>, Json(body): Json<Concurrency>) -> Result<StatusCode, NsError> {
-    control(shared).set_concurrency_limit(&id, body.limit).map_err(control_error)?;
+async fn set_concurrency(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    Json(body): Json<Concurrency>,
+) -> Result<StatusCode, NsError> {
+    control(shared)
+        .set_concurrency_limit(&id, body.limit)
+        .map_err(control_error)?;
     Ok(StatusCode::NO_CONTENT)
 }
 

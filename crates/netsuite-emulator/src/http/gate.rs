@@ -28,24 +28,43 @@ pub(crate) fn origin_parts(headers: &HeaderMap) -> (String, String) {
         .and_then(|v| v.to_str().ok())
         .filter(|v| *v == "https" || *v == "http")
         .unwrap_or("http");
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("localhost");
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost");
     (scheme.to_owned(), host.to_owned())
 }
 
-pub(crate) async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+pub(crate) async fn gate(
+    State(shared): State<Arc<Shared>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let at = shared.clock.now();
-    let (method, path) = (request.method().to_string(), request.uri().path().to_owned());
+    let (method, path) = (
+        request.method().to_string(),
+        request.uri().path().to_owned(),
+    );
     let query = request.uri().query().map(str::to_owned);
     let (scheme, host) = origin_parts(request.headers());
-    let host_account = host_label_of(&host).and_then(|label| shared.account_by_label(label)).cloned();
+    let host_account = host_label_of(&host)
+        .and_then(|label| shared.account_by_label(label))
+        .cloned();
     let fault = shared.faults.draw(&path);
-    let mut outcome = Outcome { account: host_account.clone(), auth: AuthKind::None };
+    let mut outcome = Outcome {
+        account: host_account.clone(),
+        auth: AuthKind::None,
+    };
     let response = match fault {
         Some(FaultKind::ServerError) => NsError::unexpected(&error_id(&shared)).into_response(),
         Some(FaultKind::TooManyRequests) => NsError::concurrency_limit().into_response(),
         Some(FaultKind::Unauthorized) => {
-            let realm = host_account.as_ref().map(|a| a.id.to_string()).unwrap_or_default();
-            NsError::invalid_login("OAuth", &realm, "token_rejected", "Invalid login attempt.").into_response()
+            let realm = host_account
+                .as_ref()
+                .map(|a| a.id.to_string())
+                .unwrap_or_default();
+            NsError::invalid_login("OAuth", &realm, "token_rejected", "Invalid login attempt.")
+                .into_response()
         }
         Some(FaultKind::ResetConnection) => {
             let mut r = StatusCode::INTERNAL_SERVER_ERROR.into_response();
@@ -57,15 +76,29 @@ pub(crate) async fn gate(State(shared): State<Arc<Shared>>, request: Request, ne
                 tokio::time::sleep(Duration::from_millis(millis)).await;
             }
             let origin = format!("{scheme}://{host}");
-            let signed = SignedRequest { method: &method, scheme: &scheme, host: &host, path: &path, query: query.as_deref() };
+            let signed = SignedRequest {
+                method: &method,
+                scheme: &scheme,
+                host: &host,
+                path: &path,
+                query: query.as_deref(),
+            };
             let headers = request.headers().clone();
-            let input = AuthInput { headers: &headers, signed, host_account };
+            let input = AuthInput {
+                headers: &headers,
+                signed,
+                host_account,
+            };
             let served = serve(&shared, input, origin, request, next, &mut outcome).await;
             mangle(served, other).await
         }
     };
     let rows = response.extensions().get::<RowCount>().map(|r| r.0);
-    let status = if response.extensions().get::<ResetConnection>().is_some() { 0 } else { response.status().as_u16() };
+    let status = if response.extensions().get::<ResetConnection>().is_some() {
+        0
+    } else {
+        response.status().as_u16()
+    };
     shared.log.push(LoggedRequest {
         at,
         method,
@@ -86,7 +119,14 @@ struct Outcome {
 }
 
 /// Authenticates, takes a concurrency slot, waits the injected latency and runs the handler.
-async fn serve(shared: &Arc<Shared>, input: AuthInput<'_>, origin: String, mut request: Request, next: Next, outcome: &mut Outcome) -> Response {
+async fn serve(
+    shared: &Arc<Shared>,
+    input: AuthInput<'_>,
+    origin: String,
+    mut request: Request,
+    next: Next,
+    outcome: &mut Outcome,
+) -> Response {
     if input.signed.path == TOKEN_PATH {
         // The token endpoint authenticates the client assertion itself and is not governed.
         outcome.auth = AuthKind::ClientAssertion;
@@ -106,13 +146,19 @@ async fn serve(shared: &Arc<Shared>, input: AuthInput<'_>, origin: String, mut r
         return NsError::concurrency_limit().into_response();
     };
     let latency = *lock(&shared.latency);
-    let jitter = if latency.jitter.is_zero() { Duration::ZERO } else { lock(&shared.jitter_rng).gen_range(Duration::ZERO..=latency.jitter) };
+    let jitter = if latency.jitter.is_zero() {
+        Duration::ZERO
+    } else {
+        lock(&shared.jitter_rng).gen_range(Duration::ZERO..=latency.jitter)
+    };
     let wait = latency.fixed + jitter;
     if !wait.is_zero() {
         tokio::time::sleep(wait).await;
     }
     account.db.set_clock(shared.clock.now());
-    request.extensions_mut().insert(RequestCtx { account, origin });
+    request
+        .extensions_mut()
+        .insert(RequestCtx { account, origin });
     let response = next.run(request).await;
     let rows = response.extensions().get::<RowCount>().map_or(0, |r| r.0);
     if !latency.per_row.is_zero() && rows > 0 {
@@ -127,7 +173,9 @@ async fn mangle(response: Response, fault: Option<FaultKind>) -> Response {
         return response;
     };
     let (mut parts, body) = response.into_parts();
-    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
     let half = Bytes::copy_from_slice(&bytes[..bytes.len() / 2]);
     parts.headers.remove(header::CONTENT_LENGTH);
     if kind == FaultKind::MalformedJson {
@@ -137,7 +185,10 @@ async fn mangle(response: Response, fault: Option<FaultKind>) -> Response {
     // Send half the body, then fail the stream: hyper aborts the connection mid-body.
     let stream = futures::stream::iter(vec![
         Ok::<Bytes, std::io::Error>(half),
-        Err(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "emulator fault: truncated body")),
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            "emulator fault: truncated body",
+        )),
     ]);
     Response::from_parts(parts, Body::from_stream(stream))
 }
@@ -145,5 +196,7 @@ async fn mangle(response: Response, fault: Option<FaultKind>) -> Response {
 /// NetSuite's error ids look like 20 lowercase letters.
 fn error_id(shared: &Shared) -> String {
     let mut rng = lock(&shared.jitter_rng);
-    (0..20).map(|_| char::from(b'a' + rng.gen_range(0..26u8))).collect()
+    (0..20)
+        .map(|_| char::from(b'a' + rng.gen_range(0..26u8)))
+        .collect()
 }

@@ -83,7 +83,11 @@ impl PageMeta {
     /// `hasMore` stops at the reach: beyond it no page can be asked for.
     pub(crate) fn new(paging: &Paging, count: usize, total_results: usize) -> Self {
         let reachable = total_results.min(paging.reach());
-        Self { count, has_more: paging.offset + count < reachable, total_results }
+        Self {
+            count,
+            has_more: paging.offset + count < reachable,
+            total_results,
+        }
     }
 }
 
@@ -95,7 +99,8 @@ pub(crate) fn links(url: &str, extra: &str, paging: &Paging, meta: &PageMeta) ->
     let mut links = Vec::new();
     if paging.offset > 0 {
         links.push(json!({"rel": "first", "href": href(0)}));
-        links.push(json!({"rel": "prev", "href": href(paging.offset.saturating_sub(paging.limit))}));
+        links
+            .push(json!({"rel": "prev", "href": href(paging.offset.saturating_sub(paging.limit))}));
     }
     if meta.has_more {
         links.push(json!({"rel": "next", "href": href(paging.offset + paging.limit)}));

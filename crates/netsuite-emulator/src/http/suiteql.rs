@@ -25,7 +25,11 @@ struct Body {
 }
 
 fn malformed() -> NsError {
-    NsError::new(StatusCode::BAD_REQUEST, "INVALID_REQUEST", "The request could not be understood by the server due to malformed syntax.")
+    NsError::new(
+        StatusCode::BAD_REQUEST,
+        "INVALID_REQUEST",
+        "The request could not be understood by the server due to malformed syntax.",
+    )
 }
 
 pub(crate) async fn handle(
@@ -49,15 +53,25 @@ pub(crate) async fn handle(
     }
     let db = Arc::clone(&ctx.account.db);
     let fetch = paging.rows_to_fetch();
-    let page = tokio::task::spawn_blocking(move || db.suiteql(&body.q, &body.params, paging.offset, fetch))
-        .await
-        .map_err(|_| NsError::unexpected("emulatorqueryworkerfailed"))?
-        .map_err(|e| NsError::invalid_parameter("q", e.detail()))?;
+    let page = tokio::task::spawn_blocking(move || {
+        db.suiteql(&body.q, &body.params, paging.offset, fetch)
+    })
+    .await
+    .map_err(|_| NsError::unexpected("emulatorqueryworkerfailed"))?
+    .map_err(|e| NsError::invalid_parameter("q", e.detail()))?;
     let meta = PageMeta::new(&paging, page.items.len(), page.total_results);
     let url = format!("{}/services/rest/query/v1/suiteql", ctx.origin);
-    let bytes = envelope(&links(&url, "", &paging, &meta), &meta, paging.offset, &page.items);
+    let bytes = envelope(
+        &links(&url, "", &paging, &meta),
+        &meta,
+        paging.offset,
+        &page.items,
+    );
     let mut response = (StatusCode::OK, bytes).into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=UTF-8"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=UTF-8"),
+    );
     response.extensions_mut().insert(RowCount(meta.count));
     Ok(response)
 }
@@ -67,16 +81,32 @@ fn prefers_transient(headers: &HeaderMap) -> bool {
         .get_all("prefer")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .any(|v| v.split(',').any(|p| p.trim().eq_ignore_ascii_case("transient")))
+        .any(|v| {
+            v.split(',')
+                .any(|p| p.trim().eq_ignore_ascii_case("transient"))
+        })
 }
 
 /// Writes the envelope by hand so every item starts with `"links": []`, as NetSuite's do,
 /// without building a second JSON tree for 1000-row pages.
-fn envelope(links: &Value, meta: &PageMeta, offset: usize, items: &[Map<String, Value>]) -> Vec<u8> {
+fn envelope(
+    links: &Value,
+    meta: &PageMeta,
+    offset: usize,
+    items: &[Map<String, Value>],
+) -> Vec<u8> {
     let mut out = Vec::with_capacity(256 + items.len() * 256);
-    let _ = write!(out, "{{\"links\":{links},\"count\":{},\"hasMore\":{},\"items\":[", meta.count, meta.has_more);
+    let _ = write!(
+        out,
+        "{{\"links\":{links},\"count\":{},\"hasMore\":{},\"items\":[",
+        meta.count, meta.has_more
+    );
     for (i, item) in items.iter().enumerate() {
-        out.extend_from_slice(if i == 0 { b"{\"links\":[]" } else { b",{\"links\":[]" });
+        out.extend_from_slice(if i == 0 {
+            b"{\"links\":[]"
+        } else {
+            b",{\"links\":[]"
+        });
         for (key, value) in item {
             out.push(b',');
             let _ = serde_json::to_writer(&mut out, key);
@@ -85,6 +115,10 @@ fn envelope(links: &Value, meta: &PageMeta, offset: usize, items: &[Map<String, 
         }
         out.push(b'}');
     }
-    let _ = write!(out, "],\"offset\":{offset},\"totalResults\":{}}}", meta.total_results);
+    let _ = write!(
+        out,
+        "],\"offset\":{offset},\"totalResults\":{}}}",
+        meta.total_results
+    );
     out
 }

@@ -163,7 +163,8 @@ impl Gen {
         let parent_idx = (roll >= 0.12 && roll < 0.27 && i > 10).then(|| self.rng.gen_range(0..i));
         let parent_idx = parent_idx
             .filter(|p| self.customer_subs[*p].3 < 3 && !self.out.customers[*p].is_person);
-        let is_person = roll < 0.12 && parent_idx.is_none();
+        let injection = i == total / 2 && total >= 20;
+        let is_person = roll < 0.12 && parent_idx.is_none() && !injection;
         let mut row = CustomerRow {
             id,
             entity_id: format!("CUS{:06}", i + 1),
@@ -187,7 +188,7 @@ impl Gen {
             row.last_name = names::LAST_NAMES
                 .choose(&mut self.rng)
                 .map(|s| (*s).to_owned());
-        } else if i == total / 2 && total >= 20 {
+        } else if injection {
             row.company_name = Some(INJECTION_NAME.to_owned());
         } else {
             row.company_name = Some(self.company_name(i));

@@ -57,13 +57,21 @@ impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Ids are not secret and help support; every secret shows as redacted.
         match self {
-            Self::OAuth2 { client_id, certificate_id, .. } => f
+            Self::OAuth2 {
+                client_id,
+                certificate_id,
+                ..
+            } => f
                 .debug_struct("OAuth2")
                 .field("client_id", client_id)
                 .field("certificate_id", certificate_id)
                 .field("private_key_pem", &"[REDACTED]")
                 .finish(),
-            Self::Tba { consumer_key, token_id, .. } => f
+            Self::Tba {
+                consumer_key,
+                token_id,
+                ..
+            } => f
                 .debug_struct("Tba")
                 .field("consumer_key", consumer_key)
                 .field("consumer_secret", &"[REDACTED]")
@@ -106,43 +114,58 @@ impl Credentials {
     pub fn to_plaintext(&self) -> Vec<u8> {
         use secrecy::ExposeSecret;
         let wire = match self {
-            Self::OAuth2 { client_id, certificate_id, private_key_pem } => CredentialsWire::OAuth2 {
+            Self::OAuth2 {
+                client_id,
+                certificate_id,
+                private_key_pem,
+            } => CredentialsWire::OAuth2 {
                 client_id: client_id.clone(),
                 certificate_id: certificate_id.clone(),
                 private_key_pem: private_key_pem.expose_secret().to_owned(),
             },
-            Self::Tba { consumer_key, consumer_secret, token_id, token_secret } => {
-                CredentialsWire::Tba {
-                    consumer_key: consumer_key.clone(),
-                    consumer_secret: consumer_secret.expose_secret().to_owned(),
-                    token_id: token_id.clone(),
-                    token_secret: token_secret.expose_secret().to_owned(),
-                }
-            }
+            Self::Tba {
+                consumer_key,
+                consumer_secret,
+                token_id,
+                token_secret,
+            } => CredentialsWire::Tba {
+                consumer_key: consumer_key.clone(),
+                consumer_secret: consumer_secret.expose_secret().to_owned(),
+                token_id: token_id.clone(),
+                token_secret: token_secret.expose_secret().to_owned(),
+            },
         };
         serde_json::to_vec(&wire).unwrap_or_default()
     }
 
     /// Reads credentials back from decrypted JSON bytes.
     pub fn from_plaintext(bytes: &[u8]) -> Result<Self, Error> {
-        let wire: CredentialsWire = serde_json::from_slice(bytes).map_err(|_| Error::UnknownValue {
-            what: "credentials",
-            value: "(unreadable; not shown)".to_owned(),
-        })?;
+        let wire: CredentialsWire =
+            serde_json::from_slice(bytes).map_err(|_| Error::UnknownValue {
+                what: "credentials",
+                value: "(unreadable; not shown)".to_owned(),
+            })?;
         Ok(match wire {
-            CredentialsWire::OAuth2 { client_id, certificate_id, private_key_pem } => Self::OAuth2 {
+            CredentialsWire::OAuth2 {
+                client_id,
+                certificate_id,
+                private_key_pem,
+            } => Self::OAuth2 {
                 client_id,
                 certificate_id,
                 private_key_pem: private_key_pem.into(),
             },
-            CredentialsWire::Tba { consumer_key, consumer_secret, token_id, token_secret } => {
-                Self::Tba {
-                    consumer_key,
-                    consumer_secret: consumer_secret.into(),
-                    token_id,
-                    token_secret: token_secret.into(),
-                }
-            }
+            CredentialsWire::Tba {
+                consumer_key,
+                consumer_secret,
+                token_id,
+                token_secret,
+            } => Self::Tba {
+                consumer_key,
+                consumer_secret: consumer_secret.into(),
+                token_id,
+                token_secret: token_secret.into(),
+            },
         })
     }
 }

@@ -117,12 +117,19 @@ pub struct AccountId(String);
 impl AccountId {
     /// Parses an account id; the host form (`1234567-sb1`) is accepted and canonicalised.
     pub fn parse(text: &str) -> Result<Self, Error> {
-        let invalid = |reason| Error::InvalidId { what: "account id", value: text.to_owned(), reason };
+        let invalid = |reason| Error::InvalidId {
+            what: "account id",
+            value: text.to_owned(),
+            reason,
+        };
         let trimmed = text.trim();
         if trimmed.is_empty() || trimmed.len() > 32 {
             return Err(invalid("must be 1 to 32 characters"));
         }
-        if !trimmed.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        if !trimmed
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
             return Err(invalid("only letters, digits and _ are allowed"));
         }
         if !trimmed.starts_with(|c: char| c.is_ascii_alphanumeric()) {

@@ -14,6 +14,7 @@ mod mirror;
 mod name;
 mod option;
 mod plan;
+pub mod planner;
 pub mod rules;
 mod run;
 mod search;

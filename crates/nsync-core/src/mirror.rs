@@ -30,9 +30,11 @@ impl MirrorName {
     pub fn display(&self) -> String {
         match self {
             Self::Plain { name } => name.clone(),
-            Self::Person { first, middle, last } => {
-                person_display_name(first.as_deref(), middle.as_deref(), last.as_deref())
-            }
+            Self::Person {
+                first,
+                middle,
+                last,
+            } => person_display_name(first.as_deref(), middle.as_deref(), last.as_deref()),
         }
     }
 }

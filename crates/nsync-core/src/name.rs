@@ -28,7 +28,10 @@ impl fmt::Display for NameRule {
         match self {
             Self::Empty => f.write_str("the name is empty"),
             Self::TooLong { max, len } => {
-                write!(f, "the name is {len} characters long; at most {max} are allowed")
+                write!(
+                    f,
+                    "the name is {len} characters long; at most {max} are allowed"
+                )
             }
             Self::ControlCharacter => f.write_str("the name contains a control character"),
         }
@@ -67,7 +70,10 @@ impl OptionName {
     }
 
     fn parse_with_max(text: &str, max: usize, record: &str) -> Result<Self, Error> {
-        let broke = |rule| Error::InvalidName { record: record.to_owned(), rule };
+        let broke = |rule| Error::InvalidName {
+            record: record.to_owned(),
+            rule,
+        };
         if text.trim().is_empty() {
             return Err(broke(NameRule::Empty));
         }
@@ -110,7 +116,11 @@ impl fmt::Display for OptionName {
 
 /// The display name of a customer that is a person: first, middle and last name joined by one
 /// space, skipping the parts that are absent or blank.
-pub fn person_display_name(first: Option<&str>, middle: Option<&str>, last: Option<&str>) -> String {
+pub fn person_display_name(
+    first: Option<&str>,
+    middle: Option<&str>,
+    last: Option<&str>,
+) -> String {
     [first, middle, last]
         .into_iter()
         .flatten()

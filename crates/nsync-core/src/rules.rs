@@ -11,13 +11,21 @@ pub fn add_by_hand(field: FieldKind, name: &OptionName) -> Result<(), Error> {
 }
 
 /// Whether an option may be renamed by hand.
-pub fn rename_by_hand(field: FieldKind, current: &OptionName, new: &OptionName) -> Result<(), Error> {
+pub fn rename_by_hand(
+    field: FieldKind,
+    current: &OptionName,
+    new: &OptionName,
+) -> Result<(), Error> {
     refuse_if_integrated(field, || format!("renaming \"{current}\" to \"{new}\""))
 }
 
 /// Whether an option may be deactivated (or reactivated) by hand.
 pub fn set_active_by_hand(field: FieldKind, name: &OptionName, active: bool) -> Result<(), Error> {
-    let verb = if active { "reactivating" } else { "deactivating" };
+    let verb = if active {
+        "reactivating"
+    } else {
+        "deactivating"
+    };
     refuse_if_integrated(field, || format!("{verb} \"{name}\""))
 }
 

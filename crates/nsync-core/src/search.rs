@@ -8,5 +8,8 @@ use unicode_normalization::UnicodeNormalization;
 ///
 /// Done in Rust rather than SQL so both backends match exactly the same way.
 pub fn fold_for_search(text: &str) -> String {
-    text.nfkd().filter(|c| !is_combining_mark(*c)).flat_map(char::to_lowercase).collect()
+    text.nfkd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
 }

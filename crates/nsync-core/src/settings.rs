@@ -46,7 +46,10 @@ impl DeactivationGuard {
 
 impl Default for DeactivationGuard {
     fn default() -> Self {
-        Self { min_count: 25, percent: 10 }
+        Self {
+            min_count: 25,
+            percent: 10,
+        }
     }
 }
 

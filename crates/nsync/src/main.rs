@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
+mod demo;
 mod netsuite_cmd;
 mod store_cmd;
 
@@ -18,6 +19,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Start the demo: the NetSuite emulator with a seeded demo account, in this process.
+    Demo(demo::Args),
     /// Read a NetSuite account (or the emulator): probe, subsidiaries, customers, projects, changes.
     Netsuite(netsuite_cmd::NetsuiteArgs),
     /// Apply pending database migrations.
@@ -32,6 +35,7 @@ fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
+        Command::Demo(args) => tokio::runtime::Runtime::new()?.block_on(demo::run(args)),
         Command::Netsuite(args) => netsuite_cmd::run(args),
         Command::Migrate(args) => store_cmd::block_on(store_cmd::migrate(args)),
         Command::RotateKey(args) => store_cmd::block_on(store_cmd::rotate_key(args)),

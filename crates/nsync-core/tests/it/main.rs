@@ -1,5 +1,6 @@
 //! Black-box tests of nsync-core: typed values, settings, rules.
 
 mod names;
+mod planner;
 mod rules;
 mod values;

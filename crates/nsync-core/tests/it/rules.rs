@@ -6,10 +6,17 @@ fn name(text: &str) -> OptionName {
 
 #[test]
 fn renaming_an_integrated_option_says_to_change_it_in_netsuite() {
-    let err = rules::rename_by_hand(FieldKind::Integrated, &name("Acme"), &name("Acme Inc")).unwrap_err();
+    let err =
+        rules::rename_by_hand(FieldKind::Integrated, &name("Acme"), &name("Acme Inc")).unwrap_err();
     let message = err.to_string();
-    assert!(message.contains("renaming \"Acme\" to \"Acme Inc\""), "{message}");
-    assert!(message.contains("change it in NetSuite and click Update"), "{message}");
+    assert!(
+        message.contains("renaming \"Acme\" to \"Acme Inc\""),
+        "{message}"
+    );
+    assert!(
+        message.contains("change it in NetSuite and click Update"),
+        "{message}"
+    );
 }
 
 #[test]

@@ -14,8 +14,14 @@ fn record_ids_are_positive_integers() {
 
 #[test]
 fn account_ids_are_canonicalised_to_upper_case_with_underscore() {
-    assert_eq!(AccountId::parse("1234567_sb1").unwrap().as_str(), "1234567_SB1");
-    assert_eq!(AccountId::parse("1234567-sb1").unwrap().as_str(), "1234567_SB1");
+    assert_eq!(
+        AccountId::parse("1234567_sb1").unwrap().as_str(),
+        "1234567_SB1"
+    );
+    assert_eq!(
+        AccountId::parse("1234567-sb1").unwrap().as_str(),
+        "1234567_SB1"
+    );
     assert!(AccountId::parse("").is_err());
     assert!(AccountId::parse("evil.com/x").is_err());
     assert!(AccountId::parse("_123").is_err());
@@ -31,7 +37,10 @@ fn local_times_are_hh_mm() {
 
 #[test]
 fn time_zones_must_be_known_iana_names() {
-    assert_eq!(TimeZone::parse("Europe/Paris").unwrap().as_str(), "Europe/Paris");
+    assert_eq!(
+        TimeZone::parse("Europe/Paris").unwrap().as_str(),
+        "Europe/Paris"
+    );
     assert!(TimeZone::parse("Mars/Olympus").is_err());
 }
 
@@ -63,7 +72,10 @@ fn the_guard_allows_the_larger_of_25_and_ten_percent() {
 
 #[test]
 fn emails_are_lower_cased_and_roles_parse() {
-    assert_eq!(Email::parse(" Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
+    assert_eq!(
+        Email::parse(" Ada@Example.COM ").unwrap().as_str(),
+        "ada@example.com"
+    );
     assert!(Email::parse("not-an-email").is_err());
     assert_eq!(Role::parse("admin").unwrap(), Role::Admin);
     assert!(Role::parse("root").is_err());

@@ -1,0 +1,337 @@
+//! The planner: from the options a field has, the mirror of NetSuite and a request (import a
+//! selection, or update), the list of option states to write and the change list. Pure: the
+//! same inputs give the same output, and planning again after applying gives nothing to do.
+
+mod project;
+mod select;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::{
+    Change, ChangeKind, IntegrationSettings, Level, MirrorRecord, OptionState, OptionUpsert,
+    RunCounts, StoredOption, SubsidiaryId, UpstreamKey,
+};
+
+pub use select::Selection;
+
+use project::{Desired, Projection, Projector};
+
+/// What a run asks the planner for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    /// Turn the selected upstream records (and their ancestors) into options.
+    Import(Selection),
+    /// Re-project every imported option from the mirror.
+    Update,
+}
+
+/// What the planner reads. All of it is data the run has already loaded.
+#[derive(Debug, Clone, Copy)]
+pub struct PlanInput<'a> {
+    /// The integration's settings (deepest level, import new projects).
+    pub settings: &'a IntegrationSettings,
+    /// The integrated subsidiary; `None` for an account without OneWorld (everything in scope).
+    pub scope: Option<SubsidiaryId>,
+    /// The integrated field's options, in any state.
+    pub options: &'a [StoredOption],
+    /// The mirror as refreshed for this run, tombstones included.
+    pub mirror: &'a [MirrorRecord],
+}
+
+/// The planner's answer: the option states to write (parents first) and the change list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Planned {
+    /// Options to bring to a state, parents before children. Unchanged options are absent.
+    pub options: Vec<OptionUpsert>,
+    /// Every change, and every rejected record with its reason.
+    pub changes: Vec<Change>,
+    /// Counts by kind.
+    pub counts: RunCounts,
+    /// Options that go from active to inactive: what the mass-deactivation guard weighs.
+    pub deactivations: u32,
+}
+
+impl Planned {
+    /// Whether applying would change nothing (rejections are reported, not written).
+    pub fn writes_nothing(&self) -> bool {
+        self.options.is_empty()
+    }
+}
+
+/// Plans one import or update. Deterministic: records are visited in key order.
+pub fn plan(input: PlanInput<'_>, request: &Request) -> Planned {
+    let projector = Projector::new(input);
+    let existing: BTreeMap<UpstreamKey, &StoredOption> = input
+        .options
+        .iter()
+        .filter_map(|o| o.upstream.map(|key| (key, o)))
+        .collect();
+    let (targets, unknown) = match request {
+        Request::Import(selection) => {
+            let (mut targets, unknown) = select::import_targets(&projector, selection);
+            // Imported options below a target move with it, so their levels are re-derived too.
+            let below: Vec<UpstreamKey> = existing
+                .keys()
+                .filter(|key| {
+                    projector
+                        .ancestors(**key)
+                        .iter()
+                        .any(|a| targets.contains(a))
+                })
+                .copied()
+                .collect();
+            targets.extend(below);
+            (targets, unknown)
+        }
+        Request::Update => (
+            select::update_targets(&projector, &existing, input.settings),
+            Vec::new(),
+        ),
+    };
+    let restore = matches!(request, Request::Import(_));
+    let mut planner = Planner {
+        projector,
+        existing,
+        settings: input.settings,
+        restore,
+        out: Planned::default(),
+    };
+    for key in unknown {
+        planner.reject(
+            key,
+            format!("{key} is not among the records of the integrated subsidiary"),
+        );
+    }
+    planner.run(targets);
+    planner.out
+}
+
+struct Planner<'a> {
+    projector: Projector<'a>,
+    existing: BTreeMap<UpstreamKey, &'a StoredOption>,
+    settings: &'a IntegrationSettings,
+    /// Import restores options removed here; Update leaves that mark alone.
+    restore: bool,
+    out: Planned,
+}
+
+impl<'a> Planner<'a> {
+    /// Projects every target, pulling in ancestors an option needs (a project moved under a
+    /// customer that was not imported brings that customer along: nothing hangs in the air),
+    /// then decides parents before children so each level follows from its parent's.
+    fn run(&mut self, targets: BTreeSet<UpstreamKey>) {
+        let projections = self.close_over_ancestors(targets);
+        let mut order: Vec<(UpstreamKey, Projection)> = projections.into_iter().collect();
+        order.sort_by_key(|(key, projection)| (projection.depth(), *key));
+        let mut levels: BTreeMap<UpstreamKey, Level> = self
+            .existing
+            .iter()
+            .map(|(key, option)| (*key, option.level))
+            .collect();
+        let mut upserts = Vec::new();
+        for (key, projection) in order {
+            let upsert = match projection {
+                Projection::Valid(desired) => self.place(key, desired, &mut levels),
+                Projection::Gone(reason) => self.deactivate(key, reason),
+                Projection::Rejected(reason) => {
+                    self.reject(key, reason);
+                    None
+                }
+            };
+            upserts.extend(upsert);
+        }
+        self.out.options = upserts;
+        self.out.changes.sort_by_key(|c| (c.upstream, c.kind));
+    }
+
+    fn close_over_ancestors(
+        &self,
+        mut queue: BTreeSet<UpstreamKey>,
+    ) -> BTreeMap<UpstreamKey, Projection> {
+        let mut projections = BTreeMap::new();
+        while let Some(key) = queue.pop_first() {
+            if projections.contains_key(&key) {
+                continue;
+            }
+            let projection = self.projector.project(key);
+            if matches!(projection, Projection::Valid(_)) {
+                queue.extend(
+                    self.projector
+                        .ancestors(key)
+                        .into_iter()
+                        .filter(|a| !projections.contains_key(a)),
+                );
+            }
+            projections.insert(key, projection);
+        }
+        projections
+    }
+
+    /// Gives a valid record its level (its parent option's level plus one) and diffs it.
+    fn place(
+        &mut self,
+        key: UpstreamKey,
+        desired: Desired,
+        levels: &mut BTreeMap<UpstreamKey, Level>,
+    ) -> Option<OptionUpsert> {
+        let who = self.projector.describe(key);
+        let level = match desired.parent {
+            None => Some(Level::TOP),
+            Some(parent) => match levels.get(&parent) {
+                Some(parent_level) => parent_level.child(),
+                None => {
+                    self.reject(
+                        key,
+                        format!("{who} was not imported because its parent {parent} was rejected"),
+                    );
+                    return None;
+                }
+            },
+        };
+        let deepest = self.settings.deepest_level;
+        let Some(level) = level.filter(|l| *l <= deepest) else {
+            let depth = levels.get(&desired.parent?).map_or(0, |l| l.get()) + 1;
+            self.reject(key, format!("{who} would be at level {depth}, deeper than this integration's deepest level {}", deepest.get()));
+            return None;
+        };
+        levels.insert(key, level);
+        self.diff(key, desired, level)
+    }
+
+    fn reject(&mut self, key: UpstreamKey, reason: String) {
+        let option = self.existing.get(&key).map(|o| o.id);
+        self.out.counts.rejected += 1;
+        self.push(key, option, ChangeKind::Rejected, None, None, Some(reason));
+    }
+
+    /// An option whose record was deleted or left the subsidiary keeps its place and name and
+    /// becomes inactive with the reason. A record never imported needs nothing.
+    fn deactivate(
+        &mut self,
+        key: UpstreamKey,
+        reason: crate::InactiveReason,
+    ) -> Option<OptionUpsert> {
+        let current = *self.existing.get(&key)?;
+        let desired = Desired {
+            parent: current.upstream_parent,
+            depth: usize::from(current.level.get()),
+            name: current.name.clone(),
+            number: current.number.clone(),
+            state: OptionState::Inactive(reason),
+        };
+        self.diff(key, desired, current.level)
+    }
+
+    /// Compares the option as stored with what NetSuite says it should be; records each
+    /// difference as a change and returns the state to write, or nothing when they agree.
+    fn diff(&mut self, key: UpstreamKey, desired: Desired, level: Level) -> Option<OptionUpsert> {
+        let Some(current) = self.existing.get(&key).copied() else {
+            self.out.counts.added += 1;
+            self.push(
+                key,
+                None,
+                ChangeKind::Added,
+                None,
+                Some(desired.name.to_string()),
+                None,
+            );
+            return Some(desired.into_upsert(key, level, false));
+        };
+        let before = self.out.changes.len();
+        let id = Some(current.id);
+        if current.name != desired.name {
+            self.out.counts.renamed += 1;
+            self.push(
+                key,
+                id,
+                ChangeKind::Renamed,
+                Some(current.name.to_string()),
+                Some(desired.name.to_string()),
+                None,
+            );
+        }
+        if current.upstream_parent != desired.parent {
+            self.out.counts.moved += 1;
+            let (old, new) = (
+                self.projector.label(current.upstream_parent),
+                self.projector.label(desired.parent),
+            );
+            self.push(key, id, ChangeKind::Moved, Some(old), Some(new), None);
+        }
+        self.diff_state(key, current, desired.state);
+        if current.number != desired.number {
+            self.push(
+                key,
+                id,
+                ChangeKind::NumberChanged,
+                current.number.clone(),
+                desired.number.clone(),
+                None,
+            );
+        }
+        let removed_here = current.removed_here && !self.restore;
+        if current.removed_here && !removed_here {
+            self.push(key, id, ChangeKind::Restored, None, None, None);
+        }
+        // A level can change without a change of its own: an ancestor moved.
+        if self.out.changes.len() == before && current.level == level {
+            self.out.counts.unchanged += 1;
+            return None;
+        }
+        Some(desired.into_upsert(key, level, removed_here))
+    }
+
+    fn diff_state(&mut self, key: UpstreamKey, current: &StoredOption, desired: OptionState) {
+        let id = Some(current.id);
+        match (current.state, desired) {
+            (old, new) if old == new => {}
+            (OptionState::Active, OptionState::Inactive(reason)) => {
+                self.out.counts.deactivated += 1;
+                self.out.deactivations += 1;
+                self.push(
+                    key,
+                    id,
+                    ChangeKind::Deactivated,
+                    None,
+                    None,
+                    Some(reason.to_string()),
+                );
+            }
+            (OptionState::Inactive(_), OptionState::Active) => {
+                self.out.counts.reactivated += 1;
+                self.push(key, id, ChangeKind::Reactivated, None, None, None);
+            }
+            // Inactive for another reason now (e.g. inactive, then deleted): same count, new reason.
+            (OptionState::Inactive(old), OptionState::Inactive(new)) => {
+                self.push(
+                    key,
+                    id,
+                    ChangeKind::Deactivated,
+                    Some(old.to_string()),
+                    Some(new.to_string()),
+                    Some(new.to_string()),
+                );
+            }
+            (OptionState::Active, OptionState::Active) => {}
+        }
+    }
+
+    fn push(
+        &mut self,
+        upstream: UpstreamKey,
+        option: Option<crate::OptionId>,
+        kind: ChangeKind,
+        old_value: Option<String>,
+        new_value: Option<String>,
+        reason: Option<String>,
+    ) {
+        self.out.changes.push(Change {
+            upstream,
+            option,
+            kind,
+            old_value,
+            new_value,
+            reason,
+        });
+    }
+}

@@ -1,0 +1,224 @@
+//! What one upstream record should look like as an option, read from the mirror alone.
+
+use std::collections::BTreeMap;
+
+use crate::{
+    InactiveReason, Level, MirrorRecord, OptionName, OptionState, OptionUpsert, UpstreamKey,
+    UpstreamKind,
+};
+
+use super::PlanInput;
+
+/// The option a valid record projects to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Desired {
+    pub parent: Option<UpstreamKey>,
+    /// Depth of the record in NetSuite's tree (1 at the top); the option's level follows from
+    /// its parent option's level in the planner.
+    pub depth: usize,
+    pub name: OptionName,
+    pub number: Option<String>,
+    pub state: OptionState,
+}
+
+impl Desired {
+    pub fn into_upsert(
+        self,
+        upstream: UpstreamKey,
+        level: Level,
+        removed_here: bool,
+    ) -> OptionUpsert {
+        OptionUpsert {
+            upstream,
+            parent: self.parent,
+            level,
+            name: self.name,
+            number: self.number,
+            state: self.state,
+            removed_here,
+        }
+    }
+}
+
+/// The verdict on one record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Projection {
+    /// In scope and well-formed.
+    Valid(Desired),
+    /// Deleted in NetSuite, or no longer associated with the subsidiary.
+    Gone(InactiveReason),
+    /// Bad upstream data; the reason names the record and the rule it broke.
+    Rejected(String),
+}
+
+impl Projection {
+    /// Where the record sits in NetSuite's tree, for ordering parents before children.
+    pub fn depth(&self) -> usize {
+        match self {
+            Self::Valid(desired) => desired.depth,
+            Self::Gone(_) | Self::Rejected(_) => 0,
+        }
+    }
+}
+
+/// Indexes of the mirror, built once per plan.
+pub(super) struct Projector<'a> {
+    records: BTreeMap<UpstreamKey, &'a MirrorRecord>,
+    children: BTreeMap<UpstreamKey, Vec<UpstreamKey>>,
+    input: PlanInput<'a>,
+}
+
+/// Deeper than any real hierarchy (NetSuite allows far fewer levels): a chain this long is a cycle.
+const MAX_CHAIN: usize = 64;
+
+impl<'a> Projector<'a> {
+    pub fn new(input: PlanInput<'a>) -> Self {
+        let records: BTreeMap<_, _> = input.mirror.iter().map(|r| (r.key, r)).collect();
+        let mut children: BTreeMap<UpstreamKey, Vec<UpstreamKey>> = BTreeMap::new();
+        for record in records.values() {
+            if let Some(parent) = record.parent {
+                children.entry(parent).or_default().push(record.key);
+            }
+        }
+        Self {
+            records,
+            children,
+            input,
+        }
+    }
+
+    /// Records the Import Customers list offers: in scope and not deleted, in key order.
+    pub fn candidates(&self) -> impl Iterator<Item = &'a MirrorRecord> + '_ {
+        self.records.values().copied().filter(|r| self.in_scope(r))
+    }
+
+    pub fn record(&self, key: UpstreamKey) -> Option<&'a MirrorRecord> {
+        self.records.get(&key).copied()
+    }
+
+    pub fn children(&self, key: UpstreamKey) -> &[UpstreamKey] {
+        self.children.get(&key).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn in_scope(&self, record: &MirrorRecord) -> bool {
+        !record.deleted
+            && self
+                .input
+                .scope
+                .is_none_or(|s| record.subsidiaries.contains(&s))
+    }
+
+    /// The record's ancestors in the mirror, nearest first; stops at a gap or a cycle.
+    pub fn ancestors(&self, key: UpstreamKey) -> Vec<UpstreamKey> {
+        let mut chain = Vec::new();
+        let mut next = self.record(key).and_then(|r| r.parent);
+        while let Some(parent) = next {
+            if chain.len() >= MAX_CHAIN || chain.contains(&parent) || parent == key {
+                break;
+            }
+            chain.push(parent);
+            next = self.record(parent).and_then(|r| r.parent);
+        }
+        chain
+    }
+
+    /// A person-readable name for a parent in a change list.
+    pub fn label(&self, key: Option<UpstreamKey>) -> String {
+        match key {
+            None => "(top level)".to_owned(),
+            Some(key) => match self.record(key) {
+                Some(record) => format!("{} ({key})", record.name.display()),
+                None => key.to_string(),
+            },
+        }
+    }
+
+    /// How a rejection names `key`.
+    pub fn describe(&self, key: UpstreamKey) -> String {
+        self.record(key).map_or_else(|| key.to_string(), describe)
+    }
+
+    pub fn project(&self, key: UpstreamKey) -> Projection {
+        let Some(record) = self.record(key) else {
+            return Projection::Gone(InactiveReason::LeftSubsidiary);
+        };
+        if record.deleted {
+            return Projection::Gone(InactiveReason::DeletedInNetSuite);
+        }
+        if !self.in_scope(record) {
+            return Projection::Gone(InactiveReason::LeftSubsidiary);
+        }
+        match self.validate(record) {
+            Ok(desired) => Projection::Valid(desired),
+            Err(reason) => Projection::Rejected(reason),
+        }
+    }
+
+    fn validate(&self, record: &MirrorRecord) -> Result<Desired, String> {
+        let who = describe(record);
+        let depth = self.check_chain(record, &who)?;
+        let name = OptionName::parse(record.key.kind, &record.name.display(), &who)
+            .map_err(|e| e.to_string())?;
+        let number = match record.key.kind {
+            UpstreamKind::Project => record.number.clone().filter(|n| !n.trim().is_empty()),
+            UpstreamKind::Customer => None,
+        };
+        let state = if record.inactive {
+            OptionState::Inactive(InactiveReason::InactiveInNetSuite)
+        } else {
+            OptionState::Active
+        };
+        Ok(Desired {
+            parent: record.parent,
+            depth,
+            name,
+            number,
+            state,
+        })
+    }
+
+    /// Walks the parent chain: every ancestor must be in the mirror, in scope, not deleted, and
+    /// the chain must end. Returns the record's depth (1 at the top).
+    fn check_chain(&self, record: &MirrorRecord, who: &str) -> Result<usize, String> {
+        let mut depth = 1;
+        let mut child = record.key;
+        let mut next = record.parent;
+        while let Some(parent) = next {
+            if depth > MAX_CHAIN || parent == record.key {
+                return Err(format!(
+                    "{who} is part of a parent cycle in NetSuite's data"
+                ));
+            }
+            let Some(up) = self.record(parent) else {
+                return Err(format!(
+                    "{who} has parent {parent}, which NetSuite did not return"
+                ));
+            };
+            if up.deleted {
+                return Err(format!(
+                    "{who} has parent {parent}, which was deleted in NetSuite"
+                ));
+            }
+            if !self.in_scope(up) {
+                return Err(format!("{who} has parent {parent}, which is not associated with the integrated subsidiary"));
+            }
+            if child.kind == UpstreamKind::Customer && parent.kind == UpstreamKind::Project {
+                return Err(format!(
+                    "{who}: customer {child} has a project ({parent}) as its parent"
+                ));
+            }
+            depth += 1;
+            child = parent;
+            next = up.parent;
+        }
+        Ok(depth)
+    }
+}
+
+/// "project 812 (P-0042)": how a rejection names its record.
+pub(super) fn describe(record: &MirrorRecord) -> String {
+    match record.number.as_deref().filter(|n| !n.is_empty()) {
+        Some(number) => format!("{} ({number})", record.key),
+        None => record.key.to_string(),
+    }
+}

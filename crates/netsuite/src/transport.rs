@@ -33,8 +33,6 @@ pub(crate) struct Page {
     pub items: Vec<serde_json::Map<String, serde_json::Value>>,
     #[serde(rename = "hasMore")]
     pub has_more: bool,
-    #[serde(rename = "totalResults", default)]
-    pub total_results: Option<u64>,
 }
 
 /// A request body: SuiteQL JSON or the token endpoint's form.

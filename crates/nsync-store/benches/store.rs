@@ -7,8 +7,9 @@
 use std::time::{Duration, Instant};
 
 use nsync_core::{
-    AccountId, Credentials, IntegrationSettings, Level, OptionName, OptionState, OptionUpsert, Plan, RecordId,
-    RunCounts, RunKind, RunOutcome, RunStatus, RunTrigger, TimeZone, UpstreamKey, UpstreamKind,
+    AccountId, Credentials, IntegrationSettings, Level, OptionName, OptionState, OptionUpsert,
+    Plan, RecordId, RunCounts, RunKind, RunOutcome, RunStatus, RunTrigger, TimeZone, UpstreamKey,
+    UpstreamKind,
 };
 use nsync_store::{MasterKey, NewIntegration, Store, StoreConfig};
 use sqlx::Connection;
@@ -20,10 +21,15 @@ const BIG_NODE_CHILDREN: i64 = 20_000;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let only = ["sqlite", "postgres"].into_iter().find(|b| args.iter().any(|a| a == b));
+    let only = ["sqlite", "postgres"]
+        .into_iter()
+        .find(|b| args.iter().any(|a| a == b));
     match only {
         Some(backend) => {
-            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
             runtime.block_on(run(backend));
         }
         None => {
@@ -43,7 +49,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         self.0 >> 33
     }
     fn pick<'a>(&mut self, words: &[&'a str]) -> &'a str {
@@ -51,13 +60,65 @@ impl Lcg {
     }
 }
 
-const FIRST: &[&str] = &["Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Hooli", "Société", "Müller", "Çelik", "Nordström", "Pied Piper", "Vandelay", "Oscorp", "Tyrell", "Cyberdyne"];
-const SECOND: &[&str] = &["Holdings", "Industries", "Logistics", "Bâtiment", "Consulting", "Energy", "Foods", "Retail", "Labs", "Partners", "Construction", "Médical"];
-const PROJECT: &[&str] = &["Renovation", "Roll-out", "Migration", "Audit", "Fit-out", "Expansion", "Maintenance", "Façade", "Warehouse", "Upgrade", "Pilot", "Phase"];
+const FIRST: &[&str] = &[
+    "Acme",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Stark",
+    "Wayne",
+    "Hooli",
+    "Société",
+    "Müller",
+    "Çelik",
+    "Nordström",
+    "Pied Piper",
+    "Vandelay",
+    "Oscorp",
+    "Tyrell",
+    "Cyberdyne",
+];
+const SECOND: &[&str] = &[
+    "Holdings",
+    "Industries",
+    "Logistics",
+    "Bâtiment",
+    "Consulting",
+    "Energy",
+    "Foods",
+    "Retail",
+    "Labs",
+    "Partners",
+    "Construction",
+    "Médical",
+];
+const PROJECT: &[&str] = &[
+    "Renovation",
+    "Roll-out",
+    "Migration",
+    "Audit",
+    "Fit-out",
+    "Expansion",
+    "Maintenance",
+    "Façade",
+    "Warehouse",
+    "Upgrade",
+    "Pilot",
+    "Phase",
+];
 
-fn option(kind: UpstreamKind, id: i64, parent: Option<UpstreamKey>, level: i64, name: String) -> OptionUpsert {
+fn option(
+    kind: UpstreamKind,
+    id: i64,
+    parent: Option<UpstreamKey>,
+    level: i64,
+    name: String,
+) -> OptionUpsert {
     OptionUpsert {
-        upstream: UpstreamKey { kind, id: RecordId::new(id).expect("id") },
+        upstream: UpstreamKey {
+            kind,
+            id: RecordId::new(id).expect("id"),
+        },
         parent,
         level: Level::new(level).expect("level"),
         name: OptionName::parse(kind, &name, "bench").expect("name"),
@@ -77,15 +138,25 @@ fn tree() -> Vec<OptionUpsert> {
     }
     for n in 0..PROJECTS {
         let id = 1_000_000 + n;
-        let customer = if n < BIG_NODE_CHILDREN { 1 } else { 1 + (rng.next() as i64 % CUSTOMERS) };
-        let parent = UpstreamKey { kind: UpstreamKind::Customer, id: RecordId::new(customer).expect("id") };
+        let customer = if n < BIG_NODE_CHILDREN {
+            1
+        } else {
+            1 + (rng.next() as i64 % CUSTOMERS)
+        };
+        let parent = UpstreamKey {
+            kind: UpstreamKind::Customer,
+            id: RecordId::new(customer).expect("id"),
+        };
         let name = format!("{} {} {n}", rng.pick(PROJECT), rng.pick(FIRST));
         options.push(option(UpstreamKind::Project, id, Some(parent), 2, name));
     }
     for n in 0..SUB_PROJECTS {
         let id = 2_000_000 + n;
         let project = 1_000_000 + (rng.next() as i64 % PROJECTS);
-        let parent = UpstreamKey { kind: UpstreamKind::Project, id: RecordId::new(project).expect("id") };
+        let parent = UpstreamKey {
+            kind: UpstreamKind::Project,
+            id: RecordId::new(project).expect("id"),
+        };
         let name = format!("{} {n}", rng.pick(PROJECT));
         options.push(option(UpstreamKind::Project, id, Some(parent), 3, name));
     }
@@ -94,23 +165,35 @@ fn tree() -> Vec<OptionUpsert> {
 
 async fn connect(backend: &str) -> Option<(Store, Option<String>)> {
     if backend == "sqlite" {
-        let path = std::env::temp_dir().join(format!("nsync-bench-{}.db", uuid::Uuid::new_v4().simple()));
-        let store = Store::connect(&format!("sqlite://{}", path.display())).await.expect("sqlite");
+        let path =
+            std::env::temp_dir().join(format!("nsync-bench-{}.db", uuid::Uuid::new_v4().simple()));
+        let store = Store::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .expect("sqlite");
         return Some((store, Some(path.display().to_string())));
     }
-    let url = std::env::var("NSYNC_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let url = std::env::var("NSYNC_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
     let schema = format!("nsync_bench_{}", uuid::Uuid::new_v4().simple());
     if let Err(err) = admin_sql(&url, &format!("CREATE SCHEMA {schema}")).await {
         println!("postgres: SKIPPED, {url} is unreachable: {err}");
         return None;
     }
-    let config = StoreConfig { postgres_schema: Some(schema.clone()), ..StoreConfig::new(&url) };
-    Some((Store::connect_with(config).await.expect("postgres"), Some(schema)))
+    let config = StoreConfig {
+        postgres_schema: Some(schema.clone()),
+        ..StoreConfig::new(&url)
+    };
+    Some((
+        Store::connect_with(config).await.expect("postgres"),
+        Some(schema),
+    ))
 }
 
 async fn admin_sql(url: &str, sql: &str) -> Result<(), sqlx::Error> {
     let mut conn = sqlx::PgConnection::connect(url).await?;
-    sqlx::query("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public").execute(&mut conn).await?;
+    sqlx::query("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public")
+        .execute(&mut conn)
+        .await?;
     sqlx::query(sql).execute(&mut conn).await?;
     conn.close().await
 }
@@ -131,12 +214,20 @@ fn percentile(samples: &mut [Duration], p: f64) -> Duration {
 }
 
 fn row(name: &str, value: String, target: &str, ok: bool) {
-    println!("| {name:<44} | {value:>12} | {target:>10} | {} |", if ok { "ok  " } else { "MISS" });
+    println!(
+        "| {name:<44} | {value:>12} | {target:>10} | {} |",
+        if ok { "ok  " } else { "MISS" }
+    );
 }
 
 async fn run(backend: &str) {
-    let Some((store, cleanup)) = connect(backend).await else { return };
-    let company = store.create_company("Bench", &TimeZone::parse("UTC").expect("tz")).await.expect("company");
+    let Some((store, cleanup)) = connect(backend).await else {
+        return;
+    };
+    let company = store
+        .create_company("Bench", &TimeZone::parse("UTC").expect("tz"))
+        .await
+        .expect("company");
     let (key, _) = MasterKey::generate();
     let credentials = Credentials::Tba {
         consumer_key: "ck".into(),
@@ -152,10 +243,20 @@ async fn run(backend: &str) {
         settings: IntegrationSettings::default(),
         field_name: "Customer / Project".into(),
     };
-    let integration = store.create_integration(&key, &new).await.expect("integration");
-    let field = store.integration(integration).await.expect("integration").field;
+    let integration = store
+        .create_integration(&key, &new)
+        .await
+        .expect("integration");
+    let field = store
+        .integration(integration)
+        .await
+        .expect("integration")
+        .field;
     let lock = store.lock_integration(integration).await.expect("lock");
-    let run = store.start_run(&lock, RunKind::Import, RunTrigger::Cli, 0).await.expect("run");
+    let run = store
+        .start_run(&lock, RunKind::Import, RunTrigger::Cli, 0)
+        .await
+        .expect("run");
     let plan = Plan {
         integration,
         field,
@@ -163,7 +264,14 @@ async fn run(backend: &str) {
         mirror_removals: Vec::new(),
         options: tree(),
         changes: Vec::new(),
-        run: RunOutcome { id: run, status: RunStatus::Succeeded, counts: RunCounts::default(), netsuite_requests: 0, finished_at_ms: 1, error: None },
+        run: RunOutcome {
+            id: run,
+            status: RunStatus::Succeeded,
+            counts: RunCounts::default(),
+            netsuite_requests: 0,
+            finished_at_ms: 1,
+            error: None,
+        },
         cursor: None,
     };
 
@@ -178,25 +286,46 @@ async fn run(backend: &str) {
     let mut rng = Lcg(7);
     let mut search = Vec::new();
     for i in 0..1_000 {
-        let name = plan.options[(rng.next() % plan.options.len() as u64) as usize].name.as_str().to_owned();
+        let name = plan.options[(rng.next() % plan.options.len() as u64) as usize]
+            .name
+            .as_str()
+            .to_owned();
         let chars: Vec<char> = name.chars().collect();
-        let len = if i % 10 == 0 { 2 } else { 3 + (rng.next() % 6) as usize };
+        let len = if i % 10 == 0 {
+            2
+        } else {
+            3 + (rng.next() % 6) as usize
+        };
         let start = (rng.next() as usize) % chars.len().saturating_sub(len).max(1);
-        let query: String = chars[start..(start + len).min(chars.len())].iter().collect();
+        let query: String = chars[start..(start + len).min(chars.len())]
+            .iter()
+            .collect();
         let started = Instant::now();
         let hits = store.search(field, &query, 20).await.expect("search");
         search.push(started.elapsed());
-        assert!(!hits.is_empty() || query.trim().is_empty(), "no hit for {query:?}");
+        assert!(
+            !hits.is_empty() || query.trim().is_empty(),
+            "no hit for {query:?}"
+        );
     }
-    let big_node = UpstreamKey { kind: UpstreamKind::Customer, id: RecordId::new(1).expect("id") };
+    let big_node = UpstreamKey {
+        kind: UpstreamKind::Customer,
+        id: RecordId::new(1).expect("id"),
+    };
     let all = store.integrated_options(field).await.expect("options");
-    let parent = all.iter().find(|o| o.upstream == Some(big_node)).map(|o| o.id);
+    let parent = all
+        .iter()
+        .find(|o| o.upstream == Some(big_node))
+        .map(|o| o.id);
     drop(all);
     let mut pages = Vec::new();
     let mut cursor = None;
     for _ in 0..100 {
         let started = Instant::now();
-        let page = store.children(field, parent, cursor.as_ref(), 100, true).await.expect("children");
+        let page = store
+            .children(field, parent, cursor.as_ref(), 100, true)
+            .await
+            .expect("children");
         pages.push(started.elapsed());
         assert_eq!(page.options.len(), 100);
         cursor = page.next;
@@ -204,20 +333,72 @@ async fn run(backend: &str) {
 
     let ms = |d: Duration| format!("{:.2} ms", d.as_secs_f64() * 1000.0);
     let apply_target = if backend == "sqlite" { 5.0 } else { 10.0 };
-    println!("\n{backend}: {} options ({} written on first apply)", plan.options.len(), first.rows_written);
-    println!("| {:<44} | {:>12} | {:>10} | ok?  |", "figure", "measured", "target");
-    println!("|{}|{}|{}|------|", "-".repeat(46), "-".repeat(14), "-".repeat(12));
-    row("apply 300,000 new options, one transaction", format!("{:.2} s", apply.as_secs_f64()), &format!("<= {apply_target} s"), apply.as_secs_f64() <= apply_target);
-    row("peak memory (VmHWM) after apply", format!("{peak:.0} MB"), "<= 300 MB", peak <= 300.0);
-    row("apply the same plan again", format!("{:.2} s", reapply.as_secs_f64()), "<= 1 s", reapply.as_secs_f64() <= 1.0);
-    row("  rows written by the second apply", second.rows_written.to_string(), "0", second.rows_written == 0);
+    println!(
+        "\n{backend}: {} options ({} written on first apply)",
+        plan.options.len(),
+        first.rows_written
+    );
+    println!(
+        "| {:<44} | {:>12} | {:>10} | ok?  |",
+        "figure", "measured", "target"
+    );
+    println!(
+        "|{}|{}|{}|------|",
+        "-".repeat(46),
+        "-".repeat(14),
+        "-".repeat(12)
+    );
+    row(
+        "apply 300,000 new options, one transaction",
+        format!("{:.2} s", apply.as_secs_f64()),
+        &format!("<= {apply_target} s"),
+        apply.as_secs_f64() <= apply_target,
+    );
+    row(
+        "peak memory (VmHWM) after apply",
+        format!("{peak:.0} MB"),
+        "<= 300 MB",
+        peak <= 300.0,
+    );
+    row(
+        "apply the same plan again",
+        format!("{:.2} s", reapply.as_secs_f64()),
+        "<= 1 s",
+        reapply.as_secs_f64() <= 1.0,
+    );
+    row(
+        "  rows written by the second apply",
+        second.rows_written.to_string(),
+        "0",
+        second.rows_written == 0,
+    );
     let (median, p99) = (percentile(&mut search, 0.5), percentile(&mut search, 0.99));
-    row("typeahead search, median (1,000 queries)", ms(median), "<= 5 ms", median.as_secs_f64() <= 0.005);
-    row("typeahead search, p99", ms(p99), "<= 20 ms", p99.as_secs_f64() <= 0.020);
+    row(
+        "typeahead search, median (1,000 queries)",
+        ms(median),
+        "<= 5 ms",
+        median.as_secs_f64() <= 0.005,
+    );
+    row(
+        "typeahead search, p99",
+        ms(p99),
+        "<= 20 ms",
+        p99.as_secs_f64() <= 0.020,
+    );
     let page = percentile(&mut pages, 0.5);
     let worst = percentile(&mut pages, 1.0);
-    row("children page of 100 of 20,000, median", ms(page), "<= 10 ms", page.as_secs_f64() <= 0.010);
-    row("children page of 100 of 20,000, worst", ms(worst), "<= 10 ms", worst.as_secs_f64() <= 0.010);
+    row(
+        "children page of 100 of 20,000, median",
+        ms(page),
+        "<= 10 ms",
+        page.as_secs_f64() <= 0.010,
+    );
+    row(
+        "children page of 100 of 20,000, worst",
+        ms(worst),
+        "<= 10 ms",
+        worst.as_secs_f64() <= 0.010,
+    );
 
     lock.release().await.expect("release");
     store.close().await;
@@ -228,8 +409,11 @@ async fn run(backend: &str) {
             }
         }
         (_, Some(schema)) => {
-            let url = std::env::var("NSYNC_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-            admin_sql(&url, &format!("DROP SCHEMA {schema} CASCADE")).await.expect("drop schema");
+            let url = std::env::var("NSYNC_TEST_POSTGRES_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+            admin_sql(&url, &format!("DROP SCHEMA {schema} CASCADE"))
+                .await
+                .expect("drop schema");
         }
         _ => {}
     }

@@ -59,7 +59,11 @@ pub struct TokenOwner {
 
 impl Store {
     /// Creates a company.
-    pub async fn create_company(&self, name: &str, time_zone: &TimeZone) -> Result<CompanyId, StoreError> {
+    pub async fn create_company(
+        &self,
+        name: &str,
+        time_zone: &TimeZone,
+    ) -> Result<CompanyId, StoreError> {
         let sql = "INSERT INTO companies (name, time_zone, created_at_ms) VALUES ($1, $2, $3) RETURNING id";
         let row = with_pool!(self, pool => {
             let row = sqlx::query(sql).bind(name).bind(time_zone.as_str()).bind(now_ms()).fetch_one(pool).await?;
@@ -77,8 +81,15 @@ impl Store {
                 Some(row) => Some((row.text("name")?, row.text("time_zone")?)),
             }
         });
-        let (name, tz) = found.ok_or(StoreError::NotFound { what: "company", id: company.get() })?;
-        Ok(Company { id: company, name, time_zone: TimeZone::parse(&tz).map_err(StoreError::corrupt)? })
+        let (name, tz) = found.ok_or(StoreError::NotFound {
+            what: "company",
+            id: company.get(),
+        })?;
+        Ok(Company {
+            id: company,
+            name,
+            time_zone: TimeZone::parse(&tz).map_err(StoreError::corrupt)?,
+        })
     }
 
     /// Creates a user with an argon2 hash of `password`.
@@ -101,7 +112,11 @@ impl Store {
 
     /// The user with this email, if `password` is theirs. Unknown email and wrong password
     /// both give `None`, so callers cannot tell them apart by accident.
-    pub async fn verify_password(&self, email: &Email, password: &SecretString) -> Result<Option<User>, StoreError> {
+    pub async fn verify_password(
+        &self,
+        email: &Email,
+        password: &SecretString,
+    ) -> Result<Option<User>, StoreError> {
         let sql = "SELECT id, company_id, email, password_hash, role FROM users WHERE email = $1";
         let found = with_pool!(self, pool => {
             match sqlx::query(sql).bind(email.as_str()).fetch_optional(pool).await? {
@@ -109,9 +124,13 @@ impl Store {
                 Some(row) => Some((user_from_row(&row)?, row.text("password_hash")?)),
             }
         });
-        let Some((user, hash)) = found else { return Ok(None) };
+        let Some((user, hash)) = found else {
+            return Ok(None);
+        };
         let parsed = PasswordHash::new(&hash).map_err(StoreError::corrupt)?;
-        let ok = Argon2::default().verify_password(password.expose_secret().as_bytes(), &parsed).is_ok();
+        let ok = Argon2::default()
+            .verify_password(password.expose_secret().as_bytes(), &parsed)
+            .is_ok();
         Ok(ok.then_some(user))
     }
 
@@ -124,18 +143,28 @@ impl Store {
     ) -> Result<NewApiToken, StoreError> {
         let mut raw = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut raw);
-        let secret = format!("nsync_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw));
-        let sql = "INSERT INTO api_tokens (company_id, user_id, name, token_sha256, created_at_ms) \
+        let secret = format!(
+            "nsync_{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+        );
+        let sql =
+            "INSERT INTO api_tokens (company_id, user_id, name, token_sha256, created_at_ms) \
                    VALUES ($1, $2, $3, $4, $5) RETURNING id";
         let id = with_pool!(self, pool => {
             sqlx::query(sql).bind(company.get()).bind(user.map(UserId::get)).bind(name)
                 .bind(token_hash(&secret)).bind(now_ms()).fetch_one(pool).await?.int("id")?
         });
-        Ok(NewApiToken { id: TokenId::new(id).map_err(StoreError::corrupt)?, secret: secret.into() })
+        Ok(NewApiToken {
+            id: TokenId::new(id).map_err(StoreError::corrupt)?,
+            secret: secret.into(),
+        })
     }
 
     /// Whom `secret` speaks for, if it is a live token.
-    pub async fn authenticate_token(&self, secret: &SecretString) -> Result<Option<TokenOwner>, StoreError> {
+    pub async fn authenticate_token(
+        &self,
+        secret: &SecretString,
+    ) -> Result<Option<TokenOwner>, StoreError> {
         let sql = "SELECT id, company_id, user_id FROM api_tokens \
                    WHERE token_sha256 = $1 AND revoked_at_ms IS NULL";
         let hash = token_hash(secret.expose_secret());
@@ -153,8 +182,9 @@ impl Store {
 
     /// Revokes a token; it stops authenticating at once.
     pub async fn revoke_api_token(&self, token: TokenId) -> Result<(), StoreError> {
-        let sql = "UPDATE api_tokens SET revoked_at_ms = $2 WHERE id = $1 AND revoked_at_ms IS NULL";
-        with_pool!(self, pool => sqlx::query(sql).bind(token.get()).bind(now_ms()).execute(pool).await?);
+        let sql =
+            "UPDATE api_tokens SET revoked_at_ms = $2 WHERE id = $1 AND revoked_at_ms IS NULL";
+        with_pool!(self, pool => sqlx::query(sql).bind(token.get()).bind(now_ms()).execute(pool).await?.rows_affected());
         Ok(())
     }
 }
@@ -179,5 +209,8 @@ fn hash_password(password: &SecretString) -> Result<String, StoreError> {
 /// Tokens are long random strings, so a fast unsalted hash is enough to make a database
 /// leak useless without slowing every API request down.
 fn token_hash(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

@@ -35,7 +35,8 @@ pub struct AuditEntry {
 impl Store {
     /// Appends an entry; returns its id.
     pub async fn append_audit(&self, entry: &NewAuditEntry) -> Result<i64, StoreError> {
-        let sql = "INSERT INTO audit_log (company_id, actor_user_id, action, target, detail, at_ms) \
+        let sql =
+            "INSERT INTO audit_log (company_id, actor_user_id, action, target, detail, at_ms) \
                    VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
         with_pool!(self, pool => Ok(sqlx::query(sql).bind(entry.company.get()).bind(entry.actor.map(UserId::get))
             .bind(&entry.action).bind(&entry.target).bind(entry.detail.to_string()).bind(entry.at_ms)
@@ -43,8 +44,14 @@ impl Store {
     }
 
     /// A company's entries, newest first; pass the last id seen as `before` for the next page.
-    pub async fn audit_log(&self, company: CompanyId, before: Option<i64>, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
-        let sql = "SELECT id, company_id, actor_user_id, action, target, detail, at_ms FROM audit_log \
+    pub async fn audit_log(
+        &self,
+        company: CompanyId,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let sql =
+            "SELECT id, company_id, actor_user_id, action, target, detail, at_ms FROM audit_log \
                    WHERE company_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3";
         with_pool!(self, pool => {
             let rows = sqlx::query(sql).bind(company.get()).bind(before.unwrap_or(i64::MAX)).bind(i64::from(limit)).fetch_all(pool).await?;
@@ -54,7 +61,11 @@ impl Store {
 }
 
 fn entry_from_row(row: &impl Cols) -> Result<AuditEntry, StoreError> {
-    let detail = row.opt_text("detail")?.map(|d| serde_json::from_str(&d)).transpose().map_err(StoreError::corrupt)?;
+    let detail = row
+        .opt_text("detail")?
+        .map(|d| serde_json::from_str(&d))
+        .transpose()
+        .map_err(StoreError::corrupt)?;
     Ok(AuditEntry {
         id: row.int("id")?,
         entry: NewAuditEntry {

@@ -55,7 +55,7 @@ impl MasterKey {
     }
 
     fn cipher(&self) -> Aes256Gcm {
-        Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(self.0.expose_secret()))
+        Aes256Gcm::new(&Key::<Aes256Gcm>::from(*self.0.expose_secret()))
     }
 
     /// Encrypts with a fresh random nonce; returns nonce followed by ciphertext and tag.
@@ -64,7 +64,13 @@ impl MasterKey {
         // Encryption only fails for inputs of gigabytes; credentials are a few kilobytes.
         let ciphertext = self
             .cipher()
-            .encrypt(&nonce, Payload { msg: plaintext, aad })
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: plaintext,
+                    aad,
+                },
+            )
             .unwrap_or_default();
         let mut sealed = nonce.to_vec();
         sealed.extend_from_slice(&ciphertext);
@@ -77,7 +83,16 @@ impl MasterKey {
             return None;
         }
         let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
-        self.cipher().decrypt(Nonce::from_slice(nonce), Payload { msg: ciphertext, aad }).ok()
+        let nonce = Nonce::from(<[u8; NONCE_LEN]>::try_from(nonce).ok()?);
+        self.cipher()
+            .decrypt(
+                &nonce,
+                Payload {
+                    msg: ciphertext,
+                    aad,
+                },
+            )
+            .ok()
     }
 }
 

@@ -69,8 +69,13 @@ const SELECT_INTEGRATION: &str = "SELECT i.id, i.company_id, i.account_id, i.aut
 
 impl Store {
     /// Creates an integration and its integrated custom field, in one transaction.
-    pub async fn create_integration(&self, key: &MasterKey, new: &NewIntegration) -> Result<IntegrationId, StoreError> {
-        let settings = serde_json::to_string(&new.settings.clone().validate()?).map_err(StoreError::corrupt)?;
+    pub async fn create_integration(
+        &self,
+        key: &MasterKey,
+        new: &NewIntegration,
+    ) -> Result<IntegrationId, StoreError> {
+        let settings = serde_json::to_string(&new.settings.clone().validate()?)
+            .map_err(StoreError::corrupt)?;
         let insert = "INSERT INTO integrations (company_id, account_id, auth_kind, credentials, \
                       subsidiary_id, settings, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
         let seal = "UPDATE integrations SET credentials = $2 WHERE id = $1";
@@ -95,7 +100,10 @@ impl Store {
 
     /// An integration by id.
     pub async fn integration(&self, integration: IntegrationId) -> Result<Integration, StoreError> {
-        let not_found = StoreError::NotFound { what: "integration", id: integration.get() };
+        let not_found = StoreError::NotFound {
+            what: "integration",
+            id: integration.get(),
+        };
         with_pool!(self, pool => {
             let row = sqlx::query(SELECT_INTEGRATION).bind(integration.get()).fetch_optional(pool).await?;
             integration_from_row(&row.ok_or(not_found)?)
@@ -103,42 +111,70 @@ impl Store {
     }
 
     /// Replaces an integration's settings.
-    pub async fn update_settings(&self, integration: IntegrationId, settings: &IntegrationSettings) -> Result<(), StoreError> {
-        let json = serde_json::to_string(&settings.clone().validate()?).map_err(StoreError::corrupt)?;
+    pub async fn update_settings(
+        &self,
+        integration: IntegrationId,
+        settings: &IntegrationSettings,
+    ) -> Result<(), StoreError> {
+        let json =
+            serde_json::to_string(&settings.clone().validate()?).map_err(StoreError::corrupt)?;
         let sql = "UPDATE integrations SET settings = $2 WHERE id = $1";
-        let done = with_pool!(self, pool => sqlx::query(sql).bind(integration.get()).bind(json).execute(pool).await?);
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound { what: "integration", id: integration.get() });
+        let done = with_pool!(self, pool => sqlx::query(sql).bind(integration.get()).bind(json).execute(pool).await?.rows_affected());
+        if done == 0 {
+            return Err(StoreError::NotFound {
+                what: "integration",
+                id: integration.get(),
+            });
         }
         Ok(())
     }
 
     /// Replaces an integration's credentials (sealed with a fresh nonce).
-    pub async fn set_credentials(&self, key: &MasterKey, integration: IntegrationId, credentials: &Credentials) -> Result<(), StoreError> {
+    pub async fn set_credentials(
+        &self,
+        key: &MasterKey,
+        integration: IntegrationId,
+        credentials: &Credentials,
+    ) -> Result<(), StoreError> {
         let company = self.integration(integration).await?.company.get();
-        let sealed = key.seal(&credentials_aad(company, integration.get()), &credentials.to_plaintext());
+        let sealed = key.seal(
+            &credentials_aad(company, integration.get()),
+            &credentials.to_plaintext(),
+        );
         let sql = "UPDATE integrations SET credentials = $2, auth_kind = $3 WHERE id = $1";
         with_pool!(self, pool => sqlx::query(sql).bind(integration.get()).bind(sealed)
-            .bind(credentials.kind().as_str()).execute(pool).await?);
+            .bind(credentials.kind().as_str()).execute(pool).await?.rows_affected());
         Ok(())
     }
 
     /// An integration's credentials, decrypted.
-    pub async fn credentials(&self, key: &MasterKey, integration: IntegrationId) -> Result<Credentials, StoreError> {
+    pub async fn credentials(
+        &self,
+        key: &MasterKey,
+        integration: IntegrationId,
+    ) -> Result<Credentials, StoreError> {
         let sql = "SELECT company_id, credentials FROM integrations WHERE id = $1";
-        let not_found = StoreError::NotFound { what: "integration", id: integration.get() };
+        let not_found = StoreError::NotFound {
+            what: "integration",
+            id: integration.get(),
+        };
         let (company, sealed) = with_pool!(self, pool => {
             let row = sqlx::query(sql).bind(integration.get()).fetch_optional(pool).await?.ok_or(not_found)?;
             (row.int("company_id")?, row.bytes("credentials")?)
         });
-        let plain = key.open(&credentials_aad(company, integration.get()), &sealed)
+        let plain = key
+            .open(&credentials_aad(company, integration.get()), &sealed)
             .ok_or(StoreError::Decrypt(integration))?;
         Ok(Credentials::from_plaintext(&plain)?)
     }
 
     /// Re-encrypts every integration's credentials from `old` to `new`, in one transaction:
     /// either all of them move to the new key or none does. Returns how many were re-sealed.
-    pub async fn rotate_master_key(&self, old: &MasterKey, new: &MasterKey) -> Result<u64, StoreError> {
+    pub async fn rotate_master_key(
+        &self,
+        old: &MasterKey,
+        new: &MasterKey,
+    ) -> Result<u64, StoreError> {
         let select = "SELECT id, company_id, credentials FROM integrations ORDER BY id";
         let update = "UPDATE integrations SET credentials = $2 WHERE id = $1";
         with_pool!(self, pool => {
@@ -157,8 +193,13 @@ impl Store {
     }
 
     /// Creates a manual custom field (options added by hand).
-    pub async fn create_manual_field(&self, company: CompanyId, name: &str) -> Result<CustomFieldId, StoreError> {
-        let sql = "INSERT INTO custom_fields (company_id, name, kind) VALUES ($1, $2, $3) RETURNING id";
+    pub async fn create_manual_field(
+        &self,
+        company: CompanyId,
+        name: &str,
+    ) -> Result<CustomFieldId, StoreError> {
+        let sql =
+            "INSERT INTO custom_fields (company_id, name, kind) VALUES ($1, $2, $3) RETURNING id";
         let id = with_pool!(self, pool => sqlx::query(sql).bind(company.get()).bind(name)
             .bind(FieldKind::Manual.as_str()).fetch_one(pool).await?.int("id")?);
         CustomFieldId::new(id).map_err(StoreError::corrupt)
@@ -166,8 +207,12 @@ impl Store {
 
     /// A custom field by id.
     pub async fn field(&self, field: CustomFieldId) -> Result<CustomField, StoreError> {
-        let sql = "SELECT id, company_id, name, kind, integration_id FROM custom_fields WHERE id = $1";
-        let not_found = StoreError::NotFound { what: "custom field", id: field.get() };
+        let sql =
+            "SELECT id, company_id, name, kind, integration_id FROM custom_fields WHERE id = $1";
+        let not_found = StoreError::NotFound {
+            what: "custom field",
+            id: field.get(),
+        };
         with_pool!(self, pool => {
             let row = sqlx::query(sql).bind(field.get()).fetch_optional(pool).await?.ok_or(not_found)?;
             Ok(CustomField {
@@ -182,7 +227,11 @@ impl Store {
 }
 
 fn integration_from_row(row: &impl Cols) -> Result<Integration, StoreError> {
-    let cursor = row.opt_text("cursor")?.map(|c| serde_json::from_str(&c)).transpose().map_err(StoreError::corrupt)?;
+    let cursor = row
+        .opt_text("cursor")?
+        .map(|c| serde_json::from_str(&c))
+        .transpose()
+        .map_err(StoreError::corrupt)?;
     Ok(Integration {
         id: id(row, "id")?,
         company: id(row, "company_id")?,

@@ -76,11 +76,18 @@ const JOB_COLUMNS: &str = "id, kind, payload, dedup_key, status, attempts, run_a
 impl Store {
     /// Queues a job. With a `dedup_key` that a queued or running job already has, queues
     /// nothing and returns that job's id with `false`.
-    pub async fn enqueue_job(&self, kind: &str, payload: &serde_json::Value, dedup_key: Option<&str>, run_at_ms: i64) -> Result<(JobId, bool), StoreError> {
+    pub async fn enqueue_job(
+        &self,
+        kind: &str,
+        payload: &serde_json::Value,
+        dedup_key: Option<&str>,
+        run_at_ms: i64,
+    ) -> Result<(JobId, bool), StoreError> {
         let insert = "INSERT INTO jobs (kind, payload, dedup_key, status, run_at_ms, created_at_ms) \
                       VALUES ($1, $2, $3, 'queued', $4, $4) \
                       ON CONFLICT (dedup_key) WHERE status IN ('queued', 'running') DO NOTHING RETURNING id";
-        let existing = "SELECT id FROM jobs WHERE dedup_key = $1 AND status IN ('queued', 'running')";
+        let existing =
+            "SELECT id FROM jobs WHERE dedup_key = $1 AND status IN ('queued', 'running')";
         // The existing job may finish between the two statements; then the insert succeeds.
         for _ in 0..3 {
             let created = with_pool!(self, pool => {
@@ -98,13 +105,19 @@ impl Store {
                 return Ok((job, false));
             }
         }
-        Err(StoreError::Corrupt("a job's de-duplication key keeps changing hands".to_owned()))
+        Err(StoreError::Corrupt(
+            "a job's de-duplication key keeps changing hands".to_owned(),
+        ))
     }
 
     /// Leases the next due job (queued and due, or running with an expired lease) for
     /// `visibility_ms`. On PostgreSQL, concurrent workers skip each other's rows
     /// (`FOR UPDATE SKIP LOCKED`); on SQLite the single statement is atomic.
-    pub async fn lease_job(&self, now_ms: i64, visibility_ms: i64) -> Result<Option<LeasedJob>, StoreError> {
+    pub async fn lease_job(
+        &self,
+        now_ms: i64,
+        visibility_ms: i64,
+    ) -> Result<Option<LeasedJob>, StoreError> {
         let lock = match self.pool {
             Pool::Sqlite(_) => "",
             Pool::Postgres(_) => "FOR UPDATE SKIP LOCKED",
@@ -123,7 +136,12 @@ impl Store {
     }
 
     /// Extends a lease to `now_ms + visibility_ms`.
-    pub async fn heartbeat_job(&self, lease: &LeasedJob, now_ms: i64, visibility_ms: i64) -> Result<i64, StoreError> {
+    pub async fn heartbeat_job(
+        &self,
+        lease: &LeasedJob,
+        now_ms: i64,
+        visibility_ms: i64,
+    ) -> Result<i64, StoreError> {
         let sql = "UPDATE jobs SET leased_until_ms = $3 WHERE id = $1 AND lease_token = $2 AND status = 'running'";
         let until = now_ms + visibility_ms;
         self.lease_write(lease, sql, |q| q.0.push(until)).await?;
@@ -138,7 +156,13 @@ impl Store {
     }
 
     /// Records a failure: queued again at `retry_at_ms`, or failed for good when `None`.
-    pub async fn fail_job(&self, lease: &LeasedJob, now_ms: i64, error: &str, retry_at_ms: Option<i64>) -> Result<(), StoreError> {
+    pub async fn fail_job(
+        &self,
+        lease: &LeasedJob,
+        now_ms: i64,
+        error: &str,
+        retry_at_ms: Option<i64>,
+    ) -> Result<(), StoreError> {
         let (sql, time) = match retry_at_ms {
             Some(at) => ("UPDATE jobs SET status = 'queued', run_at_ms = $3, last_error = $4, lease_token = NULL \
                           WHERE id = $1 AND lease_token = $2 AND status = 'running'", at),
@@ -156,7 +180,10 @@ impl Store {
     /// A job by id.
     pub async fn job(&self, job: JobId) -> Result<Job, StoreError> {
         let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1");
-        let not_found = StoreError::NotFound { what: "job", id: job.get() };
+        let not_found = StoreError::NotFound {
+            what: "job",
+            id: job.get(),
+        };
         with_pool!(self, pool => {
             let row = sqlx::query(&sql).bind(job.get()).fetch_optional(pool).await?.ok_or(not_found)?;
             job_from_row(&row)
@@ -165,7 +192,12 @@ impl Store {
 
     /// Runs an update guarded by the lease token; binds `$1` id, `$2` token, then the extra
     /// integer and optional text the closure provides.
-    async fn lease_write(&self, lease: &LeasedJob, sql: &str, extra: impl FnOnce(&mut (Vec<i64>, Option<String>))) -> Result<(), StoreError> {
+    async fn lease_write(
+        &self,
+        lease: &LeasedJob,
+        sql: &str,
+        extra: impl FnOnce(&mut (Vec<i64>, Option<String>)),
+    ) -> Result<(), StoreError> {
         let mut args = (Vec::new(), None);
         extra(&mut args);
         let done = with_pool!(self, pool => {
@@ -176,9 +208,9 @@ impl Store {
             if let Some(text) = &args.1 {
                 q = q.bind(text);
             }
-            q.execute(pool).await?
+            q.execute(pool).await?.rows_affected()
         });
-        if done.rows_affected() == 0 {
+        if done == 0 {
             return Err(StoreError::LeaseLost(lease.job.id.get()));
         }
         Ok(())

@@ -32,22 +32,32 @@ const PG_KEY: &str = "hashtextextended(current_schema() || ':nsync-run:' || CAST
 
 impl Store {
     /// Takes the run lock of an integration, or says which run holds it.
-    pub async fn lock_integration(&self, integration: IntegrationId) -> Result<RunLock, StoreError> {
+    pub async fn lock_integration(
+        &self,
+        integration: IntegrationId,
+    ) -> Result<RunLock, StoreError> {
         let held = match &self.pool {
             Pool::Sqlite(_) => {
                 let mut held = self.local_locks.lock().unwrap_or_else(|p| p.into_inner());
-                held.insert(integration.get()).then(|| Held::Local(Arc::clone(&self.local_locks)))
+                held.insert(integration.get())
+                    .then(|| Held::Local(Arc::clone(&self.local_locks)))
             }
             Pool::Postgres(pool) => {
                 let mut conn = pool.acquire().await?.detach();
                 let sql = format!("SELECT pg_try_advisory_lock({PG_KEY}) AS ok");
-                let ok: bool = sqlx::query_scalar(&sql).bind(integration.get()).fetch_one(&mut conn).await?;
+                let ok: bool = sqlx::query_scalar(&sql)
+                    .bind(integration.get())
+                    .fetch_one(&mut conn)
+                    .await?;
                 ok.then(|| Held::Postgres(Some(conn)))
             }
         };
         match held {
             Some(held) => Ok(RunLock { integration, held }),
-            None => Err(StoreError::Busy { integration, running: self.running_run(integration).await? }),
+            None => Err(StoreError::Busy {
+                integration,
+                running: self.running_run(integration).await?,
+            }),
         }
     }
 }
@@ -64,7 +74,10 @@ impl RunLock {
         if let Held::Postgres(conn) = &mut self.held {
             if let Some(mut conn) = conn.take() {
                 let sql = format!("SELECT pg_advisory_unlock({PG_KEY})");
-                sqlx::query(&sql).bind(self.integration.get()).execute(&mut conn).await?;
+                sqlx::query(&sql)
+                    .bind(self.integration.get())
+                    .execute(&mut conn)
+                    .await?;
                 conn.close().await?;
             }
         }
@@ -76,7 +89,9 @@ impl Drop for RunLock {
     fn drop(&mut self) {
         match &mut self.held {
             Held::Local(set) => {
-                set.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.integration.get());
+                set.lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .remove(&self.integration.get());
             }
             // Dropping the connection closes it; the server then releases its advisory locks.
             Held::Postgres(conn) => drop(conn.take()),

@@ -17,17 +17,33 @@ use crate::StoreError;
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Embedded(&'static [(i64, &'static str, &'static str)]);
 
-pub(crate) const SQLITE: Embedded = Embedded(&[(1, "init", include_str!("../migrations/sqlite/0001_init.sql"))]);
-pub(crate) const POSTGRES: Embedded = Embedded(&[(1, "init", include_str!("../migrations/postgres/0001_init.sql"))]);
+pub(crate) const SQLITE: Embedded = Embedded(&[(
+    1,
+    "init",
+    include_str!("../migrations/sqlite/0001_init.sql"),
+)]);
+pub(crate) const POSTGRES: Embedded = Embedded(&[(
+    1,
+    "init",
+    include_str!("../migrations/postgres/0001_init.sql"),
+)]);
 
 impl<'s> MigrationSource<'s> for Embedded {
-    fn resolve(self) -> Pin<Box<dyn Future<Output = Result<Vec<Migration>, BoxDynError>> + Send + 's>> {
+    fn resolve(
+        self,
+    ) -> Pin<Box<dyn Future<Output = Result<Vec<Migration>, BoxDynError>> + Send + 's>> {
         Box::pin(async move {
             Ok(self
                 .0
                 .iter()
                 .map(|(version, description, sql)| {
-                    Migration::new(*version, Cow::Borrowed(*description), MigrationType::Simple, Cow::Borrowed(*sql), false)
+                    Migration::new(
+                        *version,
+                        Cow::Borrowed(*description),
+                        MigrationType::Simple,
+                        Cow::Borrowed(*sql),
+                        false,
+                    )
                 })
                 .collect())
         })

@@ -8,8 +8,12 @@ use crate::{Store, StoreError};
 
 impl Store {
     /// The whole mirror of an integration (tombstones included), in key order.
-    pub async fn mirror(&self, integration: IntegrationId) -> Result<Vec<MirrorRecord>, StoreError> {
-        let sql = "SELECT record FROM mirror_records WHERE integration_id = $1 ORDER BY kind, record_id";
+    pub async fn mirror(
+        &self,
+        integration: IntegrationId,
+    ) -> Result<Vec<MirrorRecord>, StoreError> {
+        let sql =
+            "SELECT record FROM mirror_records WHERE integration_id = $1 ORDER BY kind, record_id";
         with_pool!(self, pool => {
             let rows = sqlx::query(sql).bind(integration.get()).fetch_all(pool).await?;
             rows.iter().map(record_from_row).collect()
@@ -18,8 +22,15 @@ impl Store {
 
     /// One page of the mirror in key order, after `after` (keyset paging, for lists that must
     /// not load 300,000 records at once).
-    pub async fn mirror_page(&self, integration: IntegrationId, after: Option<UpstreamKey>, limit: u32) -> Result<Vec<MirrorRecord>, StoreError> {
-        let (kind, id) = after.map_or((String::new(), 0), |k| (k.kind.as_str().to_owned(), k.id.get()));
+    pub async fn mirror_page(
+        &self,
+        integration: IntegrationId,
+        after: Option<UpstreamKey>,
+        limit: u32,
+    ) -> Result<Vec<MirrorRecord>, StoreError> {
+        let (kind, id) = after.map_or((String::new(), 0), |k| {
+            (k.kind.as_str().to_owned(), k.id.get())
+        });
         let sql = "SELECT record FROM mirror_records WHERE integration_id = $1 \
                    AND (kind > $2 OR (kind = $2 AND record_id > $3)) ORDER BY kind, record_id LIMIT $4";
         with_pool!(self, pool => {
@@ -29,7 +40,11 @@ impl Store {
     }
 
     /// One mirror record, if known.
-    pub async fn mirror_record(&self, integration: IntegrationId, key: UpstreamKey) -> Result<Option<MirrorRecord>, StoreError> {
+    pub async fn mirror_record(
+        &self,
+        integration: IntegrationId,
+        key: UpstreamKey,
+    ) -> Result<Option<MirrorRecord>, StoreError> {
         let sql = "SELECT record FROM mirror_records WHERE integration_id = $1 AND kind = $2 AND record_id = $3";
         with_pool!(self, pool => {
             let row = sqlx::query(sql).bind(integration.get()).bind(key.kind.as_str()).bind(key.id.get()).fetch_optional(pool).await?;

@@ -39,7 +39,8 @@ pub struct SearchHit {
     pub label: String,
 }
 
-pub(crate) const OPTION_COLUMNS: &str = "o.id, o.field_id, o.parent_id, o.level, o.name, o.number, \
+pub(crate) const OPTION_COLUMNS: &str =
+    "o.id, o.field_id, o.parent_id, o.level, o.name, o.number, \
      o.active, o.inactive_reason, o.removed_here, o.upstream_kind, o.upstream_id, \
      p.upstream_kind AS parent_kind, p.upstream_id AS parent_upstream_id";
 
@@ -57,7 +58,10 @@ impl Store {
     }
 
     /// Every integrated option of a field, whatever its state: the planner's input.
-    pub async fn integrated_options(&self, field: CustomFieldId) -> Result<Vec<StoredOption>, StoreError> {
+    pub async fn integrated_options(
+        &self,
+        field: CustomFieldId,
+    ) -> Result<Vec<StoredOption>, StoreError> {
         let sql = format!(
             "SELECT {OPTION_COLUMNS} FROM options o LEFT JOIN options p ON p.id = o.parent_id \
              WHERE o.field_id = $1 AND o.upstream_kind IS NOT NULL ORDER BY o.id"
@@ -79,7 +83,11 @@ impl Store {
         active_only: bool,
     ) -> Result<ChildrenPage, StoreError> {
         let mut sql = format!("SELECT {OPTION_COLUMNS} FROM options o LEFT JOIN options p ON p.id = o.parent_id WHERE o.field_id = $1");
-        sql.push_str(if parent.is_some() { " AND o.parent_id = $2" } else { " AND o.parent_id IS NULL AND $2 IS NULL" });
+        sql.push_str(if parent.is_some() {
+            " AND o.parent_id = $2"
+        } else {
+            " AND o.parent_id IS NULL AND $2 IS NULL"
+        });
         if active_only {
             sql.push_str(" AND o.active AND NOT o.removed_here");
         }
@@ -87,7 +95,8 @@ impl Store {
             sql.push_str(" AND (o.name > $4 OR (o.name = $4 AND o.id > $5))");
         }
         sql.push_str(" ORDER BY o.name, o.id LIMIT $3");
-        let (after_name, after_id) = after.map_or((None, None), |c| (Some(c.name.clone()), Some(c.id.get())));
+        let (after_name, after_id) =
+            after.map_or((None, None), |c| (Some(c.name.clone()), Some(c.id.get())));
         let options: Vec<StoredOption> = with_pool!(self, pool => {
             let mut q = sqlx::query(&sql).bind(field.get()).bind(parent.map(OptionId::get)).bind(i64::from(limit));
             if after.is_some() {
@@ -97,7 +106,12 @@ impl Store {
             rows.iter().map(option_from_row).collect::<Result<_, StoreError>>()?
         });
         let next = (options.len() == limit as usize && limit > 0)
-            .then(|| options.last().map(|o| ChildCursor { name: o.name.as_str().to_owned(), id: o.id }))
+            .then(|| {
+                options.last().map(|o| ChildCursor {
+                    name: o.name.as_str().to_owned(),
+                    id: o.id,
+                })
+            })
             .flatten();
         Ok(ChildrenPage { options, next })
     }
@@ -105,11 +119,18 @@ impl Store {
     /// The full path of an option, from the top: `Customer : Project : Sub-project`.
     pub async fn path_label(&self, option: OptionId) -> Result<String, StoreError> {
         let labels = self.path_labels(&[option]).await?;
-        labels.into_iter().next().map(|(_, label)| label).ok_or(StoreError::OptionNotFound(option))
+        labels
+            .into_iter()
+            .next()
+            .map(|(_, label)| label)
+            .ok_or(StoreError::OptionNotFound(option))
     }
 
     /// Full path labels of several options at once (one recursive query).
-    pub async fn path_labels(&self, options: &[OptionId]) -> Result<Vec<(OptionId, String)>, StoreError> {
+    pub async fn path_labels(
+        &self,
+        options: &[OptionId],
+    ) -> Result<Vec<(OptionId, String)>, StoreError> {
         if options.is_empty() {
             return Ok(Vec::new());
         }
@@ -169,7 +190,10 @@ pub(crate) fn option_from_row(row: &impl Cols) -> Result<StoredOption, StoreErro
         state,
         removed_here: row.flag("removed_here")?,
         upstream: upstream_key(row.opt_text("upstream_kind")?, row.opt_int("upstream_id")?)?,
-        upstream_parent: upstream_key(row.opt_text("parent_kind")?, row.opt_int("parent_upstream_id")?)?,
+        upstream_parent: upstream_key(
+            row.opt_text("parent_kind")?,
+            row.opt_int("parent_upstream_id")?,
+        )?,
     })
 }
 
@@ -200,7 +224,12 @@ fn like_pattern(folded: &str) -> String {
 impl Store {
     /// Typeahead: active options of a field whose name contains `query`, ignoring case and
     /// accents; at most `limit`, ordered by full path label.
-    pub async fn search(&self, field: CustomFieldId, query: &str, limit: u32) -> Result<Vec<SearchHit>, StoreError> {
+    pub async fn search(
+        &self,
+        field: CustomFieldId,
+        query: &str,
+        limit: u32,
+    ) -> Result<Vec<SearchHit>, StoreError> {
         let folded = fold_for_search(query.trim());
         if folded.is_empty() || limit == 0 {
             return Ok(Vec::new());
@@ -218,38 +247,73 @@ impl Store {
                     ("SELECT id, level FROM options WHERE field_id = $1 AND active AND NOT removed_here \
                       AND instr(search_key, $2) > 0 LIMIT $3", folded)
                 };
-                let rows = sqlx::query(sql).bind(field.get()).bind(arg).bind(i64::from(limit)).fetch_all(pool).await?;
-                rows.iter().map(|r| Ok((r.int("id")?, r.int("level")?))).collect::<Result<_, StoreError>>()?
+                let rows = sqlx::query(sql)
+                    .bind(field.get())
+                    .bind(arg)
+                    .bind(i64::from(limit))
+                    .fetch_all(pool)
+                    .await?;
+                rows.iter()
+                    .map(|r| Ok((r.int("id")?, r.int("level")?)))
+                    .collect::<Result<_, StoreError>>()?
             }
             Pool::Postgres(pool) => {
                 let sql = "SELECT id, level FROM options WHERE field_id = $1 AND active AND NOT removed_here \
                            AND search_key LIKE $2 LIMIT $3";
-                let rows = sqlx::query(sql).bind(field.get()).bind(like_pattern(&folded)).bind(i64::from(limit)).fetch_all(pool).await?;
-                rows.iter().map(|r| Ok((r.int("id")?, r.int("level")?))).collect::<Result<_, StoreError>>()?
+                let rows = sqlx::query(sql)
+                    .bind(field.get())
+                    .bind(like_pattern(&folded))
+                    .bind(i64::from(limit))
+                    .fetch_all(pool)
+                    .await?;
+                rows.iter()
+                    .map(|r| Ok((r.int("id")?, r.int("level")?)))
+                    .collect::<Result<_, StoreError>>()?
             }
         };
-        let ids: Vec<OptionId> = found.iter().map(|(id, _)| OptionId::new(*id)).collect::<Result<_, _>>().map_err(StoreError::corrupt)?;
+        let ids: Vec<OptionId> = found
+            .iter()
+            .map(|(id, _)| OptionId::new(*id))
+            .collect::<Result<_, _>>()
+            .map_err(StoreError::corrupt)?;
         let labels = self.path_labels(&ids).await?;
         let mut hits: Vec<SearchHit> = labels
             .into_iter()
             .zip(found)
-            .map(|((id, label), (_, level))| Ok(SearchHit { id, label, level: Level::new(level).map_err(StoreError::corrupt)? }))
+            .map(|((id, label), (_, level))| {
+                Ok(SearchHit {
+                    id,
+                    label,
+                    level: Level::new(level).map_err(StoreError::corrupt)?,
+                })
+            })
             .collect::<Result<_, StoreError>>()?;
         hits.sort_by(|a, b| a.label.cmp(&b.label).then(a.id.cmp(&b.id)));
         Ok(hits)
     }
 
     /// Adds an option by hand to a manual field (refused on an integrated one).
-    pub async fn add_manual_option(&self, field: CustomFieldId, parent: Option<OptionId>, name: &OptionName) -> Result<OptionId, StoreError> {
+    pub async fn add_manual_option(
+        &self,
+        field: CustomFieldId,
+        parent: Option<OptionId>,
+        name: &OptionName,
+    ) -> Result<OptionId, StoreError> {
         rules::add_by_hand(self.field(field).await?.kind, name)?;
         let level = match parent {
             None => Level::TOP,
             Some(parent) => {
                 let parent = self.option(parent).await?;
                 if parent.field != field {
-                    return Err(StoreError::InvalidPlan(format!("option {} belongs to another field", parent.id)));
+                    return Err(StoreError::InvalidPlan(format!(
+                        "option {} belongs to another field",
+                        parent.id
+                    )));
                 }
-                parent.level.child().ok_or(nsync_core::Error::InvalidLevel(i64::from(Level::MAX) + 1))?
+                parent
+                    .level
+                    .child()
+                    .ok_or(nsync_core::Error::InvalidLevel(i64::from(Level::MAX) + 1))?
             }
         };
         let sql = "INSERT INTO options (field_id, parent_id, level, name, search_key, active, removed_here) \
@@ -261,22 +325,30 @@ impl Store {
     }
 
     /// Renames an option of a manual field (refused on an integrated one).
-    pub async fn rename_option(&self, option: OptionId, name: &OptionName) -> Result<(), StoreError> {
+    pub async fn rename_option(
+        &self,
+        option: OptionId,
+        name: &OptionName,
+    ) -> Result<(), StoreError> {
         let current = self.option(option).await?;
         rules::rename_by_hand(self.field(current.field).await?.kind, &current.name, name)?;
         let sql = "UPDATE options SET name = $2, search_key = $3 WHERE id = $1";
         with_pool!(self, pool => sqlx::query(sql).bind(option.get()).bind(name.as_str())
-            .bind(fold_for_search(name.as_str())).execute(pool).await?);
+            .bind(fold_for_search(name.as_str())).execute(pool).await?.rows_affected());
         Ok(())
     }
 
     /// Deactivates or reactivates an option of a manual field (refused on an integrated one).
-    pub async fn set_option_active(&self, option: OptionId, active: bool) -> Result<(), StoreError> {
+    pub async fn set_option_active(
+        &self,
+        option: OptionId,
+        active: bool,
+    ) -> Result<(), StoreError> {
         let current = self.option(option).await?;
         rules::set_active_by_hand(self.field(current.field).await?.kind, &current.name, active)?;
         let reason = (!active).then_some(InactiveReason::DeactivatedHere.as_str());
         let sql = "UPDATE options SET active = $2, inactive_reason = $3 WHERE id = $1";
-        with_pool!(self, pool => sqlx::query(sql).bind(option.get()).bind(active).bind(reason).execute(pool).await?);
+        with_pool!(self, pool => sqlx::query(sql).bind(option.get()).bind(active).bind(reason).execute(pool).await?.rows_affected());
         Ok(())
     }
 
@@ -289,7 +361,7 @@ impl Store {
         let sql = "WITH RECURSIVE sub (id) AS (SELECT id FROM options WHERE id = $1 \
                    UNION ALL SELECT o.id FROM options o JOIN sub ON o.parent_id = sub.id) \
                    UPDATE options SET removed_here = $2 WHERE id IN (SELECT id FROM sub) AND NOT removed_here";
-        let done = with_pool!(self, pool => sqlx::query(sql).bind(option.get()).bind(true).execute(pool).await?);
-        Ok(done.rows_affected())
+        let done = with_pool!(self, pool => sqlx::query(sql).bind(option.get()).bind(true).execute(pool).await?.rows_affected());
+        Ok(done)
     }
 }

@@ -36,7 +36,9 @@ impl Store {
         let sql = sql::Statements::for_backend(self.backend());
         let option_chunks = option_chunks(plan);
         let mirror_chunks = mirror_chunks(plan)?;
-        let removal_chunks = chunks_of(&plan.mirror_removals, |k| json!([k.kind.as_str(), k.id.get()]));
+        let removal_chunks = chunks_of(&plan.mirror_removals, |k| {
+            json!([k.kind.as_str(), k.id.get()])
+        });
         let change_chunks = change_chunks(&plan.changes);
         let cursor = plan.cursor.as_ref().map(Value::to_string);
         let (integration, field) = (plan.integration.get(), plan.field.get());
@@ -82,7 +84,9 @@ impl Store {
             written
         });
         tracing::debug!(rows_written = written, "plan applied");
-        Ok(Applied { rows_written: written })
+        Ok(Applied {
+            rows_written: written,
+        })
     }
 }
 
@@ -90,11 +94,17 @@ impl Store {
 fn check_unique(plan: &Plan) -> Result<(), StoreError> {
     let mut seen = HashSet::with_capacity(plan.options.len());
     if let Some(dup) = plan.options.iter().find(|o| !seen.insert(o.upstream)) {
-        return Err(StoreError::InvalidPlan(format!("{} appears twice among the options", dup.upstream)));
+        return Err(StoreError::InvalidPlan(format!(
+            "{} appears twice among the options",
+            dup.upstream
+        )));
     }
     let mut seen = HashSet::with_capacity(plan.mirror_upserts.len());
     if let Some(dup) = plan.mirror_upserts.iter().find(|r| !seen.insert(r.key)) {
-        return Err(StoreError::InvalidPlan(format!("{} appears twice among the mirror records", dup.key)));
+        return Err(StoreError::InvalidPlan(format!(
+            "{} appears twice among the mirror records",
+            dup.key
+        )));
     }
     Ok(())
 }
@@ -111,16 +121,28 @@ fn option_chunks(plan: &Plan) -> Vec<OptionChunk> {
     let mut chunks = Vec::new();
     for level_group in order.chunk_by(|&a, &b| plan.options[a].level == plan.options[b].level) {
         for part in level_group.chunks(CHUNK) {
-            let rows: Vec<Value> = part.iter().map(|&i| {
-                let o = &plan.options[i];
-                json!([
-                    o.upstream.kind.as_str(), o.upstream.id.get(),
-                    o.parent.map(|p| p.kind.as_str()), o.parent.map(|p| p.id.get()),
-                    i64::from(o.level), o.name.as_str(), fold_for_search(o.name.as_str()), o.number,
-                    o.state.is_active(), o.state.reason().map(|r| r.as_str()), o.removed_here,
-                ])
-            }).collect();
-            chunks.push(OptionChunk { json: Value::Array(rows).to_string() });
+            let rows: Vec<Value> = part
+                .iter()
+                .map(|&i| {
+                    let o = &plan.options[i];
+                    json!([
+                        o.upstream.kind.as_str(),
+                        o.upstream.id.get(),
+                        o.parent.map(|p| p.kind.as_str()),
+                        o.parent.map(|p| p.id.get()),
+                        i64::from(o.level),
+                        o.name.as_str(),
+                        fold_for_search(o.name.as_str()),
+                        o.number,
+                        o.state.is_active(),
+                        o.state.reason().map(|r| r.as_str()),
+                        o.removed_here,
+                    ])
+                })
+                .collect();
+            chunks.push(OptionChunk {
+                json: Value::Array(rows).to_string(),
+            });
         }
     }
     chunks
@@ -129,20 +151,31 @@ fn option_chunks(plan: &Plan) -> Vec<OptionChunk> {
 fn mirror_chunks(plan: &Plan) -> Result<Vec<String>, StoreError> {
     let mut chunks = Vec::new();
     for part in plan.mirror_upserts.chunks(CHUNK) {
-        let rows = part.iter().map(|r| {
-            let record = serde_json::to_string(r).map_err(StoreError::corrupt)?;
-            Ok(json!([
-                r.key.kind.as_str(), r.key.id.get(), r.parent.map(|p| p.kind.as_str()), r.parent.map(|p| p.id.get()),
-                r.name.display(), r.deleted, record,
-            ]))
-        }).collect::<Result<Vec<Value>, StoreError>>()?;
+        let rows = part
+            .iter()
+            .map(|r| {
+                let record = serde_json::to_string(r).map_err(StoreError::corrupt)?;
+                Ok(json!([
+                    r.key.kind.as_str(),
+                    r.key.id.get(),
+                    r.parent.map(|p| p.kind.as_str()),
+                    r.parent.map(|p| p.id.get()),
+                    r.name.display(),
+                    r.deleted,
+                    record,
+                ]))
+            })
+            .collect::<Result<Vec<Value>, StoreError>>()?;
         chunks.push(Value::Array(rows).to_string());
     }
     Ok(chunks)
 }
 
 fn chunks_of<T>(items: &[T], row: impl Fn(&T) -> Value) -> Vec<String> {
-    items.chunks(CHUNK).map(|part| Value::Array(part.iter().map(&row).collect()).to_string()).collect()
+    items
+        .chunks(CHUNK)
+        .map(|part| Value::Array(part.iter().map(&row).collect()).to_string())
+        .collect()
 }
 
 /// Changes are numbered by their position, so inserting the same list again is a no-op.
@@ -150,8 +183,13 @@ fn change_chunks(changes: &[Change]) -> Vec<String> {
     let rows: Vec<(usize, &Change)> = changes.iter().enumerate().collect();
     chunks_of(&rows, |(seq, change)| {
         json!([
-            seq, change.upstream.kind.as_str(), change.upstream.id.get(), change.kind.as_str(),
-            change.old_value, change.new_value, change.reason,
+            seq,
+            change.upstream.kind.as_str(),
+            change.upstream.id.get(),
+            change.kind.as_str(),
+            change.old_value,
+            change.new_value,
+            change.reason,
         ])
     })
 }

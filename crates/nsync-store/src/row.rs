@@ -45,7 +45,10 @@ impl_cols!(SqliteRow);
 impl_cols!(PgRow);
 
 /// Parses a positive id column into its newtype.
-pub(crate) fn id<T: TryFrom<i64, Error = nsync_core::Error>>(row: &impl Cols, col: &str) -> Result<T, StoreError> {
+pub(crate) fn id<T: TryFrom<i64, Error = nsync_core::Error>>(
+    row: &impl Cols,
+    col: &str,
+) -> Result<T, StoreError> {
     T::try_from(row.int(col)?).map_err(StoreError::corrupt)
 }
 
@@ -54,5 +57,8 @@ pub(crate) fn opt_id<T: TryFrom<i64, Error = nsync_core::Error>>(
     row: &impl Cols,
     col: &str,
 ) -> Result<Option<T>, StoreError> {
-    row.opt_int(col)?.map(T::try_from).transpose().map_err(StoreError::corrupt)
+    row.opt_int(col)?
+        .map(T::try_from)
+        .transpose()
+        .map_err(StoreError::corrupt)
 }

@@ -15,7 +15,13 @@ const RUN_COLUMNS: &str = "id, integration_id, kind, triggered_by, status, start
 impl Store {
     /// Records the start of a run (status running). Call it while holding the integration's
     /// [`RunLock`], so at most one run per integration is ever running.
-    pub async fn start_run(&self, lock: &RunLock, kind: RunKind, trigger: RunTrigger, now_ms: i64) -> Result<RunId, StoreError> {
+    pub async fn start_run(
+        &self,
+        lock: &RunLock,
+        kind: RunKind,
+        trigger: RunTrigger,
+        now_ms: i64,
+    ) -> Result<RunId, StoreError> {
         let sql = "INSERT INTO runs (integration_id, kind, triggered_by, status, started_at_ms) \
                    VALUES ($1, $2, $3, $4, $5) RETURNING id";
         let id = with_pool!(self, pool => sqlx::query(sql).bind(lock.integration().get()).bind(kind.as_str())
@@ -25,7 +31,11 @@ impl Store {
 
     /// Marks as failed every run of the locked integration still marked running: holding the
     /// lock proves their process is gone (it died mid-run; its transaction never committed).
-    pub async fn fail_interrupted_runs(&self, lock: &RunLock, now_ms: i64) -> Result<Vec<RunId>, StoreError> {
+    pub async fn fail_interrupted_runs(
+        &self,
+        lock: &RunLock,
+        now_ms: i64,
+    ) -> Result<Vec<RunId>, StoreError> {
         let sql = "UPDATE runs SET status = $2, finished_at_ms = $3, error = $4 \
                    WHERE integration_id = $1 AND status = $5 RETURNING id";
         let message = "the run was interrupted (the process stopped before it finished); nothing of it was applied";
@@ -37,7 +47,10 @@ impl Store {
     }
 
     /// The run of this integration currently marked running, if any.
-    pub async fn running_run(&self, integration: IntegrationId) -> Result<Option<RunId>, StoreError> {
+    pub async fn running_run(
+        &self,
+        integration: IntegrationId,
+    ) -> Result<Option<RunId>, StoreError> {
         let sql = "SELECT id FROM runs WHERE integration_id = $1 AND status = $2 ORDER BY id DESC LIMIT 1";
         with_pool!(self, pool => {
             let row = sqlx::query(sql).bind(integration.get()).bind(RunStatus::Running.as_str()).fetch_optional(pool).await?;
@@ -48,7 +61,10 @@ impl Store {
     /// A run by id.
     pub async fn run(&self, run: RunId) -> Result<Run, StoreError> {
         let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = $1");
-        let not_found = StoreError::NotFound { what: "run", id: run.get() };
+        let not_found = StoreError::NotFound {
+            what: "run",
+            id: run.get(),
+        };
         with_pool!(self, pool => {
             let row = sqlx::query(&sql).bind(run.get()).fetch_optional(pool).await?.ok_or(not_found)?;
             run_from_row(&row)
@@ -56,7 +72,12 @@ impl Store {
     }
 
     /// Runs of an integration, newest first; pass the last id seen as `before` for the next page.
-    pub async fn runs(&self, integration: IntegrationId, before: Option<RunId>, limit: u32) -> Result<Vec<Run>, StoreError> {
+    pub async fn runs(
+        &self,
+        integration: IntegrationId,
+        before: Option<RunId>,
+        limit: u32,
+    ) -> Result<Vec<Run>, StoreError> {
         let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE integration_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3");
         let before = before.map_or(i64::MAX, RunId::get);
         with_pool!(self, pool => {
@@ -67,8 +88,14 @@ impl Store {
 
     /// A page of a run's change list, in order, starting at position `from` (0 for the first
     /// page; the next page starts at `from + returned.len()`).
-    pub async fn changes(&self, run: RunId, from: u64, limit: u32) -> Result<Vec<Change>, StoreError> {
-        let sql = "SELECT option_id, upstream_kind, upstream_id, kind, old_value, new_value, reason \
+    pub async fn changes(
+        &self,
+        run: RunId,
+        from: u64,
+        limit: u32,
+    ) -> Result<Vec<Change>, StoreError> {
+        let sql =
+            "SELECT option_id, upstream_kind, upstream_id, kind, old_value, new_value, reason \
                    FROM run_changes WHERE run_id = $1 AND seq >= $2 ORDER BY seq LIMIT $3";
         let from = i64::try_from(from).unwrap_or(i64::MAX);
         with_pool!(self, pool => {
@@ -84,9 +111,12 @@ impl Store {
         let sql = "UPDATE runs SET status = $2, finished_at_ms = $3, pending_plan = $4 WHERE id = $1 AND integration_id = $5";
         let done = with_pool!(self, pool => sqlx::query(sql).bind(plan.run.id.get())
             .bind(RunStatus::NeedsConfirmation.as_str()).bind(now_ms).bind(json)
-            .bind(plan.integration.get()).execute(pool).await?);
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound { what: "run", id: plan.run.id.get() });
+            .bind(plan.integration.get()).execute(pool).await?.rows_affected());
+        if done == 0 {
+            return Err(StoreError::NotFound {
+                what: "run",
+                id: plan.run.id.get(),
+            });
         }
         Ok(())
     }
@@ -98,7 +128,9 @@ impl Store {
             let row = sqlx::query(sql).bind(run.get()).fetch_optional(pool).await?;
             row.map(|r| r.opt_text("pending_plan")).transpose()?.flatten()
         });
-        json.map(|j| serde_json::from_str(&j)).transpose().map_err(StoreError::corrupt)
+        json.map(|j| serde_json::from_str(&j))
+            .transpose()
+            .map_err(StoreError::corrupt)
     }
 }
 

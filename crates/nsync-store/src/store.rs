@@ -6,7 +6,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 use crate::StoreError;
 
@@ -54,7 +56,12 @@ pub struct StoreConfig {
 impl StoreConfig {
     /// Defaults for `url`: 8 connections, default schema, migrate on connect.
     pub fn new(url: impl Into<String>) -> Self {
-        Self { url: url.into(), max_connections: 8, postgres_schema: None, migrate: true }
+        Self {
+            url: url.into(),
+            max_connections: 8,
+            postgres_schema: None,
+            migrate: true,
+        }
     }
 }
 
@@ -81,7 +88,10 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl(redact_url(&config.url)));
         };
-        let store = Self { pool, local_locks: Arc::default() };
+        let store = Self {
+            pool,
+            local_locks: Arc::default(),
+        };
         if config.migrate {
             store.migrate().await?;
         }
@@ -91,8 +101,20 @@ impl Store {
     /// Applies pending migrations of this backend.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match &self.pool {
-            Pool::Sqlite(pool) => crate::migrations::SQLITE.migrator().await?.run(pool).await?,
-            Pool::Postgres(pool) => crate::migrations::POSTGRES.migrator().await?.run(pool).await?,
+            Pool::Sqlite(pool) => {
+                crate::migrations::SQLITE
+                    .migrator()
+                    .await?
+                    .run(pool)
+                    .await?
+            }
+            Pool::Postgres(pool) => {
+                crate::migrations::POSTGRES
+                    .migrator()
+                    .await?
+                    .run(pool)
+                    .await?
+            }
         }
         Ok(())
     }
@@ -136,13 +158,17 @@ async fn connect_sqlite(config: &StoreConfig) -> Result<SqlitePool, StoreError> 
     } else {
         config.max_connections
     };
-    Ok(SqlitePoolOptions::new().max_connections(max).connect_with(options).await?)
+    Ok(SqlitePoolOptions::new()
+        .max_connections(max)
+        .connect_with(options)
+        .await?)
 }
 
 async fn connect_postgres(config: &StoreConfig) -> Result<PgPool, StoreError> {
     // Typeahead patterns vary too much for one cached generic plan to serve them all (a
     // generic `LIKE $1` plan cannot use the trigram index well): plan each query afresh.
-    let mut options = PgConnectOptions::from_str(&config.url)?.options([("plan_cache_mode", "force_custom_plan")]);
+    let mut options = PgConnectOptions::from_str(&config.url)?
+        .options([("plan_cache_mode", "force_custom_plan")]);
     if let Some(schema) = &config.postgres_schema {
         // Set at connection start-up, so every pooled connection sees only this schema.
         options = options.options([("search_path", schema.as_str())]);

@@ -30,7 +30,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let mut config = EmulatorConfig::single(AccountConfig::demo(&args.account, args.seed));
     config.seed = args.seed;
     config.bind = ([127, 0, 0, 1], args.port).into();
-    let emulator = Emulator::start(config).await.context("starting the NetSuite emulator")?;
+    let emulator = Emulator::start(config)
+        .await
+        .context("starting the NetSuite emulator")?;
     let account_id = emulator.account_ids().remove(0);
     let creds = emulator
         .credentials(&account_id)

@@ -35,7 +35,9 @@ pub struct RotateKeyArgs {
 pub async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
     let mut config = StoreConfig::new(&args.database_url);
     config.max_connections = 1;
-    let store = Store::connect_with(config).await.context("cannot migrate the database")?;
+    let store = Store::connect_with(config)
+        .await
+        .context("cannot migrate the database")?;
     store.close().await;
     println!("database is migrated ({:?})", store.backend());
     Ok(())
@@ -55,8 +57,13 @@ pub async fn rotate_key(args: RotateKeyArgs) -> anyhow::Result<()> {
             MasterKey::from_base64(&text)?
         }
     };
-    let store = Store::connect(&args.database_url).await.context("cannot open the database")?;
-    let count = store.rotate_master_key(&old, &new).await.context("key rotation failed; nothing was changed")?;
+    let store = Store::connect(&args.database_url)
+        .await
+        .context("cannot open the database")?;
+    let count = store
+        .rotate_master_key(&old, &new)
+        .await
+        .context("key rotation failed; nothing was changed")?;
     store.close().await;
     println!("re-encrypted the credentials of {count} integration(s); keep the new key, the old one no longer opens them");
     Ok(())
@@ -64,5 +71,8 @@ pub async fn rotate_key(args: RotateKeyArgs) -> anyhow::Result<()> {
 
 /// Runs an async command body to completion on a fresh runtime.
 pub fn block_on(body: impl Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(body)
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(body)
 }

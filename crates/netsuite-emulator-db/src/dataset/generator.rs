@@ -160,7 +160,7 @@ impl Gen {
         let id = self.id();
         let (date_created, last_modified) = self.times();
         let roll: f64 = self.rng.gen();
-        let parent_idx = (roll >= 0.12 && roll < 0.27 && i > 10).then(|| self.rng.gen_range(0..i));
+        let parent_idx = ((0.12..0.27).contains(&roll) && i > 10).then(|| self.rng.gen_range(0..i));
         let parent_idx = parent_idx
             .filter(|p| self.customer_subs[*p].3 < 3 && !self.out.customers[*p].is_person);
         let injection = i == total / 2 && total >= 20;

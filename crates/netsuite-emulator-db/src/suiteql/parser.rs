@@ -276,7 +276,7 @@ impl Parser {
         };
         let items = self.comma_list(Self::select_item)?;
         self.expect_kw("FROM")?;
-        let from = self.comma_list(Self::from_item)?;
+        let from = self.comma_list(Self::table_source)?;
         let where_ = if self.eat_kw("WHERE") {
             Some(self.expr()?)
         } else {
@@ -352,7 +352,7 @@ impl Parser {
         })
     }
 
-    fn from_item(&mut self) -> R<FromItem> {
+    fn table_source(&mut self) -> R<FromItem> {
         let base = self.table_ref()?;
         let mut joins = Vec::new();
         loop {

@@ -17,6 +17,7 @@ pub fn demo() -> AccountData {
     demo_with(SchemaOptions::default())
 }
 
+/// Like [`demo`], with other schema options (OneWorld or Projects off).
 pub fn demo_with(opts: SchemaOptions) -> AccountData {
     let db = AccountData::new(opts).expect("open");
     db.load(&Dataset::demo(7)).expect("load");
@@ -30,12 +31,14 @@ pub fn rows(db: &AccountData, q: &str) -> Vec<Map<String, Value>> {
         .items
 }
 
+/// A text column of a row; panics with the row when it is missing.
 pub fn text<'a>(row: &'a Map<String, Value>, key: &str) -> &'a str {
     row.get(key)
         .and_then(Value::as_str)
         .unwrap_or_else(|| panic!("no {key} in {row:?}"))
 }
 
+/// A UTC instant.
 pub fn at(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, mo, d, h, mi, s)
         .single()

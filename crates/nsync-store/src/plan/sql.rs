@@ -60,7 +60,8 @@ macro_rules! mirror_conflict {
 const FIELD_OWNER: &str = "SELECT integration_id FROM custom_fields WHERE id = $1";
 const RUN_OWNER: &str = "SELECT integration_id FROM runs WHERE id = $1";
 
-const RUN_FINISH: &str = "UPDATE runs SET status = $2, finished_at_ms = $3, added = $4, renamed = $5, \
+const RUN_FINISH: &str =
+    "UPDATE runs SET status = $2, finished_at_ms = $3, added = $4, renamed = $5, \
      moved = $6, deactivated = $7, reactivated = $8, rejected = $9, unchanged = $10, \
      netsuite_requests = $11, error = $12, pending_plan = NULL \
      WHERE id = $1 AND (status IS DISTINCT FROM $2 OR finished_at_ms IS DISTINCT FROM $3 \

@@ -17,20 +17,46 @@ async fn a_password_verifies_only_when_it_is_the_users(store: Store) {
     let fx = fixture(&store).await;
     let email = Email::parse("Admin@Acme.test").unwrap();
     let password: SecretString = "correct horse battery".to_owned().into();
-    let id = store.create_user(fx.company, &email, &password, Role::Admin).await.unwrap();
-    let user = store.verify_password(&Email::parse("admin@acme.test").unwrap(), &password).await.unwrap().unwrap();
-    assert_eq!((user.id, user.role, user.company), (id, Role::Admin, fx.company));
+    let id = store
+        .create_user(fx.company, &email, &password, Role::Admin)
+        .await
+        .unwrap();
+    let user = store
+        .verify_password(&Email::parse("admin@acme.test").unwrap(), &password)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (user.id, user.role, user.company),
+        (id, Role::Admin, fx.company)
+    );
     let wrong: SecretString = "correct horse".to_owned().into();
     assert_eq!(store.verify_password(&email, &wrong).await.unwrap(), None);
-    assert_eq!(store.verify_password(&Email::parse("nobody@acme.test").unwrap(), &password).await.unwrap(), None);
+    assert_eq!(
+        store
+            .verify_password(&Email::parse("nobody@acme.test").unwrap(), &password)
+            .await
+            .unwrap(),
+        None
+    );
 }
 
 async fn an_api_token_authenticates_until_it_is_revoked(store: Store) {
     let fx = fixture(&store).await;
-    let token = store.create_api_token(fx.company, None, "ci").await.unwrap();
+    let token = store
+        .create_api_token(fx.company, None, "ci")
+        .await
+        .unwrap();
     assert!(!format!("{token:?}").contains(token.secret.expose_secret()));
-    let owner = store.authenticate_token(&token.secret).await.unwrap().unwrap();
-    assert_eq!((owner.token, owner.company, owner.user), (token.id, fx.company, None));
+    let owner = store
+        .authenticate_token(&token.secret)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (owner.token, owner.company, owner.user),
+        (token.id, fx.company, None)
+    );
     let forged: SecretString = format!("{}x", token.secret.expose_secret()).into();
     assert_eq!(store.authenticate_token(&forged).await.unwrap(), None);
     store.revoke_api_token(token.id).await.unwrap();
@@ -51,8 +77,18 @@ async fn the_audit_log_pages_newest_first(store: Store) {
         store.append_audit(&entry).await.unwrap();
     }
     let first = store.audit_log(fx.company, None, 3).await.unwrap();
-    let rest = store.audit_log(fx.company, Some(first[2].id), 3).await.unwrap();
-    let actions: Vec<_> = first.iter().chain(&rest).map(|e| e.entry.action.clone()).collect();
-    assert_eq!(actions, ["action_4", "action_3", "action_2", "action_1", "action_0"]);
+    let rest = store
+        .audit_log(fx.company, Some(first[2].id), 3)
+        .await
+        .unwrap();
+    let actions: Vec<_> = first
+        .iter()
+        .chain(&rest)
+        .map(|e| e.entry.action.clone())
+        .collect();
+    assert_eq!(
+        actions,
+        ["action_4", "action_3", "action_2", "action_1", "action_0"]
+    );
     assert_eq!(rest[1].entry.detail, serde_json::json!({"i": 0}));
 }

@@ -34,8 +34,11 @@ where
     F: FnOnce(Store) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let path: PathBuf = std::env::temp_dir().join(format!("nsync-store-{}.db", uuid::Uuid::new_v4().simple()));
-    let store = Store::connect(&format!("sqlite://{}", path.display())).await.expect("sqlite store");
+    let path: PathBuf =
+        std::env::temp_dir().join(format!("nsync-store-{}.db", uuid::Uuid::new_v4().simple()));
+    let store = Store::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .expect("sqlite store");
     test(store.clone()).await;
     store.close().await;
     for suffix in ["", "-wal", "-shm"] {
@@ -45,7 +48,8 @@ where
 
 /// The PostgreSQL server the suite uses.
 pub fn postgres_url() -> String {
-    std::env::var("NSYNC_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+    std::env::var("NSYNC_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
 }
 
 /// Runs `test` in a fresh schema of the test PostgreSQL database, dropped afterwards.
@@ -54,15 +58,22 @@ where
     F: FnOnce(Store) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let Some(schema) = create_schema().await else { return };
+    let Some(schema) = create_schema().await else {
+        return;
+    };
     let mut config = StoreConfig::new(postgres_url());
     config.postgres_schema = Some(schema.clone());
     config.max_connections = 4;
     let store = Store::connect_with(config).await.expect("postgres store");
     test(store.clone()).await;
     store.close().await;
-    let mut admin = sqlx::PgConnection::connect(&postgres_url()).await.expect("admin connection");
-    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(&mut admin).await.expect("drop schema");
+    let mut admin = sqlx::PgConnection::connect(&postgres_url())
+        .await
+        .expect("admin connection");
+    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+        .execute(&mut admin)
+        .await
+        .expect("drop schema");
 }
 
 async fn create_schema() -> Option<String> {
@@ -76,11 +87,23 @@ async fn create_schema() -> Option<String> {
         Err(err) => panic!("PostgreSQL at {url} is unreachable and CI=true: {err}"),
     };
     // Concurrent CREATE EXTENSION calls race on the catalog; one at a time.
-    sqlx::query("SELECT pg_advisory_lock(7346001)").execute(&mut admin).await.expect("lock");
-    sqlx::query("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public").execute(&mut admin).await.expect("pg_trgm");
-    sqlx::query("SELECT pg_advisory_unlock(7346001)").execute(&mut admin).await.expect("unlock");
+    sqlx::query("SELECT pg_advisory_lock(7346001)")
+        .execute(&mut admin)
+        .await
+        .expect("lock");
+    sqlx::query("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public")
+        .execute(&mut admin)
+        .await
+        .expect("pg_trgm");
+    sqlx::query("SELECT pg_advisory_unlock(7346001)")
+        .execute(&mut admin)
+        .await
+        .expect("unlock");
     let schema = format!("nsync_test_{}", uuid::Uuid::new_v4().simple());
-    sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut admin).await.expect("create schema");
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&mut admin)
+        .await
+        .expect("create schema");
     Some(schema)
 }
 
@@ -102,25 +125,42 @@ pub fn tba() -> Credentials {
 }
 
 pub async fn fixture(store: &Store) -> Fixture {
-    let company = store.create_company("Acme Procurement", &TimeZone::parse("Europe/Paris").unwrap()).await.unwrap();
+    let company = store
+        .create_company(
+            "Acme Procurement",
+            &TimeZone::parse("Europe/Paris").unwrap(),
+        )
+        .await
+        .unwrap();
     let (key, _) = MasterKey::generate();
     let integration = store
-        .create_integration(&key, &NewIntegration {
-            company,
-            account: AccountId::parse("1234567_SB1").unwrap(),
-            subsidiary: Some(SubsidiaryId::new(3).unwrap()),
-            credentials: tba(),
-            settings: IntegrationSettings::default(),
-            field_name: "Customer / Project".into(),
-        })
+        .create_integration(
+            &key,
+            &NewIntegration {
+                company,
+                account: AccountId::parse("1234567_SB1").unwrap(),
+                subsidiary: Some(SubsidiaryId::new(3).unwrap()),
+                credentials: tba(),
+                settings: IntegrationSettings::default(),
+                field_name: "Customer / Project".into(),
+            },
+        )
         .await
         .unwrap();
     let field = store.integration(integration).await.unwrap().field;
-    Fixture { company, integration, field, key }
+    Fixture {
+        company,
+        integration,
+        field,
+        key,
+    }
 }
 
 pub fn key(kind: UpstreamKind, id: i64) -> UpstreamKey {
-    UpstreamKey { kind, id: RecordId::new(id).unwrap() }
+    UpstreamKey {
+        kind,
+        id: RecordId::new(id).unwrap(),
+    }
 }
 
 pub fn customer(id: i64, name: &str) -> OptionUpsert {
@@ -131,7 +171,12 @@ pub fn project(id: i64, parent: UpstreamKey, level: i64, name: &str) -> OptionUp
     upsert(key(UpstreamKind::Project, id), Some(parent), level, name)
 }
 
-pub fn upsert(upstream: UpstreamKey, parent: Option<UpstreamKey>, level: i64, name: &str) -> OptionUpsert {
+pub fn upsert(
+    upstream: UpstreamKey,
+    parent: Option<UpstreamKey>,
+    level: i64,
+    name: &str,
+) -> OptionUpsert {
     OptionUpsert {
         upstream,
         parent,
@@ -146,7 +191,10 @@ pub fn upsert(upstream: UpstreamKey, parent: Option<UpstreamKey>, level: i64, na
 /// Starts a run (taking and releasing the lock around it) and returns an empty plan for it.
 pub async fn plan(store: &Store, fx: &Fixture, options: Vec<OptionUpsert>) -> Plan {
     let lock = store.lock_integration(fx.integration).await.unwrap();
-    let run = store.start_run(&lock, RunKind::Import, RunTrigger::Cli, 1_000).await.unwrap();
+    let run = store
+        .start_run(&lock, RunKind::Import, RunTrigger::Cli, 1_000)
+        .await
+        .unwrap();
     lock.release().await.unwrap();
     plan_for_run(fx, run, options)
 }

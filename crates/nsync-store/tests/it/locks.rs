@@ -14,9 +14,15 @@ contract!(
 async fn a_second_lock_on_an_integration_is_refused_and_names_the_running_run(store: Store) {
     let fx = fixture(&store).await;
     let lock = store.lock_integration(fx.integration).await.unwrap();
-    let run = store.start_run(&lock, RunKind::Update, RunTrigger::Manual, 1_000).await.unwrap();
+    let run = store
+        .start_run(&lock, RunKind::Update, RunTrigger::Manual, 1_000)
+        .await
+        .unwrap();
     match store.lock_integration(fx.integration).await {
-        Err(StoreError::Busy { integration, running }) => {
+        Err(StoreError::Busy {
+            integration,
+            running,
+        }) => {
             assert_eq!((integration, running), (fx.integration, Some(run)));
         }
         other => panic!("expected busy, got {:?}", other.map(|l| l.integration())),

@@ -21,15 +21,24 @@ async fn children_come_in_name_order_one_keyset_page_at_a_time(store: Store) {
     let acme = key(UpstreamKind::Customer, 1);
     let mut options = vec![customer(1, "Acme")];
     options.extend((0..25).map(|i| project(100 + i, acme, 2, &format!("Project {:02}", 24 - i))));
-    store.apply_plan(&plan(&store, &fx, options).await).await.unwrap();
-    let top = store.children(fx.field, None, None, 10, true).await.unwrap();
+    store
+        .apply_plan(&plan(&store, &fx, options).await)
+        .await
+        .unwrap();
+    let top = store
+        .children(fx.field, None, None, 10, true)
+        .await
+        .unwrap();
     assert_eq!(top.options.len(), 1);
     assert_eq!(top.next, None);
     let parent = Some(top.options[0].id);
     let mut names = Vec::new();
     let mut cursor = None;
     loop {
-        let page = store.children(fx.field, parent, cursor.as_ref(), 10, true).await.unwrap();
+        let page = store
+            .children(fx.field, parent, cursor.as_ref(), 10, true)
+            .await
+            .unwrap();
         names.extend(page.options.iter().map(|o| o.name.as_str().to_owned()));
         match page.next {
             Some(next) => cursor = Some(next),
@@ -48,9 +57,15 @@ async fn search_ignores_case_and_accents_and_returns_full_paths(store: Store) {
         project(10, cafe, 2, "Rénovation Façade"),
         customer(2, "Globex"),
     ];
-    store.apply_plan(&plan(&store, &fx, options).await).await.unwrap();
+    store
+        .apply_plan(&plan(&store, &fx, options).await)
+        .await
+        .unwrap();
     let hits = store.search(fx.field, "FACADE", 20).await.unwrap();
-    assert_eq!(hits.iter().map(|h| h.label.as_str()).collect::<Vec<_>>(), vec!["Café Ünion : Rénovation Façade"]);
+    assert_eq!(
+        hits.iter().map(|h| h.label.as_str()).collect::<Vec<_>>(),
+        vec!["Café Ünion : Rénovation Façade"]
+    );
     assert_eq!(hits[0].level.get(), 2);
     let short = store.search(fx.field, "Ün", 20).await.unwrap();
     assert_eq!(short.len(), 1, "two-letter queries match too: {short:?}");
@@ -62,22 +77,52 @@ async fn search_leaves_out_inactive_and_removed_options(store: Store) {
     let fx = fixture(&store).await;
     let mut inactive = customer(2, "Initech North");
     inactive.state = OptionState::Inactive(InactiveReason::InactiveInNetSuite);
-    let options = vec![customer(1, "Initech South"), inactive, customer(3, "Initech East")];
-    store.apply_plan(&plan(&store, &fx, options).await).await.unwrap();
+    let options = vec![
+        customer(1, "Initech South"),
+        inactive,
+        customer(3, "Initech East"),
+    ];
+    store
+        .apply_plan(&plan(&store, &fx, options).await)
+        .await
+        .unwrap();
     let east = store.search(fx.field, "east", 5).await.unwrap()[0].id;
     store.remove_option_here(east).await.unwrap();
-    let labels: Vec<String> = store.search(fx.field, "initech", 20).await.unwrap().into_iter().map(|h| h.label).collect();
+    let labels: Vec<String> = store
+        .search(fx.field, "initech", 20)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|h| h.label)
+        .collect();
     assert_eq!(labels, vec!["Initech South"]);
 }
 
 async fn search_treats_wildcards_as_plain_characters(store: Store) {
     let fx = fixture(&store).await;
-    let options = vec![customer(1, "100% Organic"), customer(2, "100 Organic"), customer(3, "a_b c")];
-    store.apply_plan(&plan(&store, &fx, options).await).await.unwrap();
-    let labels = |hits: Vec<nsync_store::SearchHit>| hits.into_iter().map(|h| h.label).collect::<Vec<_>>();
-    assert_eq!(labels(store.search(fx.field, "0% o", 10).await.unwrap()), vec!["100% Organic"]);
-    assert_eq!(labels(store.search(fx.field, "a_b", 10).await.unwrap()), vec!["a_b c"]);
-    assert_eq!(labels(store.search(fx.field, "\"quoted\"", 10).await.unwrap()), Vec::<String>::new());
+    let options = vec![
+        customer(1, "100% Organic"),
+        customer(2, "100 Organic"),
+        customer(3, "a_b c"),
+    ];
+    store
+        .apply_plan(&plan(&store, &fx, options).await)
+        .await
+        .unwrap();
+    let labels =
+        |hits: Vec<nsync_store::SearchHit>| hits.into_iter().map(|h| h.label).collect::<Vec<_>>();
+    assert_eq!(
+        labels(store.search(fx.field, "0% o", 10).await.unwrap()),
+        vec!["100% Organic"]
+    );
+    assert_eq!(
+        labels(store.search(fx.field, "a_b", 10).await.unwrap()),
+        vec!["a_b c"]
+    );
+    assert_eq!(
+        labels(store.search(fx.field, "\"quoted\"", 10).await.unwrap()),
+        Vec::<String>::new()
+    );
 }
 
 async fn an_option_resolves_by_id_whatever_its_state(store: Store) {
@@ -85,43 +130,82 @@ async fn an_option_resolves_by_id_whatever_its_state(store: Store) {
     let mut gone = customer(1, "Gone Corp");
     gone.state = OptionState::Inactive(InactiveReason::LeftSubsidiary);
     gone.removed_here = true;
-    store.apply_plan(&plan(&store, &fx, vec![gone]).await).await.unwrap();
+    store
+        .apply_plan(&plan(&store, &fx, vec![gone]).await)
+        .await
+        .unwrap();
     let stored = store.integrated_options(fx.field).await.unwrap().remove(0);
     let found = store.option(stored.id).await.unwrap();
-    assert_eq!(found.state, OptionState::Inactive(InactiveReason::LeftSubsidiary));
+    assert_eq!(
+        found.state,
+        OptionState::Inactive(InactiveReason::LeftSubsidiary)
+    );
     assert!(found.removed_here);
     let missing = nsync_core::OptionId::new(999_999).unwrap();
-    assert!(matches!(store.option(missing).await, Err(StoreError::OptionNotFound(id)) if id == missing));
+    assert!(
+        matches!(store.option(missing).await, Err(StoreError::OptionNotFound(id)) if id == missing)
+    );
 }
 
 async fn integrated_options_cannot_be_added_renamed_or_deactivated_by_hand(store: Store) {
     let fx = fixture(&store).await;
-    store.apply_plan(&plan(&store, &fx, vec![customer(1, "Acme")]).await).await.unwrap();
+    store
+        .apply_plan(&plan(&store, &fx, vec![customer(1, "Acme")]).await)
+        .await
+        .unwrap();
     let acme = store.integrated_options(fx.field).await.unwrap().remove(0);
     let name = OptionName::parse_manual("Acme Inc").unwrap();
     let errors = [
         store.rename_option(acme.id, &name).await.unwrap_err(),
-        store.add_manual_option(fx.field, None, &name).await.unwrap_err(),
+        store
+            .add_manual_option(fx.field, None, &name)
+            .await
+            .unwrap_err(),
         store.set_option_active(acme.id, false).await.unwrap_err(),
     ];
     for err in errors {
-        assert!(err.to_string().contains("change it in NetSuite and click Update"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("change it in NetSuite and click Update"),
+            "{err}"
+        );
     }
     let unchanged = store.option(acme.id).await.unwrap();
-    assert_eq!((unchanged.name.as_str(), unchanged.state), ("Acme", OptionState::Active));
+    assert_eq!(
+        (unchanged.name.as_str(), unchanged.state),
+        ("Acme", OptionState::Active)
+    );
 }
 
 async fn manual_fields_take_options_added_renamed_and_deactivated_by_hand(store: Store) {
     let fx = fixture(&store).await;
-    let field = store.create_manual_field(fx.company, "Cost centre").await.unwrap();
+    let field = store
+        .create_manual_field(fx.company, "Cost centre")
+        .await
+        .unwrap();
     let name = |t: &str| OptionName::parse_manual(t).unwrap();
-    let ops = store.add_manual_option(field, None, &name("Operations")).await.unwrap();
-    let fleet = store.add_manual_option(field, Some(ops), &name("Fleet")).await.unwrap();
-    store.rename_option(fleet, &name("Fleet & Vehicles")).await.unwrap();
-    assert_eq!(store.path_label(fleet).await.unwrap(), "Operations : Fleet & Vehicles");
+    let ops = store
+        .add_manual_option(field, None, &name("Operations"))
+        .await
+        .unwrap();
+    let fleet = store
+        .add_manual_option(field, Some(ops), &name("Fleet"))
+        .await
+        .unwrap();
+    store
+        .rename_option(fleet, &name("Fleet & Vehicles"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.path_label(fleet).await.unwrap(),
+        "Operations : Fleet & Vehicles"
+    );
     assert_eq!(store.search(field, "vehic", 10).await.unwrap().len(), 1);
     store.set_option_active(fleet, false).await.unwrap();
     assert!(store.search(field, "vehic", 10).await.unwrap().is_empty());
     let stored = store.option(fleet).await.unwrap();
-    assert_eq!((stored.level.get(), stored.state), (2, OptionState::Inactive(InactiveReason::DeactivatedHere)));
+    assert_eq!(
+        (stored.level.get(), stored.state),
+        (2, OptionState::Inactive(InactiveReason::DeactivatedHere))
+    );
 }

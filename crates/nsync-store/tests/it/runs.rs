@@ -17,38 +17,73 @@ async fn runs_page_newest_first(store: Store) {
     let lock = store.lock_integration(fx.integration).await.unwrap();
     let mut ids = Vec::new();
     for i in 0..5 {
-        ids.push(store.start_run(&lock, RunKind::Update, RunTrigger::Schedule, 1_000 + i).await.unwrap());
+        ids.push(
+            store
+                .start_run(&lock, RunKind::Update, RunTrigger::Schedule, 1_000 + i)
+                .await
+                .unwrap(),
+        );
     }
     let first = store.runs(fx.integration, None, 2).await.unwrap();
-    let second = store.runs(fx.integration, Some(first[1].id), 10).await.unwrap();
+    let second = store
+        .runs(fx.integration, Some(first[1].id), 10)
+        .await
+        .unwrap();
     let seen: Vec<_> = first.iter().chain(&second).map(|r| r.id).collect();
     ids.reverse();
     assert_eq!(seen, ids);
-    assert_eq!((second[2].kind, second[2].trigger, second[2].started_at_ms), (RunKind::Update, RunTrigger::Schedule, 1_000));
+    assert_eq!(
+        (second[2].kind, second[2].trigger, second[2].started_at_ms),
+        (RunKind::Update, RunTrigger::Schedule, 1_000)
+    );
 }
 
-async fn a_run_left_running_by_a_dead_process_is_marked_failed_by_the_next_lock_holder(store: Store) {
+async fn a_run_left_running_by_a_dead_process_is_marked_failed_by_the_next_lock_holder(
+    store: Store,
+) {
     let fx = fixture(&store).await;
     let lock = store.lock_integration(fx.integration).await.unwrap();
-    let run = store.start_run(&lock, RunKind::Import, RunTrigger::Manual, 1_000).await.unwrap();
+    let run = store
+        .start_run(&lock, RunKind::Import, RunTrigger::Manual, 1_000)
+        .await
+        .unwrap();
     drop(lock); // the process "dies" without finishing the run
     let lock = store.lock_integration(fx.integration).await.unwrap();
-    assert_eq!(store.fail_interrupted_runs(&lock, 5_000).await.unwrap(), vec![run]);
+    assert_eq!(
+        store.fail_interrupted_runs(&lock, 5_000).await.unwrap(),
+        vec![run]
+    );
     let failed = store.run(run).await.unwrap();
-    assert_eq!((failed.status, failed.finished_at_ms), (RunStatus::Failed, Some(5_000)));
+    assert_eq!(
+        (failed.status, failed.finished_at_ms),
+        (RunStatus::Failed, Some(5_000))
+    );
     assert!(failed.error.unwrap().contains("interrupted"));
-    assert!(store.fail_interrupted_runs(&lock, 6_000).await.unwrap().is_empty());
+    assert!(store
+        .fail_interrupted_runs(&lock, 6_000)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 async fn a_plan_held_for_confirmation_applies_unchanged_when_confirmed(store: Store) {
     let fx = fixture(&store).await;
     let lock = store.lock_integration(fx.integration).await.unwrap();
-    let run = store.start_run(&lock, RunKind::Update, RunTrigger::Manual, 1_000).await.unwrap();
+    let run = store
+        .start_run(&lock, RunKind::Update, RunTrigger::Manual, 1_000)
+        .await
+        .unwrap();
     let mut plan = plan_for_run(&fx, run, vec![customer(1, "Acme")]);
     plan.run.counts.deactivated = 40;
     store.hold_for_confirmation(&plan, 1_500).await.unwrap();
-    assert_eq!(store.run(run).await.unwrap().status, RunStatus::NeedsConfirmation);
-    assert!(store.integrated_options(fx.field).await.unwrap().is_empty(), "nothing applied yet");
+    assert_eq!(
+        store.run(run).await.unwrap().status,
+        RunStatus::NeedsConfirmation
+    );
+    assert!(
+        store.integrated_options(fx.field).await.unwrap().is_empty(),
+        "nothing applied yet"
+    );
     let held = store.pending_plan(run).await.unwrap().unwrap();
     assert_eq!(held, plan);
     store.apply_plan(&held).await.unwrap();

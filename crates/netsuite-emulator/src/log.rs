@@ -32,7 +32,7 @@ pub struct LoggedRequest {
     pub path: String,
     /// Raw query string.
     pub query: Option<String>,
-    /// Answered status (0 when the connection was reset).
+    /// Answered status; 0 when no answer was sent (the connection was reset, or the client gave up).
     pub status: u16,
     /// How it authenticated.
     pub auth: AuthKind,

@@ -151,7 +151,14 @@ impl Gen {
             5 => exactly(&format!("{first} {second} {i}"), 83),
             17 => format!("{first} : {second} {i}"),
             // The same name as an earlier customer: names are not unique in NetSuite.
-            31 if i > 97 => format!("{first} {second}"),
+            // Drawn from a few fixed pairs so that repeats surely happen in any dataset of a few
+            // hundred customers or more.
+            31 if i > 97 => {
+                let k = (i / 97) % 3;
+                let first = names::COMPANY_FIRST.get(k).unwrap_or(&"Acme");
+                let second = names::COMPANY_SECOND.get(k).unwrap_or(&"Inc.");
+                format!("{first} {second}")
+            }
             _ => format!("{first} {second} {i}"),
         }
     }

@@ -262,16 +262,17 @@ impl Parser<'_> {
         let v = self.value()?;
         let (start, end) = parse_when(&v, self.opts)
             .ok_or_else(|| RecordError::InvalidQuery(format!("Unparseable date: \"{v}\"")))?;
-        let (s, e) = (
-            self.bind(SqlValue::Text(to_storage(start))),
-            self.bind(SqlValue::Text(to_storage(end))),
-        );
+        // Bind only the bounds the operator uses: SQLite refuses unused parameters.
+        let mut bound = |t: DateTime<Utc>| self.bind(SqlValue::Text(to_storage(t)));
         Ok(match op {
-            "AFTER" => format!("({col} >= {e})"),
-            "BEFORE" => format!("({col} < {s})"),
-            "ON" => format!("({col} >= {s} AND {col} < {e})"),
-            "ON_OR_AFTER" => format!("({col} >= {s})"),
-            _ => format!("({col} < {e})"),
+            "AFTER" => format!("({col} >= {})", bound(end)),
+            "BEFORE" => format!("({col} < {})", bound(start)),
+            "ON" => {
+                let (s, e) = (bound(start), bound(end));
+                format!("({col} >= {s} AND {col} < {e})")
+            }
+            "ON_OR_AFTER" => format!("({col} >= {})", bound(start)),
+            _ => format!("({col} < {})", bound(end)),
         })
     }
 }

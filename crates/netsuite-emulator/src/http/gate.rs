@@ -51,6 +51,22 @@ pub(crate) async fn gate(
         .and_then(|label| shared.account_by_label(label))
         .cloned();
     let fault = shared.faults.draw(&path);
+    // Logged when this future ends, also when it is dropped because the client gave up (a
+    // timed-out slow answer): then the entry keeps status 0, "no answer sent".
+    let mut logged = LogOnDrop {
+        shared: Arc::clone(&shared),
+        entry: Some(LoggedRequest {
+            at,
+            method: method.clone(),
+            path: path.clone(),
+            query: query.clone(),
+            status: 0,
+            auth: AuthKind::None,
+            account_id: host_account.as_ref().map(|a| a.id.to_string()),
+            fault,
+            rows: None,
+        }),
+    };
     let mut outcome = Outcome {
         account: host_account.clone(),
         auth: AuthKind::None,
@@ -99,18 +115,27 @@ pub(crate) async fn gate(
     } else {
         response.status().as_u16()
     };
-    shared.log.push(LoggedRequest {
-        at,
-        method,
-        path,
-        query,
-        status,
-        auth: outcome.auth,
-        account_id: outcome.account.map(|a| a.id.to_string()),
-        fault,
-        rows,
-    });
+    if let Some(entry) = logged.entry.as_mut() {
+        entry.status = status;
+        entry.auth = outcome.auth;
+        entry.account_id = outcome.account.map(|a| a.id.to_string());
+        entry.rows = rows;
+    }
     response
+}
+
+/// Pushes its entry to the request log when dropped.
+struct LogOnDrop {
+    shared: Arc<Shared>,
+    entry: Option<LoggedRequest>,
+}
+
+impl Drop for LogOnDrop {
+    fn drop(&mut self) {
+        if let Some(entry) = self.entry.take() {
+            self.shared.log.push(entry);
+        }
+    }
 }
 
 struct Outcome {
@@ -182,14 +207,19 @@ async fn mangle(response: Response, fault: Option<FaultKind>) -> Response {
         parts.status = StatusCode::OK;
         return Response::from_parts(parts, Body::from(half));
     }
-    // Send half the body, then fail the stream: hyper aborts the connection mid-body.
-    let stream = futures::stream::iter(vec![
-        Ok::<Bytes, std::io::Error>(half),
-        Err(std::io::Error::new(
-            std::io::ErrorKind::ConnectionAborted,
-            "emulator fault: truncated body",
-        )),
-    ]);
+    // Send half the body, then fail the stream: hyper aborts the connection mid-body. The pause
+    // lets hyper flush the head and the first half; an immediate error would abort before the
+    // client sees any answer at all (that is the reset-connection fault, not this one).
+    use futures::StreamExt as _;
+    let stream = futures::stream::iter([Ok::<Bytes, std::io::Error>(half)]).chain(
+        futures::stream::once(async {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionAborted,
+                "emulator fault: truncated body",
+            ))
+        }),
+    );
     Response::from_parts(parts, Body::from_stream(stream))
 }
 

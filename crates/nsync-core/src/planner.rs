@@ -118,27 +118,31 @@ struct Planner<'a> {
 impl<'a> Planner<'a> {
     /// Projects every target, pulling in ancestors an option needs (a project moved under a
     /// customer that was not imported brings that customer along: nothing hangs in the air),
-    /// then decides parents before children so each level follows from its parent's.
+    /// settles the final tree, then diffs parents before children.
     fn run(&mut self, targets: BTreeSet<UpstreamKey>) {
         let projections = self.close_over_ancestors(targets);
-        let mut order: Vec<(UpstreamKey, Projection)> = projections.into_iter().collect();
-        order.sort_by_key(|(key, projection)| (projection.depth(), *key));
-        let mut levels: BTreeMap<UpstreamKey, Level> = self
-            .existing
-            .iter()
-            .map(|(key, option)| (*key, option.level))
-            .collect();
+        let tree = self.settle(&projections);
+        let mut order: Vec<(UpstreamKey, Level)> =
+            tree.levels.iter().map(|(k, l)| (*k, *l)).collect();
+        order.sort_by_key(|(key, level)| (*level, *key));
         let mut upserts = Vec::new();
-        for (key, projection) in order {
-            let upsert = match projection {
-                Projection::Valid(desired) => self.place(key, desired, &mut levels),
-                Projection::Gone(reason) => self.deactivate(key, reason),
-                Projection::Rejected(reason) => {
-                    self.reject(key, reason);
-                    None
-                }
+        for (key, level) in order {
+            let upsert = match (projections.get(&key), tree.placed.contains(&key)) {
+                (Some(Projection::Valid(desired)), true) => self.diff(key, desired.clone(), level),
+                (Some(Projection::Gone(reason)), _) => self.deactivate(key, *reason, level),
+                // Not in this run, rejected, or unable to follow its record: the option stays as
+                // it is, except for a level its ancestors' moves imply.
+                _ => self.relevel(key, level),
             };
             upserts.extend(upsert);
+        }
+        for (key, reason) in tree.rejected {
+            self.reject(key, reason);
+        }
+        for (key, projection) in projections {
+            if let Projection::Rejected(reason) = projection {
+                self.reject(key, reason);
+            }
         }
         self.out.options = upserts;
         self.out.changes.sort_by_key(|c| (c.upstream, c.kind));
@@ -167,35 +171,78 @@ impl<'a> Planner<'a> {
         projections
     }
 
-    /// Gives a valid record its level (its parent option's level plus one) and diffs it.
-    fn place(
-        &mut self,
-        key: UpstreamKey,
-        desired: Desired,
-        levels: &mut BTreeMap<UpstreamKey, Level>,
-    ) -> Option<OptionUpsert> {
-        let who = self.projector.describe(key);
-        let level = match desired.parent {
-            None => Some(Level::TOP),
-            Some(parent) => match levels.get(&parent) {
-                Some(parent_level) => parent_level.child(),
-                None => {
-                    self.reject(
-                        key,
-                        format!("{who} was not imported because its parent {parent} was rejected"),
-                    );
-                    return None;
+    /// Decides the final tree: every existing option and every valid record, each under its
+    /// final parent, with levels that follow from the parents' final levels. A valid record
+    /// that cannot be placed (its parent is not in the tree, it would be too deep, or it would
+    /// sit below itself next to an option that kept its old place) is rejected; if it already
+    /// has an option, that option keeps its old parent. Repeats until nothing more is rejected;
+    /// each record is rejected at most once, so this ends.
+    fn settle(&self, projections: &BTreeMap<UpstreamKey, Projection>) -> Tree {
+        let mut parent_of: BTreeMap<UpstreamKey, Option<UpstreamKey>> = self
+            .existing
+            .iter()
+            .map(|(key, option)| (*key, option.upstream_parent))
+            .collect();
+        let mut placed = BTreeSet::new();
+        for (key, projection) in projections {
+            if let Projection::Valid(desired) = projection {
+                parent_of.insert(*key, desired.parent);
+                placed.insert(*key);
+            }
+        }
+        let mut rejected = Vec::new();
+        loop {
+            let levels = levels_of(&parent_of);
+            let deepest = self.settings.deepest_level;
+            let mut misfits = Vec::new();
+            for key in &placed {
+                let who = || self.projector.describe(*key);
+                let parent = parent_of.get(key).copied().flatten();
+                let reason = match (levels.get(key), parent) {
+                    (Some(level), _) if *level <= deepest => continue,
+                    (Some(level), _) => format!(
+                        "{} would be at level {}, deeper than this integration's deepest level {}",
+                        who(),
+                        level.get(),
+                        deepest.get()
+                    ),
+                    (None, Some(parent)) if !parent_of.contains_key(&parent) => format!(
+                        "{} was not imported because its parent {parent} was rejected",
+                        who()
+                    ),
+                    (None, Some(parent)) => format!(
+                        "{} cannot be placed under {parent}, which could not follow NetSuite's changes",
+                        who()
+                    ),
+                    // A top-level record always has a level; kept total for the compiler.
+                    (None, None) => continue,
+                };
+                misfits.push((*key, reason));
+            }
+            // Reject the shallowest misfits first: their descendants may fit once they are gone.
+            let Some(min_level) = misfits
+                .iter()
+                .map(|(key, _)| levels.get(key).map_or(u8::MAX, |l| l.get()))
+                .min()
+            else {
+                return Tree {
+                    levels,
+                    placed,
+                    rejected,
+                };
+            };
+            for (key, reason) in misfits {
+                if levels.get(&key).map_or(u8::MAX, |l| l.get()) > min_level {
+                    continue;
                 }
-            },
-        };
-        let deepest = self.settings.deepest_level;
-        let Some(level) = level.filter(|l| *l <= deepest) else {
-            let depth = levels.get(&desired.parent?).map_or(0, |l| l.get()) + 1;
-            self.reject(key, format!("{who} would be at level {depth}, deeper than this integration's deepest level {}", deepest.get()));
-            return None;
-        };
-        levels.insert(key, level);
-        self.diff(key, desired, level)
+                placed.remove(&key);
+                match self.existing.get(&key) {
+                    Some(option) => parent_of.insert(key, option.upstream_parent),
+                    None => parent_of.remove(&key),
+                };
+                rejected.push((key, reason));
+            }
+        }
     }
 
     fn reject(&mut self, key: UpstreamKey, reason: String) {
@@ -210,16 +257,31 @@ impl<'a> Planner<'a> {
         &mut self,
         key: UpstreamKey,
         reason: crate::InactiveReason,
+        level: Level,
     ) -> Option<OptionUpsert> {
         let current = *self.existing.get(&key)?;
         let desired = Desired {
             parent: current.upstream_parent,
-            depth: usize::from(current.level.get()),
+            depth: usize::from(level.get()),
             name: current.name.clone(),
             number: current.number.clone(),
             state: OptionState::Inactive(reason),
         };
-        self.diff(key, desired, current.level)
+        self.diff(key, desired, level)
+    }
+
+    /// An option that stays as stored, at the level its final parent implies.
+    fn relevel(&mut self, key: UpstreamKey, level: Level) -> Option<OptionUpsert> {
+        let current = *self.existing.get(&key)?;
+        (current.level != level).then(|| OptionUpsert {
+            upstream: key,
+            parent: current.upstream_parent,
+            level,
+            name: current.name.clone(),
+            number: current.number.clone(),
+            state: current.state,
+            removed_here: current.removed_here,
+        })
     }
 
     /// Compares the option as stored with what NetSuite says it should be; records each
@@ -334,4 +396,77 @@ impl<'a> Planner<'a> {
             reason,
         });
     }
+}
+
+/// The final tree of a plan.
+struct Tree {
+    /// The level of every option in it, existing or new.
+    levels: BTreeMap<UpstreamKey, Level>,
+    /// Valid records that take their NetSuite place.
+    placed: BTreeSet<UpstreamKey>,
+    /// Valid records that could not be placed, with the reason.
+    rejected: Vec<(UpstreamKey, String)>,
+}
+
+/// Levels from parent links: a root is level 1, a child one below its parent. A key whose chain
+/// reaches a missing parent, a cycle, or a depth past [`Level::MAX`] gets no level.
+fn levels_of(
+    parent_of: &BTreeMap<UpstreamKey, Option<UpstreamKey>>,
+) -> BTreeMap<UpstreamKey, Level> {
+    let mut levels: BTreeMap<UpstreamKey, Level> = BTreeMap::new();
+    let mut failed: BTreeSet<UpstreamKey> = BTreeSet::new();
+    for start in parent_of.keys() {
+        // Walk up to the first key already decided, then assign levels on the way back down.
+        let mut chain = vec![*start];
+        let mut base: Option<Level> = None;
+        let mut ok = true;
+        while let Some(key) = chain.last().copied() {
+            if let Some(level) = levels.get(&key) {
+                chain.pop();
+                base = Some(*level);
+                break;
+            }
+            if failed.contains(&key) {
+                ok = false;
+                break;
+            }
+            match parent_of.get(&key) {
+                None => {
+                    ok = false;
+                    break;
+                }
+                Some(None) => {
+                    chain.pop();
+                    levels.insert(key, Level::TOP);
+                    base = Some(Level::TOP);
+                    break;
+                }
+                Some(Some(parent)) => {
+                    if chain.contains(parent) {
+                        ok = false;
+                        break;
+                    }
+                    chain.push(*parent);
+                }
+            }
+        }
+        let mut level = base;
+        for key in chain.into_iter().rev() {
+            level = if ok {
+                level.and_then(Level::child)
+            } else {
+                None
+            };
+            match level {
+                Some(l) => {
+                    levels.insert(key, l);
+                }
+                None => {
+                    ok = false;
+                    failed.insert(key);
+                }
+            }
+        }
+    }
+    levels
 }

@@ -51,16 +51,6 @@ pub(super) enum Projection {
     Rejected(String),
 }
 
-impl Projection {
-    /// Where the record sits in NetSuite's tree, for ordering parents before children.
-    pub fn depth(&self) -> usize {
-        match self {
-            Self::Valid(desired) => desired.depth,
-            Self::Gone(_) | Self::Rejected(_) => 0,
-        }
-    }
-}
-
 /// Indexes of the mirror, built once per plan.
 pub(super) struct Projector<'a> {
     records: BTreeMap<UpstreamKey, &'a MirrorRecord>,

@@ -484,11 +484,9 @@ fn arb_mirror() -> impl Strategy<Value = Vec<MirrorRecord>> {
 }
 
 proptest! {
-    // Known failing (found by this test): when NetSuite moves a record to another depth while
-    // one of its imported children is rejected (bad name), the rejected child keeps its old
-    // level. Levels must follow the final parent tree, not the mirror depth. Fix, then un-ignore.
+    // Levels follow the final parent tree: a rejected child of an option that NetSuite moved to
+    // another depth moves down with it (this test found that bug once).
     #[test]
-    #[ignore = "known bug: a rejected child of a moved option keeps a stale level"]
     fn planning_again_after_applying_changes_nothing(before in arb_mirror(), after in arb_mirror(), pick in 0usize..40) {
         let mut field = Field::new();
         let selection = if pick % 2 == 0 { Selection::All } else { Selection::Records(vec![before[pick % before.len()].key]) };

@@ -6,7 +6,7 @@ use futures::stream::{self, StreamExt};
 use super::Client;
 use crate::decode::{utc_to_local_text, RawRow, DATETIME_FORMAT_SQL};
 use crate::error::Error;
-use crate::model::{Change, Customer, Deletion, Project, Scope, SubsidiaryLink};
+use crate::model::{Change, Customer, Deletion, Project, RecordId, Scope, SubsidiaryLink};
 use crate::plan::{self, IdRange, IdStats};
 use crate::read::{read, Decoder, RowStream};
 use crate::records::{self, TableQuery};
@@ -50,6 +50,32 @@ impl Client {
         let filter = self.scope_filter(scope, &facts, |s| format!("r.subsidiary = {s}"))?;
         self.split_read(TableQuery::links(filter), records::link)
             .await
+    }
+
+    /// Links of `scope` for these customers only: what an incremental read needs to tell whether
+    /// a changed customer is still associated with the subsidiary (a removed link leaves no row
+    /// behind; only the customer's own last-modified stamp moves). Empty on non-OneWorld
+    /// accounts. Ids go out in batches, so the query text stays small.
+    pub async fn subsidiary_links_of(
+        &self,
+        scope: Scope,
+        customers: &[RecordId],
+    ) -> Result<RowStream<SubsidiaryLink>, Error> {
+        const BATCH: usize = 200;
+        let facts = self.facts().await?;
+        if !facts.one_world || customers.is_empty() {
+            return Ok(stream::empty().boxed());
+        }
+        let mut parts = Vec::new();
+        for batch in customers.chunks(BATCH) {
+            let ids: Vec<String> = batch.iter().map(|id| id.0.to_string()).collect();
+            let filter = self.scope_filter(scope, &facts, |s| {
+                format!("r.subsidiary = {s} AND r.entity IN ({})", ids.join(", "))
+            })?;
+            let filter = filter.unwrap_or_else(|| format!("r.entity IN ({})", ids.join(", ")));
+            parts.push(self.single_range(TableQuery::links(Some(filter)), records::link));
+        }
+        Ok(stream::iter(parts).flatten().boxed())
     }
 
     /// Customers, projects and subsidiary links created or modified since `cursor` (minus the

@@ -124,3 +124,40 @@ async fn a_subsidiary_that_does_not_exist_reads_nothing() {
     .await;
     assert!(rows.is_empty());
 }
+
+#[tokio::test]
+async fn subsidiary_links_of_given_customers_are_only_theirs_and_only_the_scopes() {
+    let emulator = support::start(support::demo()).await;
+    let client = support::client(&emulator);
+    let sub: i64 = ground_truth(
+        &emulator,
+        "SELECT subsidiary FROM customersubsidiaryrelationship ORDER BY id",
+    )[0]
+    .parse()
+    .unwrap();
+    let linked: Vec<i64> = ground_truth(
+        &emulator,
+        &format!("SELECT entity FROM customersubsidiaryrelationship WHERE subsidiary = {sub} ORDER BY entity"),
+    )
+    .iter()
+    .map(|id| id.parse().unwrap())
+    .collect();
+    let unlinked: i64 = ground_truth(
+        &emulator,
+        &format!("SELECT c.id FROM customer c WHERE NOT EXISTS (SELECT 1 FROM customersubsidiaryrelationship r WHERE r.entity = c.id AND r.subsidiary = {sub}) ORDER BY c.id"),
+    )[0]
+    .parse()
+    .unwrap();
+    let asked = vec![netsuite::RecordId(linked[0]), netsuite::RecordId(unlinked)];
+    let (links, bad) = collect(
+        client
+            .subsidiary_links_of(Scope::Subsidiary(SubsidiaryId(sub)), &asked)
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(bad.is_empty(), "{bad:?}");
+    let customers: BTreeSet<i64> = links.iter().map(|l| l.customer.0).collect();
+    assert_eq!(customers, BTreeSet::from([linked[0]]));
+    assert!(links.iter().all(|l| l.subsidiary == SubsidiaryId(sub)));
+}

@@ -1,0 +1,104 @@
+//! How the engine reaches NetSuite for an integration: the seam where tests and the demo point
+//! at the emulator while production points at NetSuite.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use netsuite::{Auth, Client, ClientConfig, ClientCredentials, Clock, RetryPolicy, TbaCredentials};
+use nsync_core::Credentials;
+use nsync_store::Integration;
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::EngineError;
+
+/// Builds the NetSuite client of an integration.
+pub trait Connector: Send + Sync {
+    /// A client for `integration`, authenticated with its (decrypted) credentials.
+    fn connect(
+        &self,
+        integration: &Integration,
+        credentials: &Credentials,
+    ) -> Result<Client, EngineError>;
+}
+
+/// Operator settings for every client the engine builds. Never derived from tenant input: the
+/// base URL decides where credentials are sent.
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    /// `None` for NetSuite itself; the emulator's URL in tests and the demo.
+    pub base_url_override: Option<url::Url>,
+    /// The NetSuite account's time zone (datetimes come back in it).
+    pub time_zone: chrono_tz::Tz,
+    /// Requests in flight at once per account.
+    pub concurrency: usize,
+    /// Retries of transient failures.
+    pub retry: RetryPolicy,
+    /// Timeout of one request.
+    pub request_timeout: Duration,
+    /// The clock signatures use; the system clock when `None`.
+    pub clock: Option<Arc<dyn Clock>>,
+}
+
+impl Default for ClientSettings {
+    fn default() -> Self {
+        Self {
+            base_url_override: None,
+            time_zone: chrono_tz::UTC,
+            concurrency: 4,
+            retry: RetryPolicy::default(),
+            request_timeout: Duration::from_secs(120),
+            clock: None,
+        }
+    }
+}
+
+impl Connector for ClientSettings {
+    fn connect(
+        &self,
+        integration: &Integration,
+        credentials: &Credentials,
+    ) -> Result<Client, EngineError> {
+        let account = netsuite::AccountId::parse(integration.account.as_str())
+            .map_err(|e| EngineError::Config(e.to_string()))?;
+        let mut config = ClientConfig::new(account, auth(credentials));
+        config.base_url_override = self.base_url_override.clone();
+        config.time_zone = self.time_zone;
+        config.concurrency = self.concurrency;
+        config.retry = self.retry.clone();
+        config.request_timeout = self.request_timeout;
+        if let Some(clock) = &self.clock {
+            config.clock = Arc::clone(clock);
+        }
+        Ok(Client::new(config)?)
+    }
+}
+
+fn secret(text: &SecretString) -> SecretString {
+    text.expose_secret().to_owned().into()
+}
+
+/// The stored credentials in the client's terms.
+fn auth(credentials: &Credentials) -> Auth {
+    match credentials {
+        Credentials::Tba {
+            consumer_key,
+            consumer_secret,
+            token_id,
+            token_secret,
+        } => Auth::Tba(TbaCredentials {
+            consumer_key: consumer_key.clone().into(),
+            consumer_secret: secret(consumer_secret),
+            token_id: token_id.clone().into(),
+            token_secret: secret(token_secret),
+        }),
+        Credentials::OAuth2 {
+            client_id,
+            certificate_id,
+            private_key_pem,
+        } => Auth::OAuth2(ClientCredentials {
+            client_id: client_id.clone(),
+            certificate_id: certificate_id.clone(),
+            private_key_pem: secret(private_key_pem),
+        }),
+    }
+}

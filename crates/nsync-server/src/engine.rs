@@ -1,0 +1,416 @@
+//! The engine: one run at a time per integration; read NetSuite into the mirror, plan with the
+//! pure planner, hand the store one plan to apply in one transaction.
+
+mod candidates;
+mod mirror;
+mod refresh;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use netsuite::{Client, Cursor};
+use nsync_core::planner::{plan, PlanInput, Planned, Request, Selection};
+use nsync_core::{
+    Change, IntegrationId, Plan, RunCounts, RunId, RunKind, RunOutcome, RunStatus, RunTrigger,
+    StoredOption, UserId,
+};
+use nsync_store::{Integration, MasterKey, NewAuditEntry, RunLock, Store};
+
+pub use candidates::{Candidate, CandidatePage, CandidateQuery, CandidateStatus};
+pub use refresh::RefreshMode;
+
+use crate::{Connector, EngineError};
+
+/// How a run is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunOptions {
+    /// A dry run: read and plan, write nothing, return exactly the changes.
+    pub preview: bool,
+    /// How to refresh the mirror first.
+    pub refresh: RefreshMode,
+    /// Who asked.
+    pub trigger: RunTrigger,
+}
+
+impl RunOptions {
+    /// An incremental, applied run.
+    pub fn new(trigger: RunTrigger) -> Self {
+        Self {
+            preview: false,
+            refresh: RefreshMode::Incremental,
+            trigger,
+        }
+    }
+}
+
+/// What a run did (or, for a preview, would do).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunReport {
+    /// The recorded run; `None` for a preview.
+    pub run: Option<RunId>,
+    /// Succeeded, or waiting for a confirmation (a preview says what applying would end in).
+    pub status: RunStatus,
+    /// Counts by kind.
+    pub counts: RunCounts,
+    /// The change list, rejections included.
+    pub changes: Vec<Change>,
+    /// Options that would go from active to inactive.
+    pub deactivations: u32,
+    /// NetSuite requests this run made.
+    pub netsuite_requests: u32,
+    /// Wall time.
+    pub duration: Duration,
+}
+
+/// Runs imports, updates and refreshes. Cheap to share behind an `Arc`; keeps one NetSuite
+/// client per integration so the account facts are probed once, not on every run.
+pub struct Engine {
+    store: Store,
+    key: MasterKey,
+    connector: Arc<dyn Connector>,
+    clients: Mutex<HashMap<IntegrationId, Client>>,
+}
+
+/// Everything read and planned, before anything is written.
+struct Prepared {
+    refreshed: refresh::Refreshed,
+    planned: Planned,
+    active_options: u64,
+}
+
+impl Engine {
+    /// An engine over `store`, opening credentials with `key` and reaching NetSuite through
+    /// `connector`.
+    pub fn new(store: Store, key: MasterKey, connector: Arc<dyn Connector>) -> Self {
+        Self {
+            store,
+            key,
+            connector,
+            clients: Mutex::default(),
+        }
+    }
+
+    /// The store it writes to.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Forgets the cached client of an integration (after its credentials changed).
+    pub fn forget_client(&self, integration: IntegrationId) {
+        self.lock_clients().remove(&integration);
+    }
+
+    /// Refreshes the mirror only (what the Import Customers list is served from).
+    pub async fn refresh(
+        &self,
+        integration: IntegrationId,
+        options: RunOptions,
+    ) -> Result<RunReport, EngineError> {
+        self.execute(integration, RunKind::Refresh, None, options)
+            .await
+    }
+
+    /// Imports the selected records (and their ancestors).
+    pub async fn import(
+        &self,
+        integration: IntegrationId,
+        selection: Selection,
+        options: RunOptions,
+    ) -> Result<RunReport, EngineError> {
+        let request = Request::Import(selection);
+        self.execute(integration, RunKind::Import, Some(request), options)
+            .await
+    }
+
+    /// Re-projects every imported option from NetSuite. Past the mass-deactivation guard it
+    /// stops in "needs confirmation" with its plan held for [`Engine::confirm`].
+    pub async fn update(
+        &self,
+        integration: IntegrationId,
+        options: RunOptions,
+    ) -> Result<RunReport, EngineError> {
+        self.execute(integration, RunKind::Update, Some(Request::Update), options)
+            .await
+    }
+
+    /// Applies the plan a run holds for confirmation, exactly as it was shown, and audits who
+    /// confirmed it.
+    #[tracing::instrument(skip_all, fields(integration = %integration, run = %run))]
+    pub async fn confirm(
+        &self,
+        integration: IntegrationId,
+        run: RunId,
+        actor: Option<UserId>,
+    ) -> Result<RunReport, EngineError> {
+        let started = Instant::now();
+        let lock = self.store.lock_integration(integration).await?;
+        let result = self.confirm_locked(integration, run, actor, started).await;
+        lock.release().await?;
+        result
+    }
+
+    async fn confirm_locked(
+        &self,
+        integration: IntegrationId,
+        run: RunId,
+        actor: Option<UserId>,
+        started: Instant,
+    ) -> Result<RunReport, EngineError> {
+        let mut plan = match self.store.pending_plan(run).await? {
+            Some(plan) if plan.integration == integration => plan,
+            _ => return Err(EngineError::NothingToConfirm(run)),
+        };
+        let later = self.store.runs(integration, None, 100).await?;
+        if let Some(newer) = later
+            .iter()
+            .find(|r| r.id > run && r.status == RunStatus::Succeeded)
+        {
+            return Err(EngineError::Stale {
+                run,
+                newer: newer.id,
+            });
+        }
+        plan.run.status = RunStatus::Succeeded;
+        plan.run.finished_at_ms = now_ms();
+        self.store.apply_plan(&plan).await?;
+        let company = self.store.integration(integration).await?.company;
+        self.store
+            .append_audit(&NewAuditEntry {
+                company,
+                actor,
+                action: "confirm_update".to_owned(),
+                target: Some(format!("run {run}")),
+                detail: serde_json::json!({
+                    "integration": integration.get(),
+                    "deactivated": plan.run.counts.deactivated,
+                }),
+                at_ms: now_ms(),
+            })
+            .await?;
+        Ok(RunReport {
+            run: Some(run),
+            status: RunStatus::Succeeded,
+            counts: plan.run.counts,
+            deactivations: plan.run.counts.deactivated,
+            changes: plan.changes,
+            netsuite_requests: 0,
+            duration: started.elapsed(),
+        })
+    }
+
+    #[tracing::instrument(skip_all, fields(integration = %integration, kind = %kind, preview = options.preview))]
+    async fn execute(
+        &self,
+        integration: IntegrationId,
+        kind: RunKind,
+        request: Option<Request>,
+        options: RunOptions,
+    ) -> Result<RunReport, EngineError> {
+        let started = Instant::now();
+        let lock = self.store.lock_integration(integration).await?;
+        let result = self
+            .execute_locked(&lock, kind, request, options, started)
+            .await;
+        lock.release().await?;
+        result
+    }
+
+    async fn execute_locked(
+        &self,
+        lock: &RunLock,
+        kind: RunKind,
+        request: Option<Request>,
+        options: RunOptions,
+        started: Instant,
+    ) -> Result<RunReport, EngineError> {
+        let now = now_ms();
+        // Holding the lock proves a run still marked running belongs to a process that died.
+        self.store.fail_interrupted_runs(lock, now).await?;
+        let integration = self.store.integration(lock.integration()).await?;
+        let run = match options.preview {
+            true => None,
+            false => Some(
+                self.store
+                    .start_run(lock, kind, options.trigger, now)
+                    .await?,
+            ),
+        };
+        let mut requests = 0;
+        let prepared = self
+            .prepare(
+                &integration,
+                request.as_ref(),
+                options.refresh,
+                &mut requests,
+            )
+            .await;
+        let prepared = match (prepared, run) {
+            (Ok(prepared), _) => prepared,
+            (Err(err), None) => return Err(err),
+            (Err(err), Some(run)) => {
+                tracing::warn!(run = %run, error = %err, "run failed; nothing of it applied");
+                self.record_failure(&integration, run, requests, &err)
+                    .await?;
+                return Err(EngineError::RunFailed {
+                    run,
+                    source: Box::new(err),
+                });
+            }
+        };
+        let guard = integration.settings.deactivation_guard;
+        let held = kind == RunKind::Update
+            && u64::from(prepared.planned.deactivations) > guard.threshold(prepared.active_options);
+        let status = if held {
+            RunStatus::NeedsConfirmation
+        } else {
+            RunStatus::Succeeded
+        };
+        let mut counts = prepared.planned.counts;
+        counts.rejected += u32::try_from(prepared.refreshed.rejected.len()).unwrap_or(u32::MAX);
+        let mut changes = prepared.refreshed.rejected.clone();
+        changes.extend(prepared.planned.changes.iter().cloned());
+        let report = |run| RunReport {
+            run,
+            status,
+            counts,
+            changes: changes.clone(),
+            deactivations: prepared.planned.deactivations,
+            netsuite_requests: requests,
+            duration: started.elapsed(),
+        };
+        let Some(run) = run else {
+            return Ok(report(None));
+        };
+        let plan = Plan {
+            integration: integration.id,
+            field: integration.field,
+            mirror_upserts: prepared.refreshed.upserts,
+            mirror_removals: prepared.refreshed.removals,
+            options: prepared.planned.options,
+            changes: changes.clone(),
+            run: RunOutcome {
+                id: run,
+                status,
+                counts,
+                netsuite_requests: requests,
+                finished_at_ms: now_ms(),
+                error: None,
+            },
+            cursor: Some(cursor_json(&prepared.refreshed.cursor)?),
+        };
+        if held {
+            tracing::info!(run = %run, deactivations = prepared.planned.deactivations, "update held for confirmation");
+            self.store.hold_for_confirmation(&plan, now_ms()).await?;
+        } else {
+            self.store.apply_plan(&plan).await?;
+        }
+        Ok(report(Some(run)))
+    }
+
+    /// Reads NetSuite into a new mirror and plans the request against it. Writes nothing.
+    async fn prepare(
+        &self,
+        integration: &Integration,
+        request: Option<&Request>,
+        mode: RefreshMode,
+        requests: &mut u32,
+    ) -> Result<Prepared, EngineError> {
+        let client = self.client(integration).await?;
+        let before = client.requests_made();
+        let prior: mirror::Mirror = self
+            .store
+            .mirror(integration.id)
+            .await?
+            .into_iter()
+            .map(|r| (r.key, r))
+            .collect();
+        let cursor: Option<Cursor> = integration
+            .cursor
+            .clone()
+            .and_then(|c| serde_json::from_value(c).ok());
+        let refreshed =
+            refresh::refresh(&client, integration.subsidiary, &prior, cursor, mode).await;
+        *requests = u32::try_from(client.requests_made() - before).unwrap_or(u32::MAX);
+        let refreshed = refreshed?;
+        let options = self.store.integrated_options(integration.field).await?;
+        let active_options = options.iter().filter(|o| is_live(o)).count() as u64;
+        let planned = match request {
+            Some(request) => {
+                let mirror: Vec<_> = refreshed.mirror.values().cloned().collect();
+                let input = PlanInput {
+                    settings: &integration.settings,
+                    scope: integration.subsidiary,
+                    options: &options,
+                    mirror: &mirror,
+                };
+                plan(input, request)
+            }
+            None => Planned::default(),
+        };
+        Ok(Prepared {
+            refreshed,
+            planned,
+            active_options,
+        })
+    }
+
+    /// Records a failed run: status, the plain-language error and the requests made; nothing else.
+    async fn record_failure(
+        &self,
+        integration: &Integration,
+        run: RunId,
+        requests: u32,
+        err: &EngineError,
+    ) -> Result<(), EngineError> {
+        let plan = Plan {
+            integration: integration.id,
+            field: integration.field,
+            mirror_upserts: Vec::new(),
+            mirror_removals: Vec::new(),
+            options: Vec::new(),
+            changes: Vec::new(),
+            run: RunOutcome {
+                id: run,
+                status: RunStatus::Failed,
+                counts: RunCounts::default(),
+                netsuite_requests: requests,
+                finished_at_ms: now_ms(),
+                error: Some(err.to_string()),
+            },
+            cursor: None,
+        };
+        self.store.apply_plan(&plan).await?;
+        Ok(())
+    }
+
+    async fn client(&self, integration: &Integration) -> Result<Client, EngineError> {
+        if let Some(client) = self.lock_clients().get(&integration.id) {
+            return Ok(client.clone());
+        }
+        let credentials = self.store.credentials(&self.key, integration.id).await?;
+        let client = self.connector.connect(integration, &credentials)?;
+        self.lock_clients().insert(integration.id, client.clone());
+        Ok(client)
+    }
+
+    fn lock_clients(&self) -> std::sync::MutexGuard<'_, HashMap<IntegrationId, Client>> {
+        self.clients.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Active and not removed here: what the mass-deactivation guard weighs against.
+fn is_live(option: &StoredOption) -> bool {
+    option.state.is_active() && !option.removed_here
+}
+
+fn cursor_json(cursor: &Cursor) -> Result<serde_json::Value, EngineError> {
+    serde_json::to_value(cursor).map_err(|e| EngineError::Config(format!("cursor: {e}")))
+}
+
+/// Milliseconds since the Unix epoch.
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}

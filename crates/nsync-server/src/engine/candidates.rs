@@ -1,0 +1,141 @@
+//! The Import Customers list: records of the integrated subsidiary, from the mirror, a page at a
+//! time, each marked new, imported or removed here, and inactive in NetSuite.
+
+use std::collections::HashMap;
+
+use nsync_core::{fold_for_search, IntegrationId, MirrorRecord, UpstreamKey};
+
+use super::Engine;
+use crate::EngineError;
+
+/// Mirror records fetched per store read while filtering.
+const BATCH: u32 = 2_000;
+
+/// Which page of the list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CandidateQuery {
+    /// Only records whose name or project number contains this (case- and accent-insensitive).
+    pub search: Option<String>,
+    /// The last record of the previous page.
+    pub after: Option<UpstreamKey>,
+    /// Records per page (1 to 1000).
+    pub limit: u32,
+}
+
+/// Where a record stands here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CandidateStatus {
+    /// Not imported.
+    New,
+    /// Imported.
+    Imported,
+    /// Imported, then removed here (importing again restores the same option).
+    RemovedHere,
+}
+
+/// One record of the list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// The record.
+    pub key: UpstreamKey,
+    /// Its parent in NetSuite (the tree is built from it).
+    pub parent: Option<UpstreamKey>,
+    /// Its name as an option would show it.
+    pub name: String,
+    /// The entity id (a project's number).
+    pub number: Option<String>,
+    /// Inactive in NetSuite.
+    pub inactive: bool,
+    /// New, imported or removed here.
+    pub status: CandidateStatus,
+}
+
+/// One page of the list, in record order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CandidatePage {
+    /// The records.
+    pub candidates: Vec<Candidate>,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<UpstreamKey>,
+}
+
+impl Engine {
+    /// A page of the Import Customers list, from the mirror as last refreshed (refresh first with
+    /// [`Engine::refresh`]). Deleted records and records outside the subsidiary never appear.
+    pub async fn candidates(
+        &self,
+        integration: IntegrationId,
+        query: &CandidateQuery,
+    ) -> Result<CandidatePage, EngineError> {
+        let limit = query.limit.clamp(1, 1000) as usize;
+        let integration = self.store.integration(integration).await?;
+        let status: HashMap<UpstreamKey, CandidateStatus> = self
+            .store
+            .integrated_options(integration.field)
+            .await?
+            .into_iter()
+            .filter_map(|o| {
+                let status = match o.removed_here {
+                    true => CandidateStatus::RemovedHere,
+                    false => CandidateStatus::Imported,
+                };
+                o.upstream.map(|k| (k, status))
+            })
+            .collect();
+        let needle = query
+            .search
+            .as_deref()
+            .map(|s| fold_for_search(s.trim()))
+            .filter(|s| !s.is_empty());
+        let offered = |r: &MirrorRecord| {
+            !r.deleted
+                && integration
+                    .subsidiary
+                    .is_none_or(|s| r.subsidiaries.contains(&s))
+                && needle.as_deref().is_none_or(|n| matches(r, n))
+        };
+        let mut candidates = Vec::new();
+        let mut after = query.after;
+        loop {
+            let batch = self.store.mirror_page(integration.id, after, BATCH).await?;
+            let full = batch.len() == BATCH as usize;
+            for record in batch {
+                after = Some(record.key);
+                if !offered(&record) {
+                    continue;
+                }
+                candidates.push(Candidate {
+                    key: record.key,
+                    parent: record.parent,
+                    name: record.name.display(),
+                    number: record.number.clone(),
+                    inactive: record.inactive,
+                    status: status
+                        .get(&record.key)
+                        .copied()
+                        .unwrap_or(CandidateStatus::New),
+                });
+                if candidates.len() == limit {
+                    return Ok(CandidatePage {
+                        next: Some(record.key),
+                        candidates,
+                    });
+                }
+            }
+            if !full {
+                return Ok(CandidatePage {
+                    candidates,
+                    next: None,
+                });
+            }
+        }
+    }
+}
+
+fn matches(record: &MirrorRecord, needle: &str) -> bool {
+    fold_for_search(&record.name.display()).contains(needle)
+        || record
+            .number
+            .as_deref()
+            .is_some_and(|n| fold_for_search(n).contains(needle))
+}

@@ -1,0 +1,290 @@
+//! Reading NetSuite into a new mirror: in full, or as the changes since the cursor.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use netsuite::{Client, Cursor, RecordKind, RowError, RowStream, Scope};
+use nsync_core::{Change, ChangeKind, MirrorRecord, SubsidiaryId, UpstreamKey, UpstreamKind};
+
+use super::mirror::{self, ChangeRead, FullRead, Mirror};
+use crate::EngineError;
+
+/// Which road a refresh takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefreshMode {
+    /// Changes since the cursor; in full when there is no cursor yet.
+    Incremental,
+    /// Everything, whatever the cursor (the periodic reconciliation, or `--full`).
+    Full,
+}
+
+/// A refreshed mirror, not yet written.
+#[derive(Debug)]
+pub(crate) struct Refreshed {
+    pub mirror: Mirror,
+    pub upserts: Vec<MirrorRecord>,
+    pub removals: Vec<UpstreamKey>,
+    pub cursor: Cursor,
+    /// Rows NetSuite sent that could not be read, each as a rejection with its reason.
+    pub rejected: Vec<Change>,
+}
+
+/// Reads NetSuite and computes the new mirror of an integration.
+pub(crate) async fn refresh(
+    client: &Client,
+    scope: Option<SubsidiaryId>,
+    prior: &Mirror,
+    cursor: Option<Cursor>,
+    mode: RefreshMode,
+) -> Result<Refreshed, EngineError> {
+    let mut rejected = Vec::new();
+    let (next, cursor) = match (mode, cursor) {
+        (RefreshMode::Incremental, Some(cursor)) if cursor.modified.is_some() => {
+            incremental(client, scope, prior, cursor, &mut rejected).await?
+        }
+        (_, cursor) => {
+            full(
+                client,
+                scope,
+                prior,
+                cursor.unwrap_or_default(),
+                &mut rejected,
+            )
+            .await?
+        }
+    };
+    let (upserts, removals) = mirror::diff(prior, &next);
+    Ok(Refreshed {
+        mirror: next,
+        upserts,
+        removals,
+        cursor,
+        rejected,
+    })
+}
+
+fn netsuite_scope(scope: Option<SubsidiaryId>) -> Scope {
+    scope.map_or(Scope::Account, |s| {
+        Scope::Subsidiary(netsuite::SubsidiaryId(s.get()))
+    })
+}
+
+/// Drains a stream: every good row, and the rows that could not be decoded. A read error (a
+/// failed or cut-short read) ends it, and the caller applies nothing.
+async fn drain<T>(mut stream: RowStream<T>) -> Result<(Vec<T>, Vec<RowError>), EngineError> {
+    let (mut good, mut bad) = (Vec::new(), Vec::new());
+    while let Some(item) = stream.next().await {
+        match item? {
+            Ok(row) => good.push(row),
+            Err(row) => bad.push(row),
+        }
+    }
+    Ok((good, bad))
+}
+
+/// Bad rows become rejections naming the record; the key they carry keeps its last known state.
+fn unreadable(bad: &[RowError], rejected: &mut Vec<Change>) -> BTreeSet<UpstreamKey> {
+    let mut keys = BTreeSet::new();
+    for row in bad {
+        tracing::warn!(table = row.table, row = %row.row_id, reason = %row.reason, "NetSuite row left out");
+        let kind = match row.table {
+            "job" => UpstreamKind::Project,
+            _ => UpstreamKind::Customer,
+        };
+        let Some(key) = row
+            .row_id
+            .parse()
+            .ok()
+            .and_then(|id| mirror::key(kind, netsuite::RecordId(id)))
+        else {
+            continue;
+        };
+        keys.insert(key);
+        rejected.push(Change {
+            upstream: key,
+            option: None,
+            kind: ChangeKind::Rejected,
+            old_value: None,
+            new_value: None,
+            reason: Some(row.to_string()),
+        });
+    }
+    keys
+}
+
+fn deleted_keys(deletions: &[netsuite::Deletion]) -> BTreeSet<UpstreamKey> {
+    deletions
+        .iter()
+        .filter_map(|d| {
+            let kind = match d.kind {
+                RecordKind::Customer => UpstreamKind::Customer,
+                RecordKind::Project => UpstreamKind::Project,
+            };
+            mirror::key(kind, d.id)
+        })
+        .collect()
+}
+
+fn latest(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    a.max(b)
+}
+
+async fn full(
+    client: &Client,
+    scope: Option<SubsidiaryId>,
+    prior: &Mirror,
+    cursor: Cursor,
+    rejected: &mut Vec<Change>,
+) -> Result<(Mirror, Cursor), EngineError> {
+    let facts = client.probe().await?;
+    let ns_scope = netsuite_scope(scope);
+    let customers = async { drain(client.customers(ns_scope).await?).await };
+    let projects = async {
+        if facts.projects_enabled {
+            drain(client.projects(ns_scope).await?).await
+        } else {
+            Ok((Vec::new(), Vec::new()))
+        }
+    };
+    // Deletions matter only for records already known; a first read has none.
+    let has_live = prior.values().any(|r| !r.deleted);
+    let deletions = async {
+        if has_live {
+            drain(client.deletions_since(&cursor).await?).await
+        } else {
+            Ok((Vec::new(), Vec::new()))
+        }
+    };
+    let ((customers, bad_c), (projects, bad_p), (deletions, _)) =
+        tokio::try_join!(customers, projects, deletions)?;
+    let deleted = deleted_keys(&deletions);
+    check_not_suspiciously_empty(prior, UpstreamKind::Customer, customers.len(), &deleted)?;
+    check_not_suspiciously_empty(prior, UpstreamKind::Project, projects.len(), &deleted)?;
+    let mut unreadable_keys = unreadable(&bad_c, rejected);
+    unreadable_keys.extend(unreadable(&bad_p, rejected));
+    let newest = customers
+        .iter()
+        .map(|c| c.last_modified)
+        .chain(projects.iter().map(|p| p.last_modified))
+        .max();
+    let live = customers
+        .iter()
+        .filter_map(|c| mirror::customer(c, scope))
+        .chain(projects.iter().filter_map(mirror::project))
+        .collect();
+    let next = mirror::after_full_read(
+        prior,
+        FullRead {
+            live,
+            unreadable: unreadable_keys,
+            deleted,
+        },
+    );
+    let newest_deletion = deletions.iter().map(|d| d.at).max();
+    let cursor = Cursor {
+        modified: latest(cursor.modified, newest),
+        // After a full read only later deletions matter: NetSuite's own newest stamp is a safe
+        // start (the client reads an overlap window before it).
+        deleted: latest(latest(cursor.deleted, newest_deletion), newest),
+    };
+    Ok((next, cursor))
+}
+
+/// An answer with no record of a kind, where records of that kind were known and NetSuite did
+/// not say they were deleted, is far likelier a broken read than an empty account.
+fn check_not_suspiciously_empty(
+    prior: &Mirror,
+    kind: UpstreamKind,
+    read: usize,
+    deleted: &BTreeSet<UpstreamKey>,
+) -> Result<(), EngineError> {
+    if read > 0 {
+        return Ok(());
+    }
+    let unexplained = prior
+        .values()
+        .filter(|r| r.key.kind == kind && !r.deleted && !deleted.contains(&r.key))
+        .count();
+    if unexplained == 0 {
+        return Ok(());
+    }
+    Err(EngineError::SuspiciousRead(format!(
+        "NetSuite returned no {kind} at all, where {unexplained} were known and none of them \
+         was deleted; this looks like a broken read (permissions, subsidiary) rather than an empty account"
+    )))
+}
+
+async fn incremental(
+    client: &Client,
+    scope: Option<SubsidiaryId>,
+    prior: &Mirror,
+    mut cursor: Cursor,
+    rejected: &mut Vec<Change>,
+) -> Result<(Mirror, Cursor), EngineError> {
+    let changes = async { drain(client.changes_since(&cursor).await?).await };
+    let deletions = async { drain(client.deletions_since(&cursor).await?).await };
+    let ((changes, bad), (deletions, _)) = tokio::try_join!(changes, deletions)?;
+    // Unreadable rows keep their last known state: an incremental read leaves them alone.
+    unreadable(&bad, rejected);
+    let customers: Vec<&netsuite::Customer> = changes
+        .iter()
+        .filter_map(|c| match c {
+            netsuite::Change::Customer(c) => Some(c),
+            _ => None,
+        })
+        .collect();
+    let linked = linked_customers(client, scope, &customers).await?;
+    let mut read = ChangeRead {
+        deleted: deleted_keys(&deletions),
+        ..ChangeRead::default()
+    };
+    for change in &changes {
+        let (record, in_scope) = match change {
+            netsuite::Change::Customer(c) => (
+                mirror::customer(c, scope),
+                scope.is_none() || linked.contains(&c.id),
+            ),
+            netsuite::Change::Project(p) => (
+                mirror::project(p),
+                scope.is_none_or(|s| p.subsidiary == Some(netsuite::SubsidiaryId(s.get()))),
+            ),
+            // A link change also moves its customer's stamp, so the customer is read above.
+            netsuite::Change::Link(_) => (None, false),
+        };
+        let Some(record) = record else { continue };
+        if in_scope {
+            read.live.push(record);
+        } else {
+            read.out_of_scope.insert(record.key);
+        }
+    }
+    changes.iter().for_each(|c| cursor.observe_change(c));
+    deletions.iter().for_each(|d| cursor.observe_deletion(d));
+    Ok((mirror::after_change_read(prior, read), cursor))
+}
+
+/// Which of these changed customers are still associated with the integrated subsidiary.
+async fn linked_customers(
+    client: &Client,
+    scope: Option<SubsidiaryId>,
+    customers: &[&netsuite::Customer],
+) -> Result<BTreeSet<netsuite::RecordId>, EngineError> {
+    if scope.is_none() || customers.is_empty() {
+        return Ok(BTreeSet::new());
+    }
+    let ids: Vec<netsuite::RecordId> = customers.iter().map(|c| c.id).collect();
+    let (links, bad) = drain(
+        client
+            .subsidiary_links_of(netsuite_scope(scope), &ids)
+            .await?,
+    )
+    .await?;
+    // An unreadable link could be the one that keeps a customer in scope: refuse to guess.
+    if let Some(row) = bad.first() {
+        return Err(EngineError::SuspiciousRead(format!(
+            "a subsidiary link could not be read ({row})"
+        )));
+    }
+    Ok(links.into_iter().map(|l| l.customer).collect())
+}

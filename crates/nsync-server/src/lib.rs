@@ -1,0 +1,19 @@
+//! nsync runs: reading NetSuite into an integration's mirror (full or incremental), the Import
+//! Customers list, Import, Update, previews, the mass-deactivation guard and its confirmation.
+//!
+//! Owns orchestration only: I/O at the rim (the NetSuite client, the store), pure decisions in
+//! `nsync-core`'s planner. Each run holds the integration's run lock, reads, plans, and hands
+//! the store one plan to apply in one transaction, so a failure anywhere leaves the old state.
+//!
+//! Must not: bypass the planner or the store, write to NetSuite, or log a secret.
+
+mod connector;
+pub mod engine;
+mod error;
+
+pub use connector::{ClientSettings, Connector};
+pub use engine::{
+    Candidate, CandidatePage, CandidateQuery, CandidateStatus, Engine, RefreshMode, RunOptions,
+    RunReport,
+};
+pub use error::EngineError;

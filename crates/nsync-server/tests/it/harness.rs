@@ -1,0 +1,274 @@
+//! Both store backends, an emulated NetSuite account, and an engine wired between them.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use netsuite::RetryPolicy;
+use netsuite_emulator::{AccountConfig, Control, Emulator, EmulatorConfig, GeneratorSpec};
+use nsync_core::{
+    AccountId, CompanyId, Credentials, CustomFieldId, IntegrationId, IntegrationSettings,
+    StoredOption, SubsidiaryId, TimeZone as CoreTz, UpstreamKey,
+};
+use nsync_server::{ClientSettings, Engine};
+use nsync_store::{MasterKey, NewIntegration, Store, StoreConfig};
+use serde_json::Value;
+use sqlx::Connection;
+
+pub const ACCOUNT: &str = "1234567_SB1";
+
+/// Declares each named `async fn(Store)` as two tests: `name::on_sqlite`, `name::on_postgres`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_sqlite() {
+                $crate::harness::on_sqlite(super::$name).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_postgres() {
+                $crate::harness::on_postgres(super::$name).await
+            }
+        }
+    )+};
+}
+
+/// Runs `test` on a fresh SQLite file, removed afterwards.
+pub async fn on_sqlite<F, Fut>(test: F)
+where
+    F: FnOnce(Store) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let path: PathBuf =
+        std::env::temp_dir().join(format!("nsync-server-{}.db", uuid::Uuid::new_v4().simple()));
+    let store = Store::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .expect("sqlite store");
+    test(store.clone()).await;
+    store.close().await;
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
+pub fn postgres_url() -> String {
+    std::env::var("NSYNC_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+/// Runs `test` in a fresh schema of the test PostgreSQL database, dropped afterwards.
+pub async fn on_postgres<F, Fut>(test: F)
+where
+    F: FnOnce(Store) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let Some(schema) = create_schema().await else {
+        return;
+    };
+    let mut config = StoreConfig::new(postgres_url());
+    config.postgres_schema = Some(schema.clone());
+    config.max_connections = 4;
+    let store = Store::connect_with(config).await.expect("postgres store");
+    test(store.clone()).await;
+    store.close().await;
+    let mut admin = sqlx::PgConnection::connect(&postgres_url())
+        .await
+        .expect("admin connection");
+    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+        .execute(&mut admin)
+        .await
+        .expect("drop schema");
+}
+
+async fn create_schema() -> Option<String> {
+    let url = postgres_url();
+    let mut admin = match sqlx::PgConnection::connect(&url).await {
+        Ok(conn) => conn,
+        Err(err) if std::env::var("CI").as_deref() != Ok("true") => {
+            eprintln!("SKIPPED: the PostgreSQL half of this test did not run: {url} is unreachable ({err}). Start PostgreSQL or set NSYNC_TEST_POSTGRES_URL.");
+            return None;
+        }
+        Err(err) => panic!("PostgreSQL at {url} is unreachable and CI=true: {err}"),
+    };
+    // Concurrent CREATE EXTENSION calls race on the catalog; one at a time.
+    sqlx::query("SELECT pg_advisory_lock(7346001)")
+        .execute(&mut admin)
+        .await
+        .expect("lock");
+    sqlx::query("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public")
+        .execute(&mut admin)
+        .await
+        .expect("pg_trgm");
+    sqlx::query("SELECT pg_advisory_unlock(7346001)")
+        .execute(&mut admin)
+        .await
+        .expect("unlock");
+    let schema = format!("nsync_test_{}", uuid::Uuid::new_v4().simple());
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&mut admin)
+        .await
+        .expect("create schema");
+    Some(schema)
+}
+
+/// The client's clock follows the emulated clock, so signatures stay valid when a test moves it.
+#[derive(Debug)]
+struct EmulatedClock(Control);
+
+impl netsuite::Clock for EmulatedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0.now()
+    }
+}
+
+/// An emulated account, a store with one integration scoped to one of its subsidiaries, and an
+/// engine between them.
+pub struct App {
+    pub store: Store,
+    pub engine: Engine,
+    pub emulator: Emulator,
+    pub company: CompanyId,
+    pub integration: IntegrationId,
+    pub field: CustomFieldId,
+    pub sub: i64,
+}
+
+/// A small generated account: enough records at every depth, quick to read.
+pub fn small_account(seed: u64) -> AccountConfig {
+    AccountConfig::generated(
+        ACCOUNT,
+        GeneratorSpec {
+            customers: 24,
+            projects: 60,
+            subsidiaries: 3,
+            seed,
+        },
+    )
+}
+
+pub async fn app(store: Store) -> App {
+    app_with(store, small_account(11)).await
+}
+
+pub async fn app_with(store: Store, account: AccountConfig) -> App {
+    let emulator = Emulator::start(EmulatorConfig::single(account))
+        .await
+        .expect("emulator starts");
+    let control = emulator.control();
+    control.set_clock(Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap());
+    // The subsidiary with the most customers, so the scope holds most of the tree.
+    let sub: i64 = rows(
+        &control,
+        "SELECT subsidiary, COUNT(*) AS n FROM customersubsidiaryrelationship GROUP BY subsidiary ORDER BY n DESC",
+    )
+    .first()
+    .and_then(|r| text(r, "subsidiary"))
+    .expect("a subsidiary with customers")
+    .parse()
+    .unwrap();
+    let company = store
+        .create_company("Acme Procurement", &CoreTz::parse("Europe/Paris").unwrap())
+        .await
+        .unwrap();
+    let c = emulator.credentials(ACCOUNT).unwrap().tba;
+    let (key, encoded) = MasterKey::generate();
+    let integration = store
+        .create_integration(
+            &key,
+            &NewIntegration {
+                company,
+                account: AccountId::parse(ACCOUNT).unwrap(),
+                subsidiary: Some(SubsidiaryId::new(sub).unwrap()),
+                credentials: Credentials::Tba {
+                    consumer_key: c.consumer_key,
+                    consumer_secret: c.consumer_secret.into(),
+                    token_id: c.token_id,
+                    token_secret: c.token_secret.into(),
+                },
+                settings: IntegrationSettings::default(),
+                field_name: "Customer / Project".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let field = store.integration(integration).await.unwrap().field;
+    let settings = ClientSettings {
+        base_url_override: Some(emulator.base_url().parse().unwrap()),
+        time_zone: chrono_tz::America::Los_Angeles,
+        concurrency: 4,
+        retry: RetryPolicy::fast(4),
+        request_timeout: Duration::from_secs(20),
+        clock: Some(Arc::new(EmulatedClock(control.clone()))),
+    };
+    let engine = Engine::new(
+        store.clone(),
+        MasterKey::from_base64(&encoded).unwrap(),
+        Arc::new(settings),
+    );
+    App {
+        store,
+        engine,
+        emulator,
+        company,
+        integration,
+        field,
+        sub,
+    }
+}
+
+impl App {
+    pub fn control(&self) -> Control {
+        self.emulator.control()
+    }
+
+    /// Moves NetSuite's clock a minute on, so each change gets its own stamp.
+    pub fn tick(&self) {
+        self.control().advance_clock(chrono::Duration::minutes(1));
+    }
+
+    pub async fn options(&self) -> BTreeMap<UpstreamKey, StoredOption> {
+        self.store
+            .integrated_options(self.field)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| (o.upstream.unwrap(), o))
+            .collect()
+    }
+
+    pub fn rows(&self, q: &str) -> Vec<serde_json::Map<String, Value>> {
+        rows(&self.control(), q)
+    }
+
+    /// Ids from the first column of a query.
+    pub fn ids(&self, q: &str) -> Vec<i64> {
+        self.rows(q)
+            .iter()
+            .filter_map(|r| r.values().next().and_then(Value::as_str).map(str::to_owned))
+            .map(|id| id.parse().unwrap())
+            .collect()
+    }
+}
+
+/// Every row of a query run directly on the emulated database.
+pub fn rows(control: &Control, q: &str) -> Vec<serde_json::Map<String, Value>> {
+    let mut out = Vec::new();
+    loop {
+        let page = control
+            .suiteql(ACCOUNT, q, out.len(), 1000)
+            .expect("ground truth");
+        let n = page.items.len();
+        out.extend(page.items);
+        if n < 1000 {
+            return out;
+        }
+    }
+}
+
+pub fn text(row: &serde_json::Map<String, Value>, col: &str) -> Option<String> {
+    row.get(col).and_then(Value::as_str).map(str::to_owned)
+}

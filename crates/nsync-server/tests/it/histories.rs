@@ -1,0 +1,1 @@
+//! Random NetSuite histories (placeholder replaced below).

@@ -1,1 +1,195 @@
-fn main() {}
+//! The sync engine benchmark: import everything from a large emulated account, then update
+//! after 0.5% of the records changed, then update when nothing changed; each figure beside its
+//! target. Sizes and conditions come from the environment, so a quick run is possible:
+//!
+//! `NSYNC_BENCH_CUSTOMERS` (50000), `NSYNC_BENCH_PROJECTS` (250000), `NSYNC_BENCH_LATENCY_MS`
+//! (100), `NSYNC_BENCH_LIMIT` (5, the account's concurrency limit and the client's budget),
+//! `NSYNC_BENCH_CHANGED_PERMILLE` (5), `NSYNC_BENCH_DATABASE_URL` (a temporary SQLite file).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use netsuite_emulator::{
+    AccountConfig, Emulator, EmulatorConfig, GeneratorSpec, LatencyConfig, RecordKind,
+};
+use nsync_core::planner::Selection;
+use nsync_core::{AccountId, Credentials, IntegrationSettings, RunTrigger, SubsidiaryId, TimeZone};
+use nsync_server::{ClientSettings, Engine, RunOptions, RunReport};
+use nsync_store::{MasterKey, NewIntegration, Store};
+
+const ACCOUNT: &str = "1234567";
+
+fn env(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(bench())
+}
+
+async fn bench() -> Result<(), Box<dyn std::error::Error>> {
+    let customers = env("NSYNC_BENCH_CUSTOMERS", 50_000) as usize;
+    let projects = env("NSYNC_BENCH_PROJECTS", 250_000) as usize;
+    let latency = Duration::from_millis(env("NSYNC_BENCH_LATENCY_MS", 100));
+    let limit = env("NSYNC_BENCH_LIMIT", 5) as usize;
+    let permille = env("NSYNC_BENCH_CHANGED_PERMILLE", 5);
+    println!("sync benchmark: {customers} customers, {projects} projects, {latency:?} per request, account limit {limit}");
+
+    let mut account = AccountConfig::generated(
+        ACCOUNT,
+        GeneratorSpec {
+            customers,
+            projects,
+            subsidiaries: 3,
+            seed: 42,
+        },
+    );
+    account.concurrency_limit = limit;
+    account.time_zone = chrono_tz::UTC;
+    let mut config = EmulatorConfig::single(account);
+    config.latency = LatencyConfig {
+        fixed: latency,
+        ..LatencyConfig::default()
+    };
+    let emulator = Emulator::start(config).await?;
+    let control = emulator.control();
+    let count = |q: &str| -> Result<u64, Box<dyn std::error::Error>> {
+        let page = control.suiteql(ACCOUNT, q, 0, 1)?;
+        let n = page
+            .items
+            .first()
+            .and_then(|r| r.get("n"))
+            .and_then(|v| v.as_str())
+            .unwrap_or("0");
+        Ok(n.parse()?)
+    };
+    let sub = control.suiteql(
+        ACCOUNT,
+        "SELECT subsidiary, COUNT(*) AS n FROM customersubsidiaryrelationship GROUP BY subsidiary ORDER BY n DESC",
+        0,
+        1,
+    )?;
+    let sub: i64 = sub.items[0]["subsidiary"].as_str().unwrap_or("1").parse()?;
+    let in_scope_customers = count(&format!("SELECT COUNT(DISTINCT entity) AS n FROM customersubsidiaryrelationship WHERE subsidiary = {sub}"))?;
+    let in_scope_projects = count(&format!(
+        "SELECT COUNT(*) AS n FROM job WHERE subsidiary = {sub}"
+    ))?;
+
+    let path = std::env::temp_dir().join(format!("nsync-bench-sync-{}.db", std::process::id()));
+    let url = std::env::var("NSYNC_BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| format!("sqlite://{}", path.display()));
+    let store = Store::connect(&url).await?;
+    let (key, encoded) = MasterKey::generate();
+    let company = store
+        .create_company("Bench", &TimeZone::parse("UTC")?)
+        .await?;
+    let c = emulator.credentials(ACCOUNT).ok_or("no credentials")?.tba;
+    let integration = store
+        .create_integration(
+            &key,
+            &NewIntegration {
+                company,
+                account: AccountId::parse(ACCOUNT)?,
+                subsidiary: Some(SubsidiaryId::new(sub)?),
+                credentials: Credentials::Tba {
+                    consumer_key: c.consumer_key,
+                    consumer_secret: c.consumer_secret.into(),
+                    token_id: c.token_id,
+                    token_secret: c.token_secret.into(),
+                },
+                settings: IntegrationSettings::default(),
+                field_name: "Customer / Project".into(),
+            },
+        )
+        .await?;
+    let settings = ClientSettings {
+        base_url_override: Some(emulator.base_url().parse()?),
+        time_zone: chrono_tz::UTC,
+        concurrency: limit,
+        ..ClientSettings::default()
+    };
+    let engine = Engine::new(
+        store.clone(),
+        MasterKey::from_base64(&encoded)?,
+        Arc::new(settings),
+    );
+    let cli = RunOptions::new(RunTrigger::Cli);
+
+    // The read lower bound: every page of the subsidiary's customers and projects, `limit` at a
+    // time, each taking the injected latency (probe and sizing queries not counted).
+    let pages = in_scope_customers.div_ceil(1000) + in_scope_projects.div_ceil(1000);
+    let lower_bound = latency * u32::try_from(pages.div_ceil(limit as u64))?;
+    let import = engine.import(integration, Selection::All, cli).await?;
+    let import_time = import.duration;
+    line("import all", &import);
+    println!(
+        "  {in_scope_customers} customers + {in_scope_projects} projects in scope, {pages} pages; read lower bound {:.1} s; import took {:.2}x of it (target: at most 1.3x plus the storage apply time)",
+        lower_bound.as_secs_f64(),
+        import_time.as_secs_f64() / lower_bound.as_secs_f64().max(1e-9)
+    );
+
+    // 0.5% of the imported records change in NetSuite.
+    let options = store
+        .integrated_options(store.integration(integration).await?.field)
+        .await?;
+    let step = (1000 / permille.max(1)) as usize;
+    let mut changed = 0;
+    control.advance_clock(chrono::Duration::minutes(1));
+    for option in options.iter().step_by(step.max(1)) {
+        let Some(upstream) = option.upstream else {
+            continue;
+        };
+        let kind = match upstream.kind {
+            nsync_core::UpstreamKind::Customer => RecordKind::Customer,
+            nsync_core::UpstreamKind::Project => RecordKind::Project,
+        };
+        if control
+            .rename(
+                ACCOUNT,
+                kind,
+                upstream.id.get(),
+                &format!("{} (renamed)", option.name),
+            )
+            .is_ok()
+        {
+            changed += 1;
+        }
+    }
+    let update = engine.update(integration, cli).await?;
+    line(&format!("update after {changed} changes"), &update);
+    println!(
+        "  requests {:.1}% of the import's (target: at most 5%), time {:.1}% of the import's (target: at most 10%)",
+        100.0 * f64::from(update.netsuite_requests) / f64::from(import.netsuite_requests.max(1)),
+        100.0 * update.duration.as_secs_f64() / import_time.as_secs_f64().max(1e-9)
+    );
+
+    let idle = engine.update(integration, cli).await?;
+    line("update, nothing changed", &idle);
+    println!("  {} requests (target: at most 6)", idle.netsuite_requests);
+
+    store.close().await;
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    Ok(())
+}
+
+fn line(what: &str, report: &RunReport) {
+    let c = report.counts;
+    println!(
+        "{what}: {:.2} s, {} NetSuite requests, added {}, renamed {}, deactivated {}, rejected {}, unchanged {}",
+        report.duration.as_secs_f64(),
+        report.netsuite_requests,
+        c.added,
+        c.renamed,
+        c.deactivated,
+        c.rejected,
+        c.unchanged
+    );
+}

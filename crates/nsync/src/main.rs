@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 mod demo;
 mod netsuite_cmd;
 mod store_cmd;
+mod sync_cmd;
 
 #[derive(Parser)]
 #[command(
@@ -27,6 +28,12 @@ enum Command {
     Migrate(store_cmd::MigrateArgs),
     /// Re-encrypt every stored credential under a new master key.
     RotateKey(store_cmd::RotateKeyArgs),
+    /// Import customers and projects of the integrated subsidiary as options.
+    Import(sync_cmd::ImportArgs),
+    /// Bring the imported options in line with NetSuite (or preview, or confirm a held update).
+    Update(sync_cmd::UpdateArgs),
+    /// List an integration's recent runs with their counts.
+    Runs(sync_cmd::RunsArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -39,5 +46,8 @@ fn main() -> anyhow::Result<()> {
         Command::Netsuite(args) => netsuite_cmd::run(args),
         Command::Migrate(args) => store_cmd::block_on(store_cmd::migrate(args)),
         Command::RotateKey(args) => store_cmd::block_on(store_cmd::rotate_key(args)),
+        Command::Import(args) => store_cmd::block_on(sync_cmd::import(args)),
+        Command::Update(args) => store_cmd::block_on(sync_cmd::update(args)),
+        Command::Runs(args) => store_cmd::block_on(sync_cmd::runs(args)),
     }
 }

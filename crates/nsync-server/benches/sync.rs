@@ -129,7 +129,7 @@ async fn bench() -> Result<(), Box<dyn std::error::Error>> {
     let import_time = import.duration;
     line("import all", &import);
     println!(
-        "  {in_scope_customers} customers + {in_scope_projects} projects in scope, {pages} pages; read lower bound {:.1} s; import took {:.2}x of it (target: at most 1.3x plus the storage apply time)",
+        "  {in_scope_customers} customers + {in_scope_projects} projects in scope, {pages} pages; read lower bound {:.2} s; import took {:.2}x of it (target: at most 1.3x plus the storage apply time)",
         lower_bound.as_secs_f64(),
         import_time.as_secs_f64() / lower_bound.as_secs_f64().max(1e-9)
     );

@@ -3,4 +3,4 @@
 # emulator, 100 ms per request, account limit 5, client budget 5; then with 20% of requests failing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec cargo bench -p netsuite --bench client "$@"
+exec cargo bench --workspace --bench client "$@"

@@ -3,4 +3,4 @@
 # generate+load, keyset page latency, 4 concurrent readers. Prints each figure beside its target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec cargo bench -p netsuite-emulator-db --bench emudb "$@"
+exec cargo bench --workspace --bench emudb "$@"

@@ -2,4 +2,4 @@
 # NetSuite emulator benchmark: large dataset load, keyset page latency, 4-reader throughput.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec cargo bench -p netsuite-emulator --bench emulator "$@"
+exec cargo bench --workspace --bench emulator "$@"

@@ -5,4 +5,4 @@
 # Usage: bench/store.sh [sqlite|postgres]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec cargo bench -p nsync-store --bench store -- "$@"
+exec cargo bench --workspace --bench store -- "$@"

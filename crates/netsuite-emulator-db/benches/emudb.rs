@@ -68,7 +68,12 @@ fn concurrent(db: &Arc<AccountData>, threads: usize, run_for: Duration) -> f64 {
 fn row(name: &str, measured: String, target: &str, ok: bool) {
     println!(
         "| {name:<58} | {measured:>12} | {target:>10} | {} |",
-        if ok { "ok  " } else { "MISS" }
+        // A figure without a target is shown for information only.
+        match (target.is_empty(), ok) {
+            (true, _) => "    ",
+            (false, true) => "ok  ",
+            (false, false) => "MISS",
+        }
     );
 }
 
@@ -121,12 +126,11 @@ fn main() {
         "<= 20 ms",
         keyset <= Duration::from_millis(20),
     );
-    let ok = limit_only <= Duration::from_millis(20);
     row(
         "  same page cut by limit=1000 (totalResults counts the rest)",
         format!("{:.2} ms", limit_only.as_secs_f64() * 1e3),
         "",
-        ok,
+        true,
     );
     row(
         "4 concurrent readers",

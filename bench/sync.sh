@@ -5,4 +5,4 @@
 # NSYNC_BENCH_PROJECTS=10000 bench/sync.sh (see crates/nsync-server/benches/sync.rs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec cargo bench -p nsync-server --bench sync "$@"
+exec cargo bench --workspace --bench sync "$@"

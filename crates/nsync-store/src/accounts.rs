@@ -180,6 +180,31 @@ impl Store {
         })
     }
 
+    /// A user by id.
+    pub async fn user(&self, user: UserId) -> Result<User, StoreError> {
+        let sql = "SELECT id, company_id, email, role FROM users WHERE id = $1";
+        let not_found = StoreError::NotFound {
+            what: "user",
+            id: user.get(),
+        };
+        with_pool!(self, pool => {
+            let row = sqlx::query(sql).bind(user.get()).fetch_optional(pool).await?.ok_or(not_found)?;
+            user_from_row(&row)
+        })
+    }
+
+    /// The company a token (live or revoked) belongs to, if the token exists: lets the HTTP
+    /// layer answer "not found" for another company's token.
+    pub async fn api_token_company(&self, token: TokenId) -> Result<Option<CompanyId>, StoreError> {
+        let sql = "SELECT company_id FROM api_tokens WHERE id = $1";
+        with_pool!(self, pool => {
+            match sqlx::query(sql).bind(token.get()).fetch_optional(pool).await? {
+                None => Ok(None),
+                Some(row) => Ok(Some(id(&row, "company_id")?)),
+            }
+        })
+    }
+
     /// Revokes a token; it stops authenticating at once.
     pub async fn revoke_api_token(&self, token: TokenId) -> Result<(), StoreError> {
         let sql =

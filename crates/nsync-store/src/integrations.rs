@@ -205,6 +205,29 @@ impl Store {
         CustomFieldId::new(id).map_err(StoreError::corrupt)
     }
 
+    /// The integrations of a company, oldest first.
+    pub async fn integrations_of(
+        &self,
+        company: CompanyId,
+    ) -> Result<Vec<Integration>, StoreError> {
+        let sql =
+            SELECT_INTEGRATION.replace("WHERE i.id = $1", "WHERE i.company_id = $1 ORDER BY i.id");
+        with_pool!(self, pool => {
+            sqlx::query(&sql).bind(company.get()).fetch_all(pool).await?
+                .iter().map(integration_from_row).collect()
+        })
+    }
+
+    /// The custom fields of a company, oldest first.
+    pub async fn fields_of(&self, company: CompanyId) -> Result<Vec<CustomField>, StoreError> {
+        let sql = "SELECT id, company_id, name, kind, integration_id FROM custom_fields \
+                   WHERE company_id = $1 ORDER BY id";
+        with_pool!(self, pool => {
+            sqlx::query(sql).bind(company.get()).fetch_all(pool).await?
+                .iter().map(field_from_row).collect()
+        })
+    }
+
     /// A custom field by id.
     pub async fn field(&self, field: CustomFieldId) -> Result<CustomField, StoreError> {
         let sql =
@@ -215,15 +238,19 @@ impl Store {
         };
         with_pool!(self, pool => {
             let row = sqlx::query(sql).bind(field.get()).fetch_optional(pool).await?.ok_or(not_found)?;
-            Ok(CustomField {
-                id: id(&row, "id")?,
-                company: id(&row, "company_id")?,
-                name: row.text("name")?,
-                kind: FieldKind::parse(&row.text("kind")?)?,
-                integration: opt_id(&row, "integration_id")?,
-            })
+            field_from_row(&row)
         })
     }
+}
+
+fn field_from_row(row: &impl Cols) -> Result<CustomField, StoreError> {
+    Ok(CustomField {
+        id: id(row, "id")?,
+        company: id(row, "company_id")?,
+        name: row.text("name")?,
+        kind: FieldKind::parse(&row.text("kind")?)?,
+        integration: opt_id(row, "integration_id")?,
+    })
 }
 
 fn integration_from_row(row: &impl Cols) -> Result<Integration, StoreError> {

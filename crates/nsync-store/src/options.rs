@@ -364,4 +364,24 @@ impl Store {
         let done = with_pool!(self, pool => sqlx::query(sql).bind(option.get()).bind(true).execute(pool).await?.rows_affected());
         Ok(done)
     }
+
+    /// Brings back an option removed here, with everything below it and every ancestor (an
+    /// option cannot come back under a removed parent). Returns how many options were marked.
+    pub async fn restore_option_here(&self, option: OptionId) -> Result<u64, StoreError> {
+        self.option(option).await?;
+        let below = "WITH RECURSIVE sub (id) AS (SELECT id FROM options WHERE id = $1 \
+                     UNION ALL SELECT o.id FROM options o JOIN sub ON o.parent_id = sub.id) \
+                     UPDATE options SET removed_here = $2 WHERE id IN (SELECT id FROM sub) AND removed_here";
+        let above = "WITH RECURSIVE up (id, parent_id) AS (SELECT id, parent_id FROM options WHERE id = $1 \
+                     UNION ALL SELECT o.id, o.parent_id FROM options o JOIN up ON o.id = up.parent_id) \
+                     UPDATE options SET removed_here = $2 WHERE id IN (SELECT id FROM up) AND removed_here";
+        let done = with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let a = sqlx::query(below).bind(option.get()).bind(false).execute(&mut *tx).await?.rows_affected();
+            let b = sqlx::query(above).bind(option.get()).bind(false).execute(&mut *tx).await?.rows_affected();
+            tx.commit().await?;
+            a + b
+        });
+        Ok(done)
+    }
 }

@@ -14,6 +14,7 @@ contract!(
     an_option_resolves_by_id_whatever_its_state,
     integrated_options_cannot_be_added_renamed_or_deactivated_by_hand,
     manual_fields_take_options_added_renamed_and_deactivated_by_hand,
+    restoring_an_option_brings_back_its_subtree_and_its_ancestors,
 );
 
 async fn children_come_in_name_order_one_keyset_page_at_a_time(store: Store) {
@@ -208,4 +209,30 @@ async fn manual_fields_take_options_added_renamed_and_deactivated_by_hand(store:
         (stored.level.get(), stored.state),
         (2, OptionState::Inactive(InactiveReason::DeactivatedHere))
     );
+}
+
+async fn restoring_an_option_brings_back_its_subtree_and_its_ancestors(store: Store) {
+    let fx = fixture(&store).await;
+    let acme = key(UpstreamKind::Customer, 1);
+    let alpha = key(UpstreamKind::Project, 10);
+    let options = vec![
+        customer(1, "Acme"),
+        project(10, acme, 2, "Alpha"),
+        project(11, alpha, 3, "Alpha One"),
+    ];
+    store
+        .apply_plan(&plan(&store, &fx, options).await)
+        .await
+        .unwrap();
+    let all = store.integrated_options(fx.field).await.unwrap();
+    let id_of = |name: &str| all.iter().find(|o| o.name.as_str() == name).unwrap().id;
+    assert_eq!(store.remove_option_here(id_of("Acme")).await.unwrap(), 3);
+    assert_eq!(
+        store.restore_option_here(id_of("Alpha")).await.unwrap(),
+        3,
+        "Alpha, its child and its parent come back"
+    );
+    let after = store.integrated_options(fx.field).await.unwrap();
+    assert!(after.iter().all(|o| !o.removed_here));
+    assert_eq!(store.restore_option_here(id_of("Alpha")).await.unwrap(), 0);
 }

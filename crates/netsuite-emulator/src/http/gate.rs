@@ -176,19 +176,19 @@ async fn serve(
     } else {
         lock(&shared.jitter_rng).gen_range(Duration::ZERO..=latency.jitter)
     };
+    // The latency is the answer's response time, not time added to the emulator's own work: a
+    // NetSuite that answers in 100 ms includes its query time in those 100 ms. Otherwise the
+    // emulator's CPU time (it shares this machine with the client under test) would count twice.
     let wait = latency.fixed + jitter;
-    if !wait.is_zero() {
-        tokio::time::sleep(wait).await;
-    }
+    let started = tokio::time::Instant::now();
     account.db.set_clock(shared.clock.now());
     request
         .extensions_mut()
         .insert(RequestCtx { account, origin });
     let response = next.run(request).await;
     let rows = response.extensions().get::<RowCount>().map_or(0, |r| r.0);
-    if !latency.per_row.is_zero() && rows > 0 {
-        tokio::time::sleep(latency.per_row * u32::try_from(rows).unwrap_or(u32::MAX)).await;
-    }
+    let per_row = latency.per_row * u32::try_from(rows).unwrap_or(u32::MAX);
+    tokio::time::sleep_until(started + wait + per_row).await;
     response
 }
 

@@ -17,7 +17,7 @@ use nsync_core::{
 };
 use nsync_store::{Integration, MasterKey, NewAuditEntry, RunLock, Store};
 
-pub use candidates::{Candidate, CandidatePage, CandidateQuery, CandidateStatus};
+pub use candidates::{Candidate, CandidatePage, CandidateQuery, CandidateStatus, ParentFilter};
 pub use refresh::RefreshMode;
 
 use crate::{Connector, EngineError};
@@ -63,6 +63,15 @@ pub struct RunReport {
     pub duration: Duration,
 }
 
+/// A run that goes on in the background once started (see [`Engine::spawn`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunRequest {
+    /// Import a selection.
+    Import(Selection),
+    /// Update the imported options.
+    Update,
+}
+
 /// Runs imports, updates and refreshes. Cheap to share behind an `Arc`; keeps one NetSuite
 /// client per integration so the account facts are probed once, not on every run.
 pub struct Engine {
@@ -94,6 +103,11 @@ impl Engine {
     /// The store it writes to.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The key credentials are sealed with (to store new ones).
+    pub fn master_key(&self) -> &MasterKey {
+        &self.key
     }
 
     /// Forgets the cached client of an integration (after its credentials changed).
@@ -132,6 +146,72 @@ impl Engine {
     ) -> Result<RunReport, EngineError> {
         self.execute(integration, RunKind::Update, Some(Request::Update), options)
             .await
+    }
+
+    /// Starts an applied import or update and returns its run id as soon as the run is recorded;
+    /// the rest goes on in a background task that holds the integration's run lock until done.
+    /// A failure after that point is recorded on the run (read it with the store).
+    pub async fn spawn(
+        self: &Arc<Self>,
+        integration: IntegrationId,
+        request: RunRequest,
+        trigger: RunTrigger,
+        refresh: RefreshMode,
+    ) -> Result<RunId, EngineError> {
+        let (kind, request) = match request {
+            RunRequest::Import(selection) => (RunKind::Import, Request::Import(selection)),
+            RunRequest::Update => (RunKind::Update, Request::Update),
+        };
+        let options = RunOptions {
+            preview: false,
+            refresh,
+            trigger,
+        };
+        let lock = self.store.lock_integration(integration).await?;
+        let (loaded, run) = match self.begin(&lock, kind, options).await {
+            Ok((loaded, Some(run))) => (loaded, run),
+            Ok((_, None)) => unreachable!("an applied run is always recorded"),
+            Err(err) => {
+                lock.release().await?;
+                return Err(err);
+            }
+        };
+        let engine = Arc::clone(self);
+        tokio::spawn(async move {
+            let started = Instant::now();
+            let result = engine
+                .finish(loaded, kind, Some(&request), options, Some(run), started)
+                .await;
+            if let Err(err) = lock.release().await {
+                tracing::warn!(run = %run, error = %err, "releasing the run lock failed");
+            }
+            if let Err(err) = result {
+                tracing::info!(run = %run, error = %err, "background run ended with an error");
+            }
+        });
+        Ok(run)
+    }
+
+    /// What NetSuite says about the integration's account and credentials ("Test connection").
+    pub async fn probe(
+        &self,
+        integration: IntegrationId,
+    ) -> Result<netsuite::AccountFacts, EngineError> {
+        let integration = self.store.integration(integration).await?;
+        Ok(self.client(&integration).await?.probe().await?)
+    }
+
+    /// The subsidiaries of the integration's account (empty for an account without OneWorld).
+    pub async fn subsidiaries(
+        &self,
+        integration: IntegrationId,
+    ) -> Result<Vec<netsuite::Subsidiary>, EngineError> {
+        let integration = self.store.integration(integration).await?;
+        let client = self.client(&integration).await?;
+        if !client.probe().await?.one_world {
+            return Ok(Vec::new());
+        }
+        Ok(client.subsidiaries().await?)
     }
 
     /// Applies the plan a run holds for confirmation, exactly as it was shown, and audits who
@@ -224,6 +304,19 @@ impl Engine {
         options: RunOptions,
         started: Instant,
     ) -> Result<RunReport, EngineError> {
+        let (integration, run) = self.begin(lock, kind, options).await?;
+        self.finish(integration, kind, request.as_ref(), options, run, started)
+            .await
+    }
+
+    /// Under the lock: fails runs a dead process left running, loads the integration and
+    /// records the run (unless it is a preview).
+    async fn begin(
+        &self,
+        lock: &RunLock,
+        kind: RunKind,
+        options: RunOptions,
+    ) -> Result<(Integration, Option<RunId>), EngineError> {
         let now = now_ms();
         // Holding the lock proves a run still marked running belongs to a process that died.
         self.store.fail_interrupted_runs(lock, now).await?;
@@ -236,14 +329,22 @@ impl Engine {
                     .await?,
             ),
         };
+        Ok((integration, run))
+    }
+
+    /// Under the lock, after [`Engine::begin`]: reads, plans, and applies or holds the plan.
+    async fn finish(
+        &self,
+        integration: Integration,
+        kind: RunKind,
+        request: Option<&Request>,
+        options: RunOptions,
+        run: Option<RunId>,
+        started: Instant,
+    ) -> Result<RunReport, EngineError> {
         let mut requests = 0;
         let prepared = self
-            .prepare(
-                &integration,
-                request.as_ref(),
-                options.refresh,
-                &mut requests,
-            )
+            .prepare(&integration, request, options.refresh, &mut requests)
             .await;
         let prepared = match (prepared, run) {
             (Ok(prepared), _) => prepared,

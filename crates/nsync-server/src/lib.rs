@@ -10,10 +10,11 @@
 mod connector;
 pub mod engine;
 mod error;
+pub mod http;
 
 pub use connector::{ClientSettings, Connector};
 pub use engine::{
-    Candidate, CandidatePage, CandidateQuery, CandidateStatus, Engine, RefreshMode, RunOptions,
-    RunReport,
+    Candidate, CandidatePage, CandidateQuery, CandidateStatus, Engine, ParentFilter, RefreshMode,
+    RunOptions, RunReport, RunRequest,
 };
 pub use error::EngineError;

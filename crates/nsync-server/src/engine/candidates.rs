@@ -11,11 +11,27 @@ use crate::EngineError;
 /// Mirror records fetched per store read while filtering.
 const BATCH: u32 = 2_000;
 
+/// Which level of the tree a page lists.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ParentFilter {
+    /// Every level (a flat list; what a search shows).
+    #[default]
+    Any,
+    /// Records without a parent: the customers at the top of the tree.
+    Top,
+    /// The records directly below this one.
+    Of(UpstreamKey),
+}
+
 /// Which page of the list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CandidateQuery {
     /// Only records whose name or project number contains this (case- and accent-insensitive).
     pub search: Option<String>,
+    /// Only this level of the tree.
+    pub parent: ParentFilter,
+    /// Only records in this state here.
+    pub status: Option<CandidateStatus>,
     /// The last record of the previous page.
     pub after: Option<UpstreamKey>,
     /// Records per page (1 to 1000).
@@ -87,11 +103,18 @@ impl Engine {
             .as_deref()
             .map(|s| fold_for_search(s.trim()))
             .filter(|s| !s.is_empty());
+        let state = |key: &UpstreamKey| status.get(key).copied().unwrap_or(CandidateStatus::New);
         let offered = |r: &MirrorRecord| {
             !r.deleted
                 && integration
                     .subsidiary
                     .is_none_or(|s| r.subsidiaries.contains(&s))
+                && match query.parent {
+                    ParentFilter::Any => true,
+                    ParentFilter::Top => r.parent.is_none(),
+                    ParentFilter::Of(parent) => r.parent == Some(parent),
+                }
+                && query.status.is_none_or(|s| state(&r.key) == s)
                 && needle.as_deref().is_none_or(|n| matches(r, n))
         };
         let mut candidates = Vec::new();
@@ -110,10 +133,7 @@ impl Engine {
                     name: record.name.display(),
                     number: record.number.clone(),
                     inactive: record.inactive,
-                    status: status
-                        .get(&record.key)
-                        .copied()
-                        .unwrap_or(CandidateStatus::New),
+                    status: state(&record.key),
                 });
                 if candidates.len() == limit {
                     return Ok(CandidatePage {

@@ -1,0 +1,130 @@
+//! The HTTP layer: the JSON API under `/api/v1`, the web pages, sign-in, health checks.
+//!
+//! Handlers are thin: they authenticate, check the company owns what is asked for (another
+//! company's ids answer 404, exactly like ids that do not exist), check the role, and call the
+//! store or the engine. Every failure goes through [`ApiError`], mapped to a status in one place.
+
+mod api;
+mod auth;
+mod error;
+pub mod openapi;
+mod web;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use nsync_core::CompanyId;
+use nsync_store::Store;
+
+pub use auth::SessionKey;
+pub use error::ApiError;
+
+use crate::Engine;
+
+/// The largest request body accepted (credentials with a PEM key fit easily).
+const BODY_LIMIT_BYTES: usize = 256 * 1024;
+
+/// How the HTTP layer behaves; not tenant-controlled.
+#[derive(Clone)]
+pub struct HttpConfig {
+    /// Signs session cookies and CSRF tokens. Sessions end when it changes.
+    pub session_key: SessionKey,
+    /// Mark cookies `Secure` (serve behind HTTPS).
+    pub secure_cookies: bool,
+}
+
+/// What every handler shares. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    engine: Arc<Engine>,
+    config: HttpConfig,
+}
+
+impl AppState {
+    /// State over an engine (which holds the store and the master key).
+    pub fn new(engine: Arc<Engine>, config: HttpConfig) -> Self {
+        Self {
+            inner: Arc::new(Inner { engine, config }),
+        }
+    }
+
+    fn engine(&self) -> &Arc<Engine> {
+        &self.inner.engine
+    }
+
+    fn store(&self) -> &Store {
+        self.inner.engine.store()
+    }
+
+    fn config(&self) -> &HttpConfig {
+        &self.inner.config
+    }
+}
+
+/// Every route: health, the API, the web pages and their assets.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/assets/htmx.min.js", get(htmx))
+        .nest("/api/v1", api::router())
+        .merge(web::router())
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves `router(state)` on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// The process is up.
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// The database answers.
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    // Any cheap read that touches the database will do; company 1 need not exist.
+    let probe = CompanyId::new(1).map(|c| async move { state.store().fields_of(c).await });
+    match probe {
+        Ok(read) => match read.await {
+            Ok(_) => (StatusCode::OK, Json(serde_json::json!({"status": "ready"}))),
+            Err(err) => {
+                tracing::warn!(error = %err, "readiness check failed");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    Json(serde_json::json!({"status": "database unavailable"})),
+                )
+            }
+        },
+        Err(_) => (StatusCode::OK, Json(serde_json::json!({"status": "ready"}))),
+    }
+}
+
+/// The vendored htmx (2.x), served from the binary: no build step, no CDN.
+async fn htmx() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        &include_bytes!("../assets/htmx.min.js")[..],
+    )
+}

@@ -1,0 +1,346 @@
+//! Custom fields and their options: the tree a page at a time, typeahead search, one option in
+//! any state, remove/restore here, and the manual-field edits (refused on integrated fields).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use nsync_core::{OptionId, OptionName, StoredOption};
+use nsync_store::{ChildCursor, CustomField};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{audit, key_text, owned_field, owned_option, parse_id, text_field, ApiJson, ApiQuery};
+use crate::http::auth::Principal;
+use crate::http::{ApiError, AppState};
+
+/// An option as the API shows it.
+#[derive(Serialize)]
+pub(crate) struct OptionView {
+    pub id: i64,
+    pub field_id: i64,
+    pub parent_id: Option<i64>,
+    pub level: u8,
+    pub name: String,
+    pub number: Option<String>,
+    pub active: bool,
+    pub inactive_reason: Option<String>,
+    pub removed_here: bool,
+    /// `customer:ID` / `project:ID` for an integrated option.
+    pub upstream: Option<String>,
+    /// The full path, `Customer : Project : Sub-project` (on single reads).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+impl From<&StoredOption> for OptionView {
+    fn from(o: &StoredOption) -> Self {
+        Self {
+            id: o.id.get(),
+            field_id: o.field.get(),
+            parent_id: o.parent.map(|p| p.get()),
+            level: o.level.get(),
+            name: o.name.as_str().to_owned(),
+            number: o.number.clone(),
+            active: o.state.is_active(),
+            inactive_reason: o.state.reason().map(|r| r.to_string()),
+            removed_here: o.removed_here,
+            upstream: o.upstream.map(key_text),
+            label: None,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub(crate) struct FieldView {
+    id: i64,
+    name: String,
+    kind: String,
+    integration_id: Option<i64>,
+}
+
+impl From<&CustomField> for FieldView {
+    fn from(f: &CustomField) -> Self {
+        Self {
+            id: f.id.get(),
+            name: f.name.clone(),
+            kind: f.kind.to_string(),
+            integration_id: f.integration.map(|i| i.get()),
+        }
+    }
+}
+
+pub(crate) async fn list_fields(
+    State(state): State<AppState>,
+    who: Principal,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let fields: Vec<FieldView> = state
+        .store()
+        .fields_of(who.company)
+        .await?
+        .iter()
+        .map(FieldView::from)
+        .collect();
+    Ok(Json(json!({ "fields": fields })))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OptionsParams {
+    /// The parent option; absent for the top level.
+    pub parent: Option<i64>,
+    /// The `next` cursor of the previous page: name and id of its last option.
+    pub after_name: Option<String>,
+    pub after_id: Option<i64>,
+    pub limit: Option<u32>,
+    /// Also list inactive and removed options (the administrator's view).
+    #[serde(default)]
+    pub all_states: bool,
+}
+
+#[derive(Serialize)]
+pub(crate) struct OptionsPage {
+    pub options: Vec<OptionView>,
+    pub next: Option<serde_json::Value>,
+}
+
+pub(crate) async fn options_page(
+    state: &AppState,
+    who: &Principal,
+    field: &CustomField,
+    params: OptionsParams,
+) -> Result<OptionsPage, ApiError> {
+    let parent = match params.parent {
+        None => None,
+        Some(id) => {
+            let parent = owned_option(state, who, &id.to_string()).await?;
+            if parent.field != field.id {
+                return Err(ApiError::NotFound("option"));
+            }
+            Some(parent.id)
+        }
+    };
+    let after = match (params.after_name, params.after_id) {
+        (Some(name), Some(id)) => Some(ChildCursor {
+            name,
+            id: OptionId::new(id)?,
+        }),
+        (None, None) => None,
+        _ => {
+            return Err(ApiError::Invalid(
+                "give both after_name and after_id, or neither".into(),
+            ))
+        }
+    };
+    let limit = params.limit.unwrap_or(100).clamp(1, 500);
+    let page = state
+        .store()
+        .children(field.id, parent, after.as_ref(), limit, !params.all_states)
+        .await?;
+    Ok(OptionsPage {
+        options: page.options.iter().map(OptionView::from).collect(),
+        next: page
+            .next
+            .map(|c| json!({"after_name": c.name, "after_id": c.id.get()})),
+    })
+}
+
+pub(crate) async fn list_options(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+    ApiQuery(params): ApiQuery<OptionsParams>,
+) -> Result<Json<OptionsPage>, ApiError> {
+    let field = owned_field(&state, &who, &id).await?;
+    Ok(Json(options_page(&state, &who, &field, params).await?))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SearchParams {
+    pub q: String,
+    pub limit: Option<u32>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct SearchHitView {
+    pub id: i64,
+    pub level: u8,
+    pub label: String,
+}
+
+pub(crate) async fn search_hits(
+    state: &AppState,
+    field: &CustomField,
+    params: &SearchParams,
+) -> Result<Vec<SearchHitView>, ApiError> {
+    if params.q.chars().count() > 200 {
+        return Err(ApiError::Invalid("q is longer than 200 characters".into()));
+    }
+    let limit = params.limit.unwrap_or(20).clamp(1, 100);
+    Ok(state
+        .store()
+        .search(field.id, &params.q, limit)
+        .await?
+        .into_iter()
+        .map(|h| SearchHitView {
+            id: h.id.get(),
+            level: h.level.get(),
+            label: h.label,
+        })
+        .collect())
+}
+
+pub(crate) async fn search_options(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+    ApiQuery(params): ApiQuery<SearchParams>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let field = owned_field(&state, &who, &id).await?;
+    let hits = search_hits(&state, &field, &params).await?;
+    Ok(Json(json!({ "hits": hits })))
+}
+
+pub(crate) async fn get_option(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<OptionView>, ApiError> {
+    let option = owned_option(&state, &who, &id).await?;
+    let mut view = OptionView::from(&option);
+    view.label = Some(state.store().path_label(option.id).await?);
+    Ok(Json(view))
+}
+
+pub(crate) async fn remove_option(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let option = owned_option(&state, &who, &id).await?;
+    who.require_admin()?;
+    let marked = state.store().remove_option_here(option.id).await?;
+    audit(
+        &state,
+        &who,
+        "remove_option",
+        format!("option {}", option.id),
+        json!({"marked": marked}),
+    )
+    .await?;
+    Ok(Json(json!({ "marked": marked })))
+}
+
+pub(crate) async fn restore_option(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let option = owned_option(&state, &who, &id).await?;
+    who.require_admin()?;
+    let marked = state.store().restore_option_here(option.id).await?;
+    audit(
+        &state,
+        &who,
+        "restore_option",
+        format!("option {}", option.id),
+        json!({"marked": marked}),
+    )
+    .await?;
+    Ok(Json(json!({ "marked": marked })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NameBody {
+    name: String,
+    #[serde(default)]
+    parent_id: Option<i64>,
+}
+
+pub(crate) async fn create_option(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<NameBody>,
+) -> Result<Response, ApiError> {
+    let field = owned_field(&state, &who, &id).await?;
+    who.require_admin()?;
+    let name = OptionName::parse_manual(&body.name)?;
+    let parent = match body.parent_id {
+        None => None,
+        Some(parent) => {
+            let parent = owned_option(&state, &who, &parent.to_string()).await?;
+            Some(parent.id)
+        }
+    };
+    let created = state
+        .store()
+        .add_manual_option(field.id, parent, &name)
+        .await?;
+    audit(
+        &state,
+        &who,
+        "create_option",
+        format!("option {created}"),
+        json!({"field": field.id.get()}),
+    )
+    .await?;
+    let option = state.store().option(created).await?;
+    Ok((StatusCode::CREATED, Json(OptionView::from(&option))).into_response())
+}
+
+pub(crate) async fn rename_option(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<NameBody>,
+) -> Result<Json<OptionView>, ApiError> {
+    let option = owned_option(&state, &who, &id).await?;
+    who.require_admin()?;
+    if body.parent_id.is_some() {
+        return Err(ApiError::Invalid(
+            "renaming does not move an option: leave out parent_id".into(),
+        ));
+    }
+    let name = OptionName::parse_manual(&text_field("name", &body.name, 256, false)?)?;
+    state.store().rename_option(option.id, &name).await?;
+    audit(
+        &state,
+        &who,
+        "rename_option",
+        format!("option {}", option.id),
+        json!({}),
+    )
+    .await?;
+    Ok(Json(OptionView::from(
+        &state.store().option(option.id).await?,
+    )))
+}
+
+pub(crate) async fn deactivate_option(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<OptionView>, ApiError> {
+    let option = owned_option(&state, &who, &id).await?;
+    who.require_admin()?;
+    state.store().set_option_active(option.id, false).await?;
+    audit(
+        &state,
+        &who,
+        "deactivate_option",
+        format!("option {}", option.id),
+        json!({}),
+    )
+    .await?;
+    Ok(Json(OptionView::from(
+        &state.store().option(option.id).await?,
+    )))
+}
+
+/// Parses an option id from a form or query value.
+pub(crate) fn option_id(text: &str) -> Result<OptionId, ApiError> {
+    parse_id(text, "option")
+}

@@ -1,0 +1,233 @@
+//! Who is asking: a Bearer token (automation) or a signed session cookie (the web pages), and
+//! the CSRF check that session requests must pass before they change anything.
+//!
+//! Sessions are stateless: the cookie carries the user id and an expiry, signed with HMAC-SHA256
+//! under the server's session key; the user is re-read on every request, so a deleted user or a
+//! changed role takes effect at once.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, Method};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use nsync_core::{CompanyId, Role, UserId};
+use rand::RngCore;
+use secrecy::SecretString;
+use sha2::Sha256;
+
+use super::{ApiError, AppState};
+
+/// The session cookie's name.
+pub(crate) const SESSION_COOKIE: &str = "nsync_session";
+/// The header htmx sends the CSRF token in.
+pub(crate) const CSRF_HEADER: &str = "x-csrf-token";
+/// How long a session lasts.
+const SESSION_TTL: Duration = Duration::from_secs(12 * 3600);
+
+/// The key that signs sessions and CSRF tokens. `Debug` never shows it.
+#[derive(Clone)]
+pub struct SessionKey([u8; 32]);
+
+impl SessionKey {
+    /// A fresh random key: sessions end when the process restarts.
+    pub fn random() -> Self {
+        let mut key = [0u8; 32];
+        rand::thread_rng().fill_bytes(&mut key);
+        Self(key)
+    }
+
+    fn mac(&self, parts: &[&[u8]]) -> Vec<u8> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0)
+            .unwrap_or_else(|_| unreachable!("any key length"));
+        for part in parts {
+            mac.update(part);
+            mac.update(b"\0");
+        }
+        mac.finalize().into_bytes().to_vec()
+    }
+
+    fn verify(&self, parts: &[&[u8]], tag: &[u8]) -> bool {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0)
+            .unwrap_or_else(|_| unreachable!("any key length"));
+        for part in parts {
+            mac.update(part);
+            mac.update(b"\0");
+        }
+        mac.verify_slice(tag).is_ok()
+    }
+
+    /// A signed session value for `user`.
+    pub(crate) fn issue(&self, user: UserId) -> String {
+        let expires = now_secs() + SESSION_TTL.as_secs();
+        let mut nonce = [0u8; 16];
+        rand::thread_rng().fill_bytes(&mut nonce);
+        let body = format!(
+            "{}.{}.{}",
+            user.get(),
+            expires,
+            URL_SAFE_NO_PAD.encode(nonce)
+        );
+        let tag = self.mac(&[b"session", body.as_bytes()]);
+        format!("{body}.{}", URL_SAFE_NO_PAD.encode(tag))
+    }
+
+    /// The user of a session value, if it is ours and has not expired.
+    fn open(&self, value: &str) -> Option<UserId> {
+        let (body, tag) = value.rsplit_once('.')?;
+        let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
+        if !self.verify(&[b"session", body.as_bytes()], &tag) {
+            return None;
+        }
+        let mut fields = body.split('.');
+        let user: i64 = fields.next()?.parse().ok()?;
+        let expires: u64 = fields.next()?.parse().ok()?;
+        (expires > now_secs()).then_some(())?;
+        UserId::new(user).ok()
+    }
+
+    /// The CSRF token bound to a session value.
+    pub(crate) fn csrf_token(&self, session: &str) -> String {
+        URL_SAFE_NO_PAD.encode(self.mac(&[b"csrf", session.as_bytes()]))
+    }
+
+    fn csrf_ok(&self, session: &str, token: &str) -> bool {
+        URL_SAFE_NO_PAD
+            .decode(token)
+            .is_ok_and(|tag| self.verify(&[b"csrf", session.as_bytes()], &tag))
+    }
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// A caller the server knows: its company, its user (tokens may have none) and role.
+#[derive(Debug, Clone)]
+pub(crate) struct Principal {
+    pub company: CompanyId,
+    pub user: Option<UserId>,
+    pub role: Role,
+    /// The CSRF token to put in forms, for a session; `None` for a Bearer token.
+    pub csrf: Option<String>,
+    /// The email, for a session (shown in the page header).
+    pub email: Option<String>,
+}
+
+impl Principal {
+    /// Refuses members.
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        match self.role {
+            Role::Admin => Ok(()),
+            Role::Member => Err(ApiError::AdminOnly),
+        }
+    }
+
+    /// Refuses anything of another company, as "not found".
+    pub fn owns(&self, company: CompanyId, what: &'static str) -> Result<(), ApiError> {
+        if company == self.company {
+            Ok(())
+        } else {
+            Err(ApiError::NotFound(what))
+        }
+    }
+}
+
+/// The value of a cookie in the request headers.
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// The `Set-Cookie` value of a new session.
+pub(crate) fn session_cookie(value: &str, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        SESSION_TTL.as_secs()
+    )
+}
+
+/// The `Set-Cookie` value that ends a session.
+pub(crate) fn clear_session_cookie() -> String {
+    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+}
+
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
+            let secret = auth
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .filter(|s| !s.is_empty() && s.len() <= 200)
+                .ok_or(ApiError::Unauthenticated)?;
+            return from_token(state, SecretString::from(secret.to_owned())).await;
+        }
+        let session = cookie(&parts.headers, SESSION_COOKIE).ok_or(ApiError::Unauthenticated)?;
+        let key = &state.config().session_key;
+        let user_id = key.open(session).ok_or(ApiError::Unauthenticated)?;
+        let user = match state.store().user(user_id).await {
+            Ok(user) => user,
+            Err(nsync_store::StoreError::NotFound { .. }) => return Err(ApiError::Unauthenticated),
+            Err(err) => return Err(err.into()),
+        };
+        let csrf = key.csrf_token(session);
+        if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+            let sent = parts
+                .headers
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if !key.csrf_ok(session, sent) {
+                return Err(ApiError::Csrf);
+            }
+        }
+        Ok(Principal {
+            company: user.company,
+            user: Some(user.id),
+            role: user.role,
+            csrf: Some(csrf),
+            email: Some(user.email.to_string()),
+        })
+    }
+}
+
+async fn from_token(state: &AppState, secret: SecretString) -> Result<Principal, ApiError> {
+    let owner = state
+        .store()
+        .authenticate_token(&secret)
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    // A token made for a user acts with that user's current role; a company token without a
+    // user gets the least: member.
+    let role = match owner.user {
+        Some(user) => {
+            let user = state.store().user(user).await?;
+            if user.company != owner.company {
+                return Err(ApiError::Unauthenticated);
+            }
+            user.role
+        }
+        None => Role::Member,
+    };
+    Ok(Principal {
+        company: owner.company,
+        user: owner.user,
+        role,
+        csrf: None,
+        email: None,
+    })
+}

@@ -1,0 +1,158 @@
+//! The one error type of the HTTP layer, mapped to status codes in one place.
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use nsync_store::StoreError;
+
+use crate::EngineError;
+
+/// Why a request did not go through. Each variant has a stable `code` for clients and a
+/// message for people; 500s are opaque (the detail goes to the log only).
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// No valid token or session.
+    #[error("sign in first, or send Authorization: Bearer <token>")]
+    Unauthenticated,
+    /// Email and password do not match a user.
+    #[error("the email or the password is wrong")]
+    BadCredentials,
+    /// The user's role does not allow this.
+    #[error("only an administrator of this company can do this")]
+    AdminOnly,
+    /// A form or request from a session without its CSRF token.
+    #[error("the form is stale or did not come from this site: reload the page and try again")]
+    Csrf,
+    /// Nothing with this id in the caller's company (whether it exists elsewhere or not).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The request is malformed or a value is out of bounds.
+    #[error("{0}")]
+    Invalid(String),
+    /// A rule of the integrated field refuses the action (the message says where to act).
+    #[error("{0}")]
+    Refused(String),
+    /// Another run of the integration is going on.
+    #[error("{0}")]
+    Busy(String),
+    /// The run cannot be confirmed (nothing held, or overtaken by a later run).
+    #[error("{0}")]
+    NotConfirmable(String),
+    /// NetSuite refused or failed; the message says what to do.
+    #[error("{0}")]
+    NetSuite(String),
+    /// Anything else: logged, shown as an opaque message.
+    #[error("internal error")]
+    Internal(String),
+}
+
+/// The JSON shape of every error.
+#[derive(serde::Serialize)]
+struct ErrorBody<'a> {
+    error: ErrorDetail<'a>,
+}
+
+#[derive(serde::Serialize)]
+struct ErrorDetail<'a> {
+    code: &'a str,
+    message: String,
+}
+
+impl ApiError {
+    /// The HTTP status and the stable code: the one place errors meet status codes.
+    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            Self::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            Self::BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials"),
+            Self::AdminOnly => (StatusCode::FORBIDDEN, "admin_only"),
+            Self::Csrf => (StatusCode::FORBIDDEN, "csrf"),
+            Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            Self::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request"),
+            Self::Refused(_) => (StatusCode::CONFLICT, "integrated_field"),
+            Self::Busy(_) => (StatusCode::CONFLICT, "busy"),
+            Self::NotConfirmable(_) => (StatusCode::CONFLICT, "not_confirmable"),
+            Self::NetSuite(_) => (StatusCode::BAD_GATEWAY, "netsuite"),
+            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+
+    /// The message people see (never the detail of a 500).
+    pub fn public_message(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        if let Self::Internal(detail) = &self {
+            tracing::error!(error = %detail, "request failed");
+        }
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code,
+                message: self.public_message(),
+            },
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NotFound { what, .. } => Self::NotFound(what),
+            StoreError::OptionNotFound(_) => Self::NotFound("option"),
+            StoreError::Rule(rule @ nsync_core::Error::IntegratedField { .. }) => {
+                Self::Refused(rule.to_string())
+            }
+            StoreError::Rule(other) => Self::Invalid(other.to_string()),
+            StoreError::Busy { .. } => Self::Busy(err.to_string()),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<EngineError> for ApiError {
+    fn from(err: EngineError) -> Self {
+        match err {
+            EngineError::Busy { .. } => Self::Busy(err.to_string()),
+            EngineError::NetSuite(_) | EngineError::Config(_) | EngineError::SuspiciousRead(_) => {
+                Self::NetSuite(err.to_string())
+            }
+            EngineError::NothingToConfirm(_) | EngineError::Stale { .. } => {
+                Self::NotConfirmable(err.to_string())
+            }
+            EngineError::Store(store) => store.into(),
+            EngineError::RunFailed { .. } => Self::NetSuite(err.to_string()),
+        }
+    }
+}
+
+impl From<nsync_core::Error> for ApiError {
+    fn from(err: nsync_core::Error) -> Self {
+        match err {
+            nsync_core::Error::IntegratedField { .. } => Self::Refused(err.to_string()),
+            other => Self::Invalid(other.to_string()),
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(err: JsonRejection) -> Self {
+        Self::Invalid(format!(
+            "the request body is not valid: {}",
+            err.body_text()
+        ))
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(err: QueryRejection) -> Self {
+        Self::Invalid(format!(
+            "the query string is not valid: {}",
+            err.body_text()
+        ))
+    }
+}

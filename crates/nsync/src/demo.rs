@@ -1,20 +1,34 @@
-//! `nsync demo`: one command that shows nsync working on a fresh machine.
-//!
-//! Today it starts the strict NetSuite emulator in this process with a seeded demo account and
-//! prints how to reach it; the procurement side (import, update, web pages) joins it as it lands.
+//! `nsync demo`: one command that shows nsync working on a fresh machine: the NetSuite emulator
+//! with a seeded demo account, a SQLite database, a demo company with an admin, the integration
+//! already connected, and the server.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use netsuite_emulator::{AccountConfig, Emulator, EmulatorConfig};
+use nsync_core::{
+    AccountId, Credentials, Email, IntegrationSettings, Role, SubsidiaryId, TimeZone,
+};
+use nsync_server::http::{AppState, HttpConfig, SessionKey};
+use nsync_server::{ClientSettings, Engine};
+use nsync_store::{MasterKey, NewIntegration, Store};
+use secrecy::ExposeSecret;
+
+use crate::serve_cmd::stop_signal;
+
+const ADMIN_EMAIL: &str = "admin@demo.nsync.test";
 
 /// Arguments of `nsync demo`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    /// Address of the web server.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: std::net::SocketAddr,
     /// Port of the emulated NetSuite on 127.0.0.1 (0 picks a free one).
     #[arg(long, default_value_t = 0)]
-    port: u16,
-    /// Where the demo keeps its files (the OAuth 2.0 private keys).
+    emulator_port: u16,
+    /// Where the demo keeps its database (started afresh on every run).
     #[arg(long, default_value = "data/demo")]
     data_dir: PathBuf,
     /// Seed of the demo data and secrets.
@@ -29,7 +43,7 @@ pub struct Args {
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let mut config = EmulatorConfig::single(AccountConfig::demo(&args.account, args.seed));
     config.seed = args.seed;
-    config.bind = ([127, 0, 0, 1], args.port).into();
+    config.bind = ([127, 0, 0, 1], args.emulator_port).into();
     let emulator = Emulator::start(config)
         .await
         .context("starting the NetSuite emulator")?;
@@ -37,47 +51,124 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let creds = emulator
         .credentials(&account_id)
         .context("the demo account has no credentials")?;
-    let key_file = write_key(&args.data_dir, &account_id, &creds.oauth2.private_key_pem)?;
-    let base_url = emulator.base_url();
-    let ready = serde_json::json!({
-        "emulator_url": base_url,
-        "account_id": account_id,
-        "tba": creds.tba,
-        "oauth2": {
-            "client_id": creds.oauth2.client_id,
-            "certificate_id": creds.oauth2.certificate_id,
-            "private_key_file": key_file,
+    let emulator_url = emulator.base_url();
+
+    let store = fresh_store(&args.data_dir).await?;
+    let company = store
+        .create_company("Demo Procurement", &TimeZone::parse("Europe/Paris")?)
+        .await?;
+    let password = random_password();
+    let admin = store
+        .create_user(
+            company,
+            &Email::parse(ADMIN_EMAIL)?,
+            &password.clone().into(),
+            Role::Admin,
+        )
+        .await?;
+    let token = store.create_api_token(company, Some(admin), "demo").await?;
+    let (key, _) = MasterKey::generate();
+    let credentials = Credentials::Tba {
+        consumer_key: creds.tba.consumer_key.clone(),
+        consumer_secret: creds.tba.consumer_secret.clone().into(),
+        token_id: creds.tba.token_id.clone(),
+        token_secret: creds.tba.token_secret.clone().into(),
+    };
+    let settings = ClientSettings {
+        base_url_override: Some(emulator_url.parse()?),
+        ..ClientSettings::default()
+    };
+    let subsidiary = busiest_subsidiary(&emulator, &account_id)?;
+    let integration_id = store
+        .create_integration(
+            &key,
+            &NewIntegration {
+                company,
+                account: AccountId::parse(&account_id)?,
+                subsidiary,
+                credentials,
+                settings: IntegrationSettings::default(),
+                field_name: "Customer / Project".to_owned(),
+            },
+        )
+        .await?;
+    let engine = Arc::new(Engine::new(store.clone(), key, Arc::new(settings)));
+
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on {} (use --listen 127.0.0.1:0)",
+                args.listen
+            )
+        })?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let state = AppState::new(
+        engine,
+        HttpConfig {
+            session_key: SessionKey::random(),
+            secure_cookies: false,
         },
+    );
+    let ready = serde_json::json!({
+        "url": url,
+        "admin_email": ADMIN_EMAIL,
+        "admin_password": password,
+        "api_token": token.secret.expose_secret(),
+        "integration_id": integration_id.get(),
+        "account_id": account_id,
+        "subsidiary_id": subsidiary.map(|s| s.get()),
+        "emulator_url": emulator_url,
+        "emulator_control_url": format!("{emulator_url}/_emulator"),
     });
     println!("{ready}");
     eprintln!(
-        "\nThe emulated NetSuite account {account_id} is serving at {base_url}.\n\
-         Read it with the production client, for example:\n  \
-         NETSUITE_CLIENT_ID={} NETSUITE_CERTIFICATE_ID={} NETSUITE_PRIVATE_KEY_FILE={} \\\n  \
-         cargo run --release -- netsuite subsidiaries --account {account_id} --base-url {base_url}\n\
-         Press Ctrl-C to stop.",
-        creds.oauth2.client_id,
-        creds.oauth2.certificate_id,
-        key_file.display(),
+        "\nnsync demo is ready. Open {url}/ and sign in as {ADMIN_EMAIL} with the password above,\n\
+         then open the integration, click Import Customers, Select all and Import.\n\
+         The API: curl -H 'Authorization: Bearer <api_token>' {url}/api/v1/fields\n\
+         Press Ctrl-C to stop."
     );
-    wait_for_stop().await?;
+    nsync_server::http::serve(listener, state, stop_signal()).await?;
+    store.close().await;
     emulator.shutdown().await;
     Ok(())
 }
 
-/// Writes the OAuth 2.0 private key where a person can point `NETSUITE_PRIVATE_KEY_FILE` at it.
-fn write_key(dir: &Path, account_id: &str, pem: &str) -> anyhow::Result<PathBuf> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let file = dir.join(format!("{account_id}-oauth2-private.pem"));
-    std::fs::write(&file, pem).with_context(|| format!("writing {}", file.display()))?;
-    Ok(std::path::absolute(&file).unwrap_or(file))
+/// The subsidiary with the most customers, so the demo's tree is a rich one; `None` when the
+/// account has no subsidiaries. Asked of the emulator's own database (demo wiring only).
+fn busiest_subsidiary(emulator: &Emulator, account: &str) -> anyhow::Result<Option<SubsidiaryId>> {
+    let q = "SELECT subsidiary, COUNT(*) AS n FROM customersubsidiaryrelationship \
+             GROUP BY subsidiary ORDER BY n DESC";
+    let page = emulator
+        .control()
+        .suiteql(account, q, 0, 1)
+        .map_err(|e| anyhow::anyhow!("reading the demo account: {e}"))?;
+    let id = page
+        .items
+        .first()
+        .and_then(|row| row.get("subsidiary"))
+        .and_then(|v| v.as_str())
+        .and_then(|v| v.parse::<i64>().ok());
+    Ok(id.map(SubsidiaryId::new).transpose()?)
 }
 
-async fn wait_for_stop() -> anyhow::Result<()> {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    tokio::select! {
-        r = tokio::signal::ctrl_c() => r?,
-        _ = term.recv() => {}
+/// The demo starts from an empty database each time, so its printed secrets are the only ones.
+async fn fresh_store(dir: &std::path::Path) -> anyhow::Result<Store> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let path = dir.join("nsync.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
-    Ok(())
+    Store::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .context("opening the demo database")
+}
+
+fn random_password() -> String {
+    use rand::Rng;
+    let alphabet = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::thread_rng();
+    (0..16)
+        .map(|_| alphabet[rng.gen_range(0..alphabet.len())] as char)
+        .collect()
 }

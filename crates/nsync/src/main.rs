@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 
 mod demo;
 mod netsuite_cmd;
+mod serve_cmd;
 mod store_cmd;
 mod sync_cmd;
 
@@ -20,7 +21,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Start the demo: the NetSuite emulator with a seeded demo account, in this process.
+    /// Serve the web pages and the JSON API.
+    Serve(serve_cmd::ServeArgs),
+    /// Start the demo: the NetSuite emulator with a demo account, a demo company, the server.
     Demo(demo::Args),
     /// Read a NetSuite account (or the emulator): probe, subsidiaries, customers, projects, changes.
     Netsuite(netsuite_cmd::NetsuiteArgs),
@@ -42,7 +45,8 @@ fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
-        Command::Demo(args) => tokio::runtime::Runtime::new()?.block_on(demo::run(args)),
+        Command::Serve(args) => store_cmd::block_on(serve_cmd::serve(args)),
+        Command::Demo(args) => store_cmd::block_on(demo::run(args)),
         Command::Netsuite(args) => netsuite_cmd::run(args),
         Command::Migrate(args) => store_cmd::block_on(store_cmd::migrate(args)),
         Command::RotateKey(args) => store_cmd::block_on(store_cmd::rotate_key(args)),

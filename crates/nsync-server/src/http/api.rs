@@ -2,8 +2,8 @@
 //! [`super::openapi::OPERATIONS`]; a test keeps the two in step.
 
 mod account;
-mod integrations;
-mod options;
+pub(crate) mod integrations;
+pub(crate) mod options;
 mod runs;
 
 use std::str::FromStr;

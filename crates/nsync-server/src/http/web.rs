@@ -1,11 +1,200 @@
-//! The web pages: server-rendered (askama escapes everything by default), htmx for partial
-//! updates, no front-end build step.
+//! The web pages: server-rendered with askama (which escapes every value by default; nothing
+//! from NetSuite is ever marked safe), htmx for partial updates, no front-end build step.
+//!
+//! Page handlers share the API's authentication, ownership checks and [`ApiError`]; a failure
+//! renders as a small HTML page (or a redirect to sign-in) with the status the API would give.
 
+mod field;
+mod integration;
+mod runs;
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use axum::Router;
+use nsync_core::{Email, Role};
+use secrecy::SecretString;
 
-use super::AppState;
+use super::auth::{clear_session_cookie, session_cookie, Principal};
+use super::{ApiError, AppState};
 
 /// The page routes.
 pub(super) fn router() -> Router<AppState> {
     Router::new()
+        .route("/", get(home))
+        .route("/signin", get(signin_page).post(signin))
+        .route("/signout", post(signout))
+        .merge(integration::router())
+        .merge(field::router())
+        .merge(runs::router())
+}
+
+/// What the page frame needs: who is signed in, the CSRF token, the current page.
+pub(crate) struct Chrome {
+    pub csrf: String,
+    pub admin: bool,
+    pub email: String,
+    pub page: &'static str,
+}
+
+impl Chrome {
+    fn new(who: &Principal, page: &'static str) -> Self {
+        Self {
+            csrf: who.csrf.clone().unwrap_or_default(),
+            admin: who.role == Role::Admin,
+            email: who.email.clone().unwrap_or_default(),
+            page,
+        }
+    }
+}
+
+/// The signed-in caller of a page: like [`Principal`], but a missing session redirects to the
+/// sign-in page instead of answering JSON.
+pub(crate) struct Viewer(pub Principal);
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PageError> {
+        Principal::from_request_parts(parts, state)
+            .await
+            .map(Viewer)
+            .map_err(PageError)
+    }
+}
+
+/// A page handler's failure: the API's error, shown as HTML.
+pub(crate) struct PageError(ApiError);
+
+impl<E: Into<ApiError>> From<E> for PageError {
+    fn from(err: E) -> Self {
+        Self(err.into())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessageTpl {
+    ok: bool,
+    message: String,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        if matches!(self.0, ApiError::Unauthenticated) {
+            // htmx follows HX-Redirect; a plain navigation follows the 303.
+            let mut response = Redirect::to("/signin").into_response();
+            response
+                .headers_mut()
+                .insert("hx-redirect", HeaderValue::from_static("/signin"));
+            return response;
+        }
+        let (status, _) = self.0.status_and_code();
+        if let ApiError::Internal(detail) = &self.0 {
+            tracing::error!(error = %detail, "page failed");
+        }
+        let body = MessageTpl {
+            ok: false,
+            message: self.0.public_message(),
+        };
+        (status, render(&body)).into_response()
+    }
+}
+
+/// Renders a template; a template error is a bug, answered as an opaque 500.
+pub(crate) fn render(template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+/// The pairs of a urlencoded form body (repeated names kept, as checkboxes send them).
+pub(crate) fn form_pairs(body: &Bytes) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(body)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// The first value of a form field.
+pub(crate) fn form_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+async fn home(who: Result<Principal, ApiError>) -> Response {
+    match who {
+        Ok(who) if who.role == Role::Admin => Redirect::to("/integration").into_response(),
+        Ok(_) => Redirect::to("/field").into_response(),
+        Err(_) => Redirect::to("/signin").into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "signin.html")]
+struct SigninTpl {
+    error: Option<String>,
+    email: String,
+}
+
+async fn signin_page() -> Response {
+    render(&SigninTpl {
+        error: None,
+        email: String::new(),
+    })
+}
+
+async fn signin(State(state): State<AppState>, body: Bytes) -> Result<Response, PageError> {
+    let pairs = form_pairs(&body);
+    let email_text = form_value(&pairs, "email").unwrap_or("").to_owned();
+    let password = form_value(&pairs, "password").unwrap_or("");
+    let refused = |email: String| {
+        let page = SigninTpl {
+            error: Some(ApiError::BadCredentials.public_message()),
+            email,
+        };
+        (StatusCode::UNAUTHORIZED, render(&page)).into_response()
+    };
+    let (Ok(email), false) = (
+        Email::parse(&email_text),
+        password.is_empty() || password.len() > 1024,
+    ) else {
+        return Ok(refused(email_text));
+    };
+    let secret = SecretString::from(password.to_owned());
+    let Some(user) = state.store().verify_password(&email, &secret).await? else {
+        tracing::info!("sign-in refused");
+        return Ok(refused(email_text));
+    };
+    let session = state.config().session_key.issue(user.id);
+    let mut response = Redirect::to("/").into_response();
+    set_cookie(
+        response.headers_mut(),
+        &session_cookie(&session, state.config().secure_cookies),
+    );
+    Ok(response)
+}
+
+async fn signout(Viewer(_who): Viewer) -> Response {
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    set_cookie(response.headers_mut(), &clear_session_cookie());
+    response
+        .headers_mut()
+        .insert("hx-redirect", HeaderValue::from_static("/signin"));
+    response
+}
+
+fn set_cookie(headers: &mut HeaderMap, value: &str) {
+    if let Ok(value) = HeaderValue::from_str(value) {
+        headers.append(header::SET_COOKIE, value);
+    }
 }

@@ -10,7 +10,7 @@ use nsync_store::{ChildCursor, CustomField};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{audit, key_text, owned_field, owned_option, parse_id, text_field, ApiJson, ApiQuery};
+use super::{audit, key_text, owned_field, owned_option, text_field, ApiJson, ApiQuery};
 use crate::http::auth::Principal;
 use crate::http::{ApiError, AppState};
 
@@ -338,9 +338,4 @@ pub(crate) async fn deactivate_option(
     Ok(Json(OptionView::from(
         &state.store().option(option.id).await?,
     )))
-}
-
-/// Parses an option id from a form or query value.
-pub(crate) fn option_id(text: &str) -> Result<OptionId, ApiError> {
-    parse_id(text, "option")
 }

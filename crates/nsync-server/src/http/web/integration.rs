@@ -1,0 +1,408 @@
+//! The integration page: connection, Test connection, Import Customers, Update, last runs.
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderValue;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use nsync_core::{AccountId, RunTrigger, SubsidiaryId};
+use nsync_store::{Integration, NewIntegration};
+
+use super::runs::{change_rows, run_rows, ChangeRow, RunRow};
+use super::{form_pairs, form_value, render, Chrome, MessageTpl, PageError, Viewer};
+use crate::http::api::integrations::{
+    candidate_page, run_connection_test, CandidateParams, CandidateView, CredentialsInput,
+    ImportBody,
+};
+use crate::http::api::{audit, ApiQuery};
+use crate::http::auth::Principal;
+use crate::http::{ApiError, AppState};
+use crate::{RefreshMode, RunOptions, RunRequest};
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/integration", get(page))
+        .route("/integration/test", post(test))
+        .route("/integration/subsidiaries", get(subsidiaries))
+        .route("/integration/credentials", post(credentials))
+        .route("/integration/create", post(create))
+        .route("/integration/candidates", get(candidates))
+        .route("/integration/import", post(import))
+        .route("/integration/update/preview", post(preview_update))
+        .route("/integration/update", post(update))
+}
+
+/// The company's integration (the first, when it has several).
+pub(crate) async fn company_integration(
+    state: &AppState,
+    who: &Principal,
+) -> Result<Option<Integration>, ApiError> {
+    Ok(state
+        .store()
+        .integrations_of(who.company)
+        .await?
+        .into_iter()
+        .next())
+}
+
+async fn require_integration(state: &AppState, who: &Principal) -> Result<Integration, ApiError> {
+    who.require_admin()?;
+    company_integration(state, who)
+        .await?
+        .ok_or(ApiError::NotFound("integration"))
+}
+
+struct IntegrationInfo {
+    account: String,
+    auth_kind: String,
+    subsidiary: Option<i64>,
+    auto_enabled: bool,
+    auto_weekday: String,
+    auto_at: String,
+    time_zone: String,
+}
+
+#[derive(Template)]
+#[template(path = "integration.html")]
+struct PageTpl {
+    chrome: Chrome,
+    integration: Option<IntegrationInfo>,
+    runs: Vec<RunRow>,
+}
+
+async fn page(State(state): State<AppState>, Viewer(who): Viewer) -> Result<Response, PageError> {
+    who.require_admin()?;
+    let integration = company_integration(&state, &who).await?;
+    let company = state.store().company(who.company).await?;
+    let runs = match &integration {
+        Some(i) => run_rows(state.store().runs(i.id, None, 5).await?),
+        None => Vec::new(),
+    };
+    let info = integration.map(|i| IntegrationInfo {
+        account: i.account.as_str().to_owned(),
+        auth_kind: i.auth_kind.to_string(),
+        subsidiary: i.subsidiary.map(|s| s.get()),
+        auto_enabled: i.settings.auto_update.enabled,
+        auto_weekday: i.settings.auto_update.weekday.to_string(),
+        auto_at: i.settings.auto_update.at.to_string(),
+        time_zone: company.time_zone.as_str().to_owned(),
+    });
+    Ok(render(&PageTpl {
+        chrome: Chrome::new(&who, "integration"),
+        integration: info,
+        runs,
+    }))
+}
+
+fn message(ok: bool, message: impl Into<String>) -> Response {
+    render(&MessageTpl {
+        ok,
+        message: message.into(),
+    })
+}
+
+async fn test(State(state): State<AppState>, Viewer(who): Viewer) -> Result<Response, PageError> {
+    let integration = require_integration(&state, &who).await?;
+    let result = run_connection_test(&state, &integration).await;
+    Ok(message(result.ok, result.message))
+}
+
+#[derive(Template)]
+#[template(
+    source = "<ul>{% for s in subsidiaries %}<li>{{ s.0 }}: {{ s.1 }}{% if s.2 %} <span class=\"badge inactive\">inactive</span>{% endif %}</li>{% else %}<li class=\"muted\">This account has no subsidiaries.</li>{% endfor %}</ul>",
+    ext = "html"
+)]
+struct SubsidiariesTpl {
+    subsidiaries: Vec<(i64, String, bool)>,
+}
+
+async fn subsidiaries(
+    State(state): State<AppState>,
+    Viewer(who): Viewer,
+) -> Result<Response, PageError> {
+    let integration = require_integration(&state, &who).await?;
+    match state.engine().subsidiaries(integration.id).await {
+        Ok(list) => Ok(render(&SubsidiariesTpl {
+            subsidiaries: list
+                .into_iter()
+                .map(|s| (s.id.0, s.full_name.unwrap_or(s.name), s.is_inactive))
+                .collect(),
+        })),
+        Err(err) => Ok(message(false, ApiError::from(err).public_message())),
+    }
+}
+
+fn tba_from_form(pairs: &[(String, String)]) -> Result<nsync_core::Credentials, ApiError> {
+    let field = |name| form_value(pairs, name).unwrap_or("").to_owned();
+    CredentialsInput::Tba {
+        consumer_key: field("consumer_key"),
+        consumer_secret: field("consumer_secret"),
+        token_id: field("token_id"),
+        token_secret: field("token_secret"),
+    }
+    .validate()
+}
+
+async fn credentials(
+    State(state): State<AppState>,
+    Viewer(who): Viewer,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let integration = require_integration(&state, &who).await?;
+    let credentials = tba_from_form(&form_pairs(&body))?;
+    state
+        .store()
+        .set_credentials(state.engine().master_key(), integration.id, &credentials)
+        .await?;
+    state.engine().forget_client(integration.id);
+    audit(
+        &state,
+        &who,
+        "set_credentials",
+        format!("integration {}", integration.id),
+        serde_json::json!({"auth_kind": "tba"}),
+    )
+    .await?;
+    Ok(message(
+        true,
+        "Credentials saved. Click Test connection to check them.",
+    ))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    Viewer(who): Viewer,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    who.require_admin()?;
+    let pairs = form_pairs(&body);
+    let subsidiary = match form_value(&pairs, "subsidiary_id").map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(text.parse::<SubsidiaryId>()?),
+    };
+    let new = NewIntegration {
+        company: who.company,
+        account: AccountId::parse(form_value(&pairs, "account_id").unwrap_or(""))?,
+        subsidiary,
+        credentials: tba_from_form(&pairs)?,
+        settings: Default::default(),
+        field_name: "Customer / Project".to_owned(),
+    };
+    let id = state
+        .store()
+        .create_integration(state.engine().master_key(), &new)
+        .await?;
+    audit(
+        &state,
+        &who,
+        "create_integration",
+        format!("integration {id}"),
+        serde_json::json!({"account_id": new.account.as_str()}),
+    )
+    .await?;
+    let mut response = message(true, "Connected.");
+    response
+        .headers_mut()
+        .insert("hx-refresh", HeaderValue::from_static("true"));
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "candidates.html")]
+struct CandidatesTpl {
+    chrome: Chrome,
+    search: String,
+    candidates: Vec<CandidateView>,
+    next: Option<String>,
+    more_query: String,
+    expandable: bool,
+}
+
+#[derive(Template)]
+#[template(path = "candidate_rows.html")]
+struct CandidateRowsTpl {
+    candidates: Vec<CandidateView>,
+    next: Option<String>,
+    more_query: String,
+    expandable: bool,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct CandidatesQuery {
+    parent: Option<String>,
+    search: Option<String>,
+    after: Option<String>,
+    #[serde(default)]
+    refresh: bool,
+    /// `form`: the whole Import Customers form, not only rows.
+    view: Option<String>,
+}
+
+async fn candidates(
+    State(state): State<AppState>,
+    Viewer(who): Viewer,
+    ApiQuery(q): ApiQuery<CandidatesQuery>,
+) -> Result<Response, PageError> {
+    let integration = require_integration(&state, &who).await?;
+    let search = q.search.clone().unwrap_or_default().trim().to_owned();
+    // A search lists matches at every level; without one, the tree starts at the customers.
+    let parent = match (&q.parent, search.is_empty()) {
+        (Some(p), _) => Some(p.clone()),
+        (None, true) => Some("top".to_owned()),
+        (None, false) => None,
+    };
+    let params = CandidateParams {
+        parent: parent.clone(),
+        search: Some(search.clone()).filter(|s| !s.is_empty()),
+        status: None,
+        after: q.after,
+        limit: Some(50),
+        refresh: q.refresh,
+    };
+    let page = candidate_page(&state, &integration, params).await?;
+    let more_query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(parent.iter().map(|p| ("parent", p.as_str())))
+        .extend_pairs(Some(("search", search.as_str())).filter(|_| !search.is_empty()))
+        .finish();
+    let expandable = search.is_empty();
+    if q.view.as_deref() == Some("form") || q.refresh {
+        return Ok(render(&CandidatesTpl {
+            chrome: Chrome::new(&who, "integration"),
+            search,
+            candidates: page.candidates,
+            next: page.next,
+            more_query,
+            expandable,
+        }));
+    }
+    Ok(render(&CandidateRowsTpl {
+        candidates: page.candidates,
+        next: page.next,
+        more_query,
+        expandable,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "run_started.html")]
+pub(crate) struct RunStartedTpl {
+    pub run: i64,
+    pub status: String,
+    pub done: bool,
+    pub counts: Option<nsync_core::RunCounts>,
+    pub error: Option<String>,
+}
+
+async fn import(
+    State(state): State<AppState>,
+    Viewer(who): Viewer,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let integration = require_integration(&state, &who).await?;
+    let pairs = form_pairs(&body);
+    let all = form_value(&pairs, "all") == Some("true");
+    let search = form_value(&pairs, "search").unwrap_or("").trim().to_owned();
+    let records: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| k == "records")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let body = match (all, search.is_empty()) {
+        (true, true) => ImportBody {
+            all: true,
+            ..Default::default()
+        },
+        (true, false) => ImportBody {
+            matching: Some(search),
+            ..Default::default()
+        },
+        (false, _) if records.is_empty() => {
+            return Ok(message(false, "Tick the records to import, or Select all."));
+        }
+        (false, _) => ImportBody {
+            records,
+            ..Default::default()
+        },
+    };
+    let run = state
+        .engine()
+        .spawn(
+            integration.id,
+            RunRequest::Import(body.selection()?),
+            RunTrigger::Manual,
+            RefreshMode::Incremental,
+        )
+        .await?;
+    audit(
+        &state,
+        &who,
+        "start_import",
+        format!("run {run}"),
+        serde_json::json!({"integration": integration.id.get()}),
+    )
+    .await?;
+    Ok(render(&RunStartedTpl {
+        run: run.get(),
+        status: "running".into(),
+        done: false,
+        counts: None,
+        error: None,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "preview.html")]
+struct PreviewTpl {
+    counts: nsync_core::RunCounts,
+    changes: Vec<ChangeRow>,
+    truncated: bool,
+    held: bool,
+}
+
+async fn preview_update(
+    State(state): State<AppState>,
+    Viewer(who): Viewer,
+) -> Result<Response, PageError> {
+    let integration = require_integration(&state, &who).await?;
+    let mut options = RunOptions::new(RunTrigger::Manual);
+    options.preview = true;
+    let report = state.engine().update(integration.id, options).await?;
+    let truncated = report.changes.len() > 200;
+    let changes = change_rows(report.changes.into_iter().take(200).collect());
+    Ok(render(&PreviewTpl {
+        counts: report.counts,
+        changes,
+        truncated,
+        held: report.status == nsync_core::RunStatus::NeedsConfirmation,
+    }))
+}
+
+async fn update(State(state): State<AppState>, Viewer(who): Viewer) -> Result<Response, PageError> {
+    let integration = require_integration(&state, &who).await?;
+    let run = state
+        .engine()
+        .spawn(
+            integration.id,
+            RunRequest::Update,
+            RunTrigger::Manual,
+            RefreshMode::Incremental,
+        )
+        .await?;
+    audit(
+        &state,
+        &who,
+        "start_update",
+        format!("run {run}"),
+        serde_json::json!({"integration": integration.id.get()}),
+    )
+    .await?;
+    Ok(render(&RunStartedTpl {
+        run: run.get(),
+        status: "running".into(),
+        done: false,
+        counts: None,
+        error: None,
+    }))
+}

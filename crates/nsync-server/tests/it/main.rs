@@ -1,7 +1,11 @@
 //! The sync engine, black box: an in-process NetSuite emulator on one side, the store on the
 //! other (SQLite, and PostgreSQL when reachable; required when `CI=true`).
 
+mod api_harness;
 mod harness;
 
+mod api_access;
+mod api_flows;
+mod api_web;
 mod histories;
 mod rules;

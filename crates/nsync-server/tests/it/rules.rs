@@ -566,6 +566,7 @@ async fn the_import_customers_list_marks_searches_and_pages(store: Store) {
                 search: Some(number.to_lowercase()),
                 limit: 50,
                 after: None,
+                ..CandidateQuery::default()
             },
         )
         .await

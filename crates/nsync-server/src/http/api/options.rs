@@ -158,6 +158,7 @@ pub(crate) async fn list_options(
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SearchParams {
+    #[serde(default)]
     pub q: String,
     pub limit: Option<u32>,
 }

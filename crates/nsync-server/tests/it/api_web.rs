@@ -1,0 +1,273 @@
+//! The web pages: sign-in, session cookies, CSRF on every change, pages that render, and text
+//! from NetSuite shown as text.
+
+use netsuite_emulator::RecordKind;
+use nsync_store::Store;
+use reqwest::StatusCode;
+
+use crate::api_harness::{api, Api, PASSWORD};
+use crate::both_backends;
+use crate::harness::ACCOUNT;
+
+both_backends!(
+    signing_in_sets_an_http_only_same_site_session_and_wrong_passwords_are_refused,
+    a_session_cannot_change_anything_without_its_csrf_token,
+    every_page_renders_for_an_admin_and_members_only_see_the_field,
+    a_netsuite_name_full_of_html_shows_as_text,
+    pages_without_a_session_send_people_to_sign_in,
+);
+
+const XSS: &str = "<img src=x onerror=alert(1)>";
+
+struct Session {
+    cookie: String,
+    csrf: String,
+}
+
+async fn sign_in(api: &Api, email: &str) -> Session {
+    let reply = api
+        .http
+        .post(format!("{}/signin", api.url))
+        .form(&[("email", email), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), StatusCode::SEE_OTHER);
+    let set = reply.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let cookie = set.split(';').next().unwrap().to_owned();
+    let page = page(api, &cookie, "/field").await;
+    let csrf = page
+        .split("x-csrf-token\": \"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    Session { cookie, csrf }
+}
+
+async fn page(api: &Api, cookie: &str, path: &str) -> String {
+    let reply = api
+        .http
+        .get(format!("{}{path}", api.url))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), StatusCode::OK, "{path}");
+    reply.text().await.unwrap()
+}
+
+async fn signing_in_sets_an_http_only_same_site_session_and_wrong_passwords_are_refused(
+    store: Store,
+) {
+    let api = api(store).await;
+    let reply = api
+        .http
+        .post(format!("{}/signin", api.url))
+        .form(&[("email", "admin@a.test"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let set = reply.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+        "{set}"
+    );
+    let wrong = api
+        .http
+        .post(format!("{}/signin", api.url))
+        .form(&[("email", "admin@a.test"), ("password", "nope")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert!(wrong.headers().get("set-cookie").is_none());
+    let unknown = api
+        .http
+        .post(format!("{}/signin", api.url))
+        .form(&[("email", "nobody@a.test"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        unknown.text().await.unwrap(),
+        wrong.text().await.unwrap(),
+        "unknown email and wrong password look alike"
+    );
+    let forged = api
+        .http
+        .get(format!("{}/api/v1/fields", api.url))
+        .header("cookie", "nsync_session=1.99999999999.AAAA.AAAA")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
+}
+
+async fn a_session_cannot_change_anything_without_its_csrf_token(store: Store) {
+    let api = api(store).await;
+    let session = sign_in(&api, "admin@a.test").await;
+    let without = api
+        .http
+        .post(format!("{}/integration/test", api.url))
+        .header("cookie", &session.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(without.status(), StatusCode::FORBIDDEN);
+    let wrong = api
+        .http
+        .post(format!("{}/api/v1/tokens", api.url))
+        .header("cookie", &session.cookie)
+        .header("x-csrf-token", "forged")
+        .json(&serde_json::json!({"name": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
+    let with = api
+        .http
+        .post(format!("{}/integration/test", api.url))
+        .header("cookie", &session.cookie)
+        .header("x-csrf-token", &session.csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(with.status(), StatusCode::OK);
+    assert!(with
+        .text()
+        .await
+        .unwrap()
+        .contains("Connected to NetSuite account"));
+    // The session also drives the JSON API, with the same CSRF rule.
+    let api_call = api
+        .http
+        .post(format!("{}/api/v1/tokens", api.url))
+        .header("cookie", &session.cookie)
+        .header("x-csrf-token", &session.csrf)
+        .json(&serde_json::json!({"name": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api_call.status(), StatusCode::CREATED);
+}
+
+async fn every_page_renders_for_an_admin_and_members_only_see_the_field(store: Store) {
+    let api = api(store).await;
+    let run = api.import_all().await;
+    let admin = sign_in(&api, "admin@a.test").await;
+    let integration = page(&api, &admin.cookie, "/integration").await;
+    assert!(integration.contains("Import Customers") && integration.contains("Test connection"));
+    assert!(integration.contains("arrives with the scheduler"));
+    let candidates = page(
+        &api,
+        &admin.cookie,
+        "/integration/candidates?refresh=true&parent=top&view=form",
+    )
+    .await;
+    assert!(candidates.contains("Select all") && candidates.contains("name=\"records\""));
+    let field = page(&api, &admin.cookie, "/field").await;
+    assert!(field.contains("option-name"));
+    assert!(page(&api, &admin.cookie, "/runs")
+        .await
+        .contains(&format!("/runs/{run}")));
+    assert!(page(&api, &admin.cookie, &format!("/runs/{run}"))
+        .await
+        .contains("added"));
+    let member = sign_in(&api, "member@a.test").await;
+    assert!(page(&api, &member.cookie, "/field")
+        .await
+        .contains("option-name"));
+    let refused = api
+        .http
+        .get(format!("{}/integration", api.url))
+        .header("cookie", &member.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+}
+
+async fn a_netsuite_name_full_of_html_shows_as_text(store: Store) {
+    let api = api(store).await;
+    let base = format!("/integrations/{}/candidates", api.integration);
+    let top = api
+        .get(
+            &api.admin,
+            &format!("{base}?refresh=true&parent=top&limit=1"),
+        )
+        .await;
+    let id: i64 = top.body["candidates"][0]["key"]
+        .as_str()
+        .unwrap()
+        .split_once(':')
+        .unwrap()
+        .1
+        .parse()
+        .unwrap();
+    let control = api.emulator.control();
+    control.advance_clock(chrono::Duration::minutes(1));
+    control
+        .rename(ACCOUNT, RecordKind::Customer, id, XSS)
+        .unwrap();
+    control.advance_clock(chrono::Duration::minutes(1));
+    api.import_all().await;
+    let admin = sign_in(&api, "admin@a.test").await;
+    for path in [
+        "/field",
+        "/integration/candidates?refresh=true&parent=top&view=form",
+    ] {
+        let html = page(&api, &admin.cookie, path).await;
+        assert!(!html.contains(XSS), "{path} sends the name as markup");
+        assert!(
+            html.contains("&lt;img src=x onerror=alert(1)&gt;") || html.contains("&#60;img"),
+            "{path} does not show the name"
+        );
+    }
+}
+
+async fn pages_without_a_session_send_people_to_sign_in(store: Store) {
+    let api = api(store).await;
+    for path in ["/", "/integration", "/field", "/runs"] {
+        let reply = api
+            .http
+            .get(format!("{}{path}", api.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(reply.headers()["location"], "/signin");
+    }
+    let signin = api
+        .http
+        .get(format!("{}/signin", api.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signin.status(), StatusCode::OK);
+    let htmx = api
+        .http
+        .get(format!("{}/assets/htmx.min.js", api.url))
+        .send()
+        .await
+        .unwrap();
+    assert!(htmx.text().await.unwrap().starts_with("var htmx"));
+    assert_eq!(
+        api.http
+            .get(format!("{}/healthz", api.url))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        api.http
+            .get(format!("{}/readyz", api.url))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+}

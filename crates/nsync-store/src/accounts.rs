@@ -125,6 +125,9 @@ impl Store {
             }
         });
         let Some((user, hash)) = found else {
+            // Spend the same argon2 time as a real check, so response times do not tell which
+            // emails have accounts.
+            let _ = hash_password(password);
             return Ok(None);
         };
         let parsed = PasswordHash::new(&hash).map_err(StoreError::corrupt)?;

@@ -1,0 +1,224 @@
+//! The API benchmark: a generated account (50,000 customers and 250,000 projects by default, all
+//! in one subsidiary so about 300,000 options get imported), then the HTTP server on loopback
+//! and an open-loop load generator: `searchOptions` at 200 requests/s (target p99 at most
+//! 25 ms), and the first page of `listImportCandidates` (target at most 100 ms).
+//!
+//! Smaller runs: NSYNC_BENCH_CUSTOMERS=2000 NSYNC_BENCH_PROJECTS=10000 bench/api.sh.
+//! The load generator runs on its own runtime thread so the server's workers are its own.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use netsuite_emulator::{AccountConfig, Emulator, EmulatorConfig, GeneratorSpec};
+use nsync_core::planner::Selection;
+use nsync_core::{AccountId, Credentials, Email, IntegrationSettings, Role, RunTrigger, TimeZone};
+use nsync_server::http::{AppState, HttpConfig, SessionKey};
+use nsync_server::{ClientSettings, Engine, RunOptions};
+use nsync_store::{MasterKey, NewIntegration, Store};
+use secrecy::ExposeSecret;
+
+const ACCOUNT: &str = "1234567";
+
+fn env(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let server = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let (url, token, integration, field) = server.block_on(setup())?;
+    let load = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?;
+    load.block_on(measure(url, token, integration, field))
+}
+
+async fn setup() -> Result<(String, String, i64, i64), Box<dyn std::error::Error>> {
+    let customers = env("NSYNC_BENCH_CUSTOMERS", 50_000) as usize;
+    let projects = env("NSYNC_BENCH_PROJECTS", 250_000) as usize;
+    let mut account = AccountConfig::generated(
+        ACCOUNT,
+        GeneratorSpec {
+            customers,
+            projects,
+            subsidiaries: 1,
+            seed: 42,
+        },
+    );
+    account.time_zone = chrono_tz::UTC;
+    let emulator = Emulator::start(EmulatorConfig::single(account)).await?;
+    let path = std::env::temp_dir().join(format!("nsync-bench-api-{}.db", std::process::id()));
+    let url = std::env::var("NSYNC_BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| format!("sqlite://{}", path.display()));
+    let store = Store::connect(&url).await?;
+    let (key, _) = MasterKey::generate();
+    let company = store
+        .create_company("Bench", &TimeZone::parse("UTC")?)
+        .await?;
+    let admin = store
+        .create_user(
+            company,
+            &Email::parse("bench@example.test")?,
+            &"bench-password".to_owned().into(),
+            Role::Admin,
+        )
+        .await?;
+    let token = store
+        .create_api_token(company, Some(admin), "bench")
+        .await?;
+    let c = emulator.credentials(ACCOUNT).ok_or("no credentials")?.tba;
+    let integration = store
+        .create_integration(
+            &key,
+            &NewIntegration {
+                company,
+                account: AccountId::parse(ACCOUNT)?,
+                subsidiary: None,
+                credentials: Credentials::Tba {
+                    consumer_key: c.consumer_key,
+                    consumer_secret: c.consumer_secret.into(),
+                    token_id: c.token_id,
+                    token_secret: c.token_secret.into(),
+                },
+                settings: IntegrationSettings::default(),
+                field_name: "Customer / Project".into(),
+            },
+        )
+        .await?;
+    let field = store.integration(integration).await?.field;
+    let settings = ClientSettings {
+        base_url_override: Some(emulator.base_url().parse()?),
+        concurrency: 5,
+        ..ClientSettings::default()
+    };
+    let engine = Arc::new(Engine::new(store.clone(), key, Arc::new(settings)));
+    let started = Instant::now();
+    let import = engine
+        .import(
+            integration,
+            Selection::All,
+            RunOptions::new(RunTrigger::Cli),
+        )
+        .await?;
+    println!(
+        "api benchmark: {} options imported in {:.1} s ({customers} customers, {projects} projects generated)",
+        import.counts.added,
+        started.elapsed().as_secs_f64()
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let state = AppState::new(
+        engine,
+        HttpConfig {
+            session_key: SessionKey::random(),
+            secure_cookies: false,
+        },
+    );
+    tokio::spawn(nsync_server::http::serve(
+        listener,
+        state,
+        std::future::pending(),
+    ));
+    // The emulator must outlive setup: the candidates list is served from the mirror, but keep
+    // NetSuite reachable for the whole run as in production.
+    std::mem::forget(emulator);
+    Ok((
+        url,
+        token.secret.expose_secret().to_owned(),
+        integration.get(),
+        field.get(),
+    ))
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index.min(sorted.len() - 1)]
+}
+
+async fn measure(
+    url: String,
+    token: String,
+    integration: i64,
+    field: i64,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .build()?;
+    let rate = env("NSYNC_BENCH_RPS", 200);
+    let seconds = env("NSYNC_BENCH_SECONDS", 10);
+    let queries = [
+        "ac", "pro", "glo", "ini", "café", "tech", "a", "on 1", "2", "zz", "ltd", "ma",
+    ];
+    // Warm-up: connections and caches.
+    for q in queries {
+        http.get(format!("{url}/api/v1/fields/{field}/options/search?q={q}"))
+            .bearer_auth(&token)
+            .send()
+            .await?;
+    }
+    let total = rate * seconds;
+    let interval = Duration::from_secs_f64(1.0 / rate as f64);
+    let start = tokio::time::Instant::now();
+    let mut tasks = Vec::with_capacity(total as usize);
+    for i in 0..total {
+        // Open loop: each request is due at its own time, and latency counts from then, so a
+        // slow server cannot hide its queueing (no coordinated omission).
+        let due = start + interval * u32::try_from(i)?;
+        tokio::time::sleep_until(due).await;
+        let (http, token) = (http.clone(), token.clone());
+        let q =
+            url::form_urlencoded::byte_serialize(queries[i as usize % queries.len()].as_bytes())
+                .collect::<String>();
+        let target = format!("{url}/api/v1/fields/{field}/options/search?q={q}&limit=20");
+        tasks.push(tokio::spawn(async move {
+            let ok = http
+                .get(target)
+                .bearer_auth(token)
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success());
+            (due.elapsed(), ok)
+        }));
+    }
+    let mut latencies = Vec::with_capacity(tasks.len());
+    let mut failed = 0;
+    for task in tasks {
+        let (latency, ok) = task.await?;
+        failed += u32::from(!ok);
+        latencies.push(latency);
+    }
+    latencies.sort();
+    let p99 = percentile(&latencies, 0.99);
+    println!(
+        "searchOptions at {rate}/s for {seconds} s: p50 {:.1} ms, p99 {:.1} ms (target: at most 25 ms), max {:.1} ms, {failed} failed",
+        percentile(&latencies, 0.5).as_secs_f64() * 1e3,
+        p99.as_secs_f64() * 1e3,
+        latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+    );
+    let mut pages = Vec::new();
+    for _ in 0..20 {
+        let started = Instant::now();
+        let reply = http
+            .get(format!(
+                "{url}/api/v1/integrations/{integration}/candidates?parent=top&limit=100"
+            ))
+            .bearer_auth(&token)
+            .send()
+            .await?;
+        let body = reply.bytes().await?;
+        pages.push(started.elapsed());
+        assert!(body.len() < 1_000_000, "a page never sends the whole tree");
+    }
+    pages.sort();
+    println!(
+        "listImportCandidates first page (100 customers): p50 {:.1} ms, max {:.1} ms (target: at most 100 ms)",
+        percentile(&pages, 0.5).as_secs_f64() * 1e3,
+        pages.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+    );
+    Ok(())
+}

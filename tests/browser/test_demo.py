@@ -1,0 +1,158 @@
+"""Browser test of `nsync demo` in headless Chromium (Debian's package; nothing is downloaded).
+
+Signs in, tests the connection, opens Import Customers, Select all, Import, sees the tree;
+renames a project, inactivates a customer and gives one a name full of HTML through the
+emulator's control API; previews and applies Update; sees the new name, the inactive badge and
+the HTML name as text. Screenshots go to target/browser-artifacts/.
+
+Run: cargo build -p nsync && python3 tests/browser/test_demo.py
+Needs: apt-get install -y chromium chromium-driver; pip install selenium.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BIN = os.environ.get("NSYNC_BIN", os.path.join(ROOT, "target", "debug", "nsync"))
+ARTIFACTS = os.path.join(ROOT, "target", "browser-artifacts")
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def start_demo(data_dir):
+    proc = subprocess.Popen(
+        [BIN, "demo", "--listen", "127.0.0.1:0", "--data-dir", data_dir],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    line = proc.stdout.readline()
+    if not line:
+        proc.kill()
+        raise SystemExit("nsync demo printed nothing; is the binary built? (" + BIN + ")")
+    return proc, json.loads(line)
+
+
+def call(url, method="GET", body=None, token=None):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method=method)
+    req.add_header("content-type", "application/json")
+    if token:
+        req.add_header("authorization", "Bearer " + token)
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        text = resp.read().decode()
+        return json.loads(text) if text else None
+
+
+def mutate(demo, change):
+    url = "%s/_emulator/accounts/%s/mutations" % (demo["emulator_url"], demo["account_id"])
+    return call(url, "POST", change)
+
+
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000"):
+        options.add_argument(arg)
+    return webdriver.Chrome(service=Service(executable_path="/usr/bin/chromedriver"), options=options)
+
+
+def shot(driver, name):
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    driver.save_screenshot(os.path.join(ARTIFACTS, name + ".png"))
+
+
+def wait_text(driver, css, text, timeout=30):
+    WebDriverWait(driver, timeout).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, css), text))
+
+
+def main():
+    data_dir = tempfile.mkdtemp(prefix="nsync-browser-")
+    proc, demo = start_demo(data_dir)
+    driver = None
+    try:
+        url, token = demo["url"], demo["api_token"]
+        driver = browser()
+        wait = WebDriverWait(driver, 30)
+
+        driver.get(url + "/signin")
+        driver.find_element(By.NAME, "email").send_keys(demo["admin_email"])
+        driver.find_element(By.NAME, "password").send_keys(demo["admin_password"])
+        driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        wait.until(EC.url_contains("/integration"))
+        shot(driver, "01-integration")
+
+        driver.find_element(By.XPATH, "//button[contains(., 'Test connection')]").click()
+        wait_text(driver, "#test-result", "Connected to NetSuite account")
+
+        driver.find_element(By.ID, "open-import").click()
+        wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "input[name=records]")))
+        driver.find_element(By.ID, "select-all").click()
+        wait_text(driver, "#selected-count", "everything selected")
+        shot(driver, "02-import-customers")
+        driver.find_element(By.ID, "import-button").click()
+        wait_text(driver, "#import-result .run-status", "succeeded")
+        shot(driver, "03-imported")
+
+        field = call(url + "/api/v1/fields", token=token)["fields"][0]["id"]
+        top = call("%s/api/v1/fields/%d/options?limit=500" % (url, field), token=token)["options"]
+        customer = next(o for o in top if o["upstream"].startswith("customer:"))
+        victim = next(o for o in top if o["id"] != customer["id"])
+        projects = []
+        for option in top:
+            below = call("%s/api/v1/fields/%d/options?parent=%d" % (url, field, option["id"]), token=token)["options"]
+            projects = [o for o in below if o["upstream"].startswith("project:")]
+            if projects:
+                parent = option
+                break
+        assert projects, "the demo tree has projects"
+        project = projects[0]
+        time.sleep(1.1)  # NetSuite stamps changes by the second: keep them after the import's read
+        mutate(demo, {"op": "rename", "kind": "project", "id": int(project["upstream"].split(":")[1]), "name": "Renamed by the browser test"})
+        mutate(demo, {"op": "set_inactive", "kind": "customer", "id": int(customer["upstream"].split(":")[1]), "inactive": True})
+        mutate(demo, {"op": "rename", "kind": "customer", "id": int(victim["upstream"].split(":")[1]), "name": XSS})
+        time.sleep(1.1)
+
+        driver.get(url + "/integration")
+        driver.find_element(By.ID, "preview-update").click()
+        wait.until(EC.presence_of_element_located((By.ID, "apply-update")))
+        shot(driver, "04-update-preview")
+        preview = driver.find_element(By.ID, "update-result").text
+        assert "Renamed by the browser test" in preview, preview
+        driver.find_element(By.ID, "apply-update").click()
+        wait_text(driver, "#update-result .run-status", "succeeded")
+
+        driver.get(url + "/field")
+        search = driver.find_element(By.NAME, "q")
+        search.send_keys("Renamed by the browser")
+        wait_text(driver, "#hits", "Renamed by the browser test")
+        shot(driver, "05-field-search")
+        tree = driver.find_element(By.ID, "option-tree").text
+        assert "inactive: inactive in NetSuite" in tree, "the inactive badge shows"
+        assert XSS in tree, "the HTML name shows as text"
+        assert not driver.find_elements(By.CSS_SELECTOR, "#option-tree img"), "no element was injected"
+        shot(driver, "06-field-tree")
+        print("browser test: 1 passed, 0 failed")
+    except Exception:
+        if driver is not None:
+            shot(driver, "failure")
+        raise
+    finally:
+        if driver is not None:
+            driver.quit()
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -240,7 +240,9 @@ impl Store {
         let found: Vec<(i64, i64)> = match &self.pool {
             Pool::Sqlite(pool) => {
                 let (sql, arg) = if long {
-                    ("SELECT o.id, o.level FROM options_fts f JOIN options o ON o.id = f.rowid \
+                    // CROSS JOIN keeps the trigram index as the outer loop: otherwise SQLite
+                    // may walk the field's options and run the MATCH once per option.
+                    ("SELECT o.id, o.level FROM options_fts f CROSS JOIN options o ON o.id = f.rowid \
                       WHERE options_fts MATCH $2 AND o.field_id = $1 AND o.active AND NOT o.removed_here LIMIT $3",
                      format!("\"{}\"", folded.replace('"', "\"\"")))
                 } else {

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# nsync beside other NetSuite clients on one emulator (issue 8). Installs what it needs, builds
+# the release binaries, starts `netsuite-emulator` with the large dataset (50,000 customers,
+# 250,000 projects, 3 subsidiaries, 100 ms per request, account limit 5), has nsync, the PyPI
+# package `netsuite` and the npm package `netsuite-rest` each read every customer and project,
+# prints one table, runs bench/sync.sh (import / update figures) and writes docs/benchmarks.md
+# and docs/benchmarks.svg.
+#
+#   bash bench/compare.sh            full run (about 10 minutes after the build), writes docs/
+#   bash bench/compare.sh --no-sync  the same without bench/sync.sh
+#   bash bench/compare.sh --small    2,000 customers + 3,000 projects, no latency: for CI, well
+#                                    under 2 minutes after the build; writes only bench/out/compare/
+# Exits non-zero when nsync does not read every row correctly or a client fails outright.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+small=0
+sync=1
+for arg in "$@"; do
+  case "$arg" in
+    --small) small=1; sync=0 ;;
+    --no-sync) sync=0 ;;
+    *) echo "usage: bash bench/compare.sh [--small] [--no-sync]" >&2; exit 2 ;;
+  esac
+done
+
+# What the harness needs: GNU time for peak memory, a Python venv and Node for the other clients.
+need_apt=()
+[ -x /usr/bin/time ] || need_apt+=(time)
+python3 -c 'import ensurepip, venv' 2>/dev/null || need_apt+=(python3-venv)
+command -v node >/dev/null && command -v npm >/dev/null || need_apt+=(nodejs npm)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "installing ${need_apt[*]}" >&2
+  apt-get update -qq && apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+here=bench/compare
+if [ ! -x "$here/.venv/bin/python" ]; then
+  python3 -m venv "$here/.venv"
+fi
+if ! cmp -s "$here/requirements.txt" "$here/.venv/.installed" 2>/dev/null; then
+  "$here/.venv/bin/pip" install -q -r "$here/requirements.txt"
+  cp "$here/requirements.txt" "$here/.venv/.installed"
+fi
+if ! cmp -s "$here/package-lock.json" "$here/node_modules/.installed" 2>/dev/null; then
+  (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
+  cp "$here/package-lock.json" "$here/node_modules/.installed"
+fi
+
+nice cargo build --release --workspace --bins
+
+mkdir -p bench/out/compare
+args=(--command "bash bench/compare.sh${*:+ $*}")
+if [ "$small" = 1 ]; then
+  args+=(--small)
+else
+  if [ "$sync" = 1 ]; then
+    echo "running bench/sync.sh (import / update figures)..." >&2
+    if bash bench/sync.sh 2>bench/out/compare/sync.stderr | tee bench/out/compare/sync.txt; then
+      args+=(--sync-log bench/out/compare/sync.txt)
+    else
+      echo "bench/sync.sh failed (see bench/out/compare/sync.stderr); the report leaves it out" >&2
+    fi
+  fi
+  args+=(--markdown docs/benchmarks.md)
+fi
+exec python3 "$here/compare.py" "${args[@]}"

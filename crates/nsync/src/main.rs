@@ -39,7 +39,29 @@ enum Command {
     Runs(sync_cmd::RunsArgs),
 }
 
-fn main() -> anyhow::Result<()> {
+/// Prints an error as one readable message (its causes joined), without a backtrace: a user
+/// acts on the message; a backtrace is noise to them. Output cut short by a closed pipe
+/// (`nsync netsuite customers | head`) is not an error.
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) if is_broken_pipe(&err) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn run() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_writer(std::io::stderr)

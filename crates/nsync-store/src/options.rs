@@ -2,7 +2,7 @@
 
 use nsync_core::{
     fold_for_search, rules, CustomFieldId, InactiveReason, Level, OptionId, OptionName,
-    OptionState, StoredOption, UpstreamKey, UpstreamKind,
+    OptionState, RecordId, StoredOption, UpstreamKey, UpstreamKind,
 };
 
 use crate::row::{id, opt_id, Cols};
@@ -385,5 +385,47 @@ impl Store {
             a + b
         });
         Ok(done)
+    }
+
+    /// Which of these upstream records have an option in `field`, and whether it is removed
+    /// here: the Import Customers list marks one page without reading every option.
+    pub async fn upstream_options(
+        &self,
+        field: CustomFieldId,
+        keys: &[UpstreamKey],
+    ) -> Result<Vec<(UpstreamKey, bool)>, StoreError> {
+        let mut found = Vec::new();
+        // One query per kind and per chunk keeps the placeholder count well under both
+        // backends' limits.
+        for kind in [UpstreamKind::Customer, UpstreamKind::Project] {
+            let ids: Vec<i64> = keys
+                .iter()
+                .filter(|k| k.kind == kind)
+                .map(|k| k.id.get())
+                .collect();
+            for chunk in ids.chunks(500) {
+                let placeholders: Vec<String> =
+                    (0..chunk.len()).map(|n| format!("${}", n + 3)).collect();
+                let sql = format!(
+                    "SELECT upstream_id, removed_here FROM options \
+                     WHERE field_id = $1 AND upstream_kind = $2 AND upstream_id IN ({})",
+                    placeholders.join(", ")
+                );
+                let rows: Vec<(i64, bool)> = with_pool!(self, pool => {
+                    let mut query = sqlx::query(&sql).bind(field.get()).bind(kind.as_str());
+                    for id in chunk {
+                        query = query.bind(*id);
+                    }
+                    query.fetch_all(pool).await?.iter()
+                        .map(|r| Ok((r.int("upstream_id")?, r.flag("removed_here")?)))
+                        .collect::<Result<_, StoreError>>()?
+                });
+                for (id, removed) in rows {
+                    let id = RecordId::new(id).map_err(StoreError::corrupt)?;
+                    found.push((UpstreamKey { kind, id }, removed));
+                }
+            }
+        }
+        Ok(found)
     }
 }

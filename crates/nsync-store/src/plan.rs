@@ -1,15 +1,17 @@
 //! Applying a plan: options, mirror, run record, change list and cursor in one transaction.
 //!
-//! Rows travel to the database as JSON arrays, a chunk at a time, and are upserted by one
-//! `INSERT ... SELECT` per chunk: the database does the per-row work in C instead of a
-//! round trip per row. Every upsert writes only when something differs, so applying the same
-//! plan twice writes nothing the second time.
+//! Options are compared with the stored ones first and only those that differ are sent, as
+//! bound rows (see `options.rs`). Mirror records and changes travel as JSON arrays, a chunk
+//! at a time, upserted by one `INSERT ... SELECT` per chunk: the database does the per-row
+//! work in C instead of a round trip per row. Every upsert writes only when something
+//! differs, so applying the same plan twice writes nothing the second time.
 
+mod options;
 mod sql;
 
 use std::collections::HashSet;
 
-use nsync_core::{fold_for_search, Change, Plan, UpstreamKey};
+use nsync_core::{Change, Plan};
 use serde_json::{json, Value};
 
 use crate::row::Cols;
@@ -34,7 +36,6 @@ impl Store {
     pub async fn apply_plan(&self, plan: &Plan) -> Result<Applied, StoreError> {
         check_unique(plan)?;
         let sql = sql::Statements::for_backend(self.backend());
-        let option_chunks = option_chunks(plan);
         let mirror_chunks = mirror_chunks(plan)?;
         let removal_chunks = chunks_of(&plan.mirror_removals, |k| {
             json!([k.kind.as_str(), k.id.get()])
@@ -60,13 +61,7 @@ impl Store {
             for chunk in &removal_chunks {
                 written += sqlx::query(sql.mirror_remove).bind(integration).bind(chunk).execute(&mut *tx).await?.rows_affected();
             }
-            for chunk in &option_chunks {
-                let missing = sqlx::query(sql.missing_parent).bind(field).bind(&chunk.json).fetch_optional(&mut *tx).await?;
-                if let Some(row) = missing {
-                    return Err(StoreError::MissingParent(missing_key(&row)?));
-                }
-                written += sqlx::query(sql.option_upsert).bind(field).bind(&chunk.json).execute(&mut *tx).await?.rows_affected();
-            }
+            written += options::write(&mut *tx, plan).await?;
             for chunk in &change_chunks {
                 written += sqlx::query(sql.change_insert).bind(run.id.get()).bind(field).bind(chunk).execute(&mut *tx).await?.rows_affected();
             }
@@ -107,45 +102,6 @@ fn check_unique(plan: &Plan) -> Result<(), StoreError> {
         )));
     }
     Ok(())
-}
-
-struct OptionChunk {
-    json: String,
-}
-
-/// Options grouped by level, shallowest first, then chunked: a parent is always written by
-/// an earlier statement than its children, so the parent join of each statement sees it.
-fn option_chunks(plan: &Plan) -> Vec<OptionChunk> {
-    let mut order: Vec<usize> = (0..plan.options.len()).collect();
-    order.sort_by_key(|&i| plan.options[i].level);
-    let mut chunks = Vec::new();
-    for level_group in order.chunk_by(|&a, &b| plan.options[a].level == plan.options[b].level) {
-        for part in level_group.chunks(CHUNK) {
-            let rows: Vec<Value> = part
-                .iter()
-                .map(|&i| {
-                    let o = &plan.options[i];
-                    json!([
-                        o.upstream.kind.as_str(),
-                        o.upstream.id.get(),
-                        o.parent.map(|p| p.kind.as_str()),
-                        o.parent.map(|p| p.id.get()),
-                        i64::from(o.level),
-                        o.name.as_str(),
-                        fold_for_search(o.name.as_str()),
-                        o.number,
-                        o.state.is_active(),
-                        o.state.reason().map(|r| r.as_str()),
-                        o.removed_here,
-                    ])
-                })
-                .collect();
-            chunks.push(OptionChunk {
-                json: Value::Array(rows).to_string(),
-            });
-        }
-    }
-    chunks
 }
 
 fn mirror_chunks(plan: &Plan) -> Result<Vec<String>, StoreError> {
@@ -191,12 +147,5 @@ fn change_chunks(changes: &[Change]) -> Vec<String> {
             change.new_value,
             change.reason,
         ])
-    })
-}
-
-fn missing_key(row: &impl Cols) -> Result<UpstreamKey, StoreError> {
-    Ok(UpstreamKey {
-        kind: nsync_core::UpstreamKind::parse(&row.text("kind")?).map_err(StoreError::corrupt)?,
-        id: nsync_core::RecordId::new(row.int("id")?).map_err(StoreError::corrupt)?,
     })
 }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use nsync_core::{fold_for_search, IntegrationId, MirrorRecord, UpstreamKey};
+use nsync_core::{fold_for_search, CustomFieldId, IntegrationId, MirrorRecord, UpstreamKey};
 
 use super::Engine;
 use crate::EngineError;
@@ -85,19 +85,19 @@ impl Engine {
     ) -> Result<CandidatePage, EngineError> {
         let limit = query.limit.clamp(1, 1000) as usize;
         let integration = self.store.integration(integration).await?;
-        let status: HashMap<UpstreamKey, CandidateStatus> = self
-            .store
-            .integrated_options(integration.field)
-            .await?
-            .into_iter()
-            .filter_map(|o| {
-                let status = match o.removed_here {
-                    true => CandidateStatus::RemovedHere,
-                    false => CandidateStatus::Imported,
-                };
-                o.upstream.map(|k| (k, status))
-            })
-            .collect();
+        // Filtering by status needs every record's status up front; otherwise only the page's
+        // records are looked up, once the page is known (reading 300,000 options per page
+        // would make the first page slow).
+        let status: HashMap<UpstreamKey, CandidateStatus> = match query.status {
+            None => HashMap::new(),
+            Some(_) => self
+                .store
+                .integrated_options(integration.field)
+                .await?
+                .into_iter()
+                .filter_map(|o| o.upstream.map(|k| (k, status_of(o.removed_here))))
+                .collect(),
+        };
         let needle = query
             .search
             .as_deref()
@@ -136,19 +136,50 @@ impl Engine {
                     status: state(&record.key),
                 });
                 if candidates.len() == limit {
-                    return Ok(CandidatePage {
-                        next: Some(record.key),
-                        candidates,
-                    });
+                    let next = Some(record.key);
+                    return self
+                        .marked(integration.field, query, candidates, next)
+                        .await;
                 }
             }
             if !full {
-                return Ok(CandidatePage {
-                    candidates,
-                    next: None,
-                });
+                return self
+                    .marked(integration.field, query, candidates, None)
+                    .await;
             }
         }
+    }
+
+    /// Fills in the status of a page's records (already known when the query filtered by it).
+    async fn marked(
+        &self,
+        field: CustomFieldId,
+        query: &CandidateQuery,
+        mut candidates: Vec<Candidate>,
+        next: Option<UpstreamKey>,
+    ) -> Result<CandidatePage, EngineError> {
+        if query.status.is_none() {
+            let keys: Vec<UpstreamKey> = candidates.iter().map(|c| c.key).collect();
+            let found: HashMap<UpstreamKey, bool> = self
+                .store
+                .upstream_options(field, &keys)
+                .await?
+                .into_iter()
+                .collect();
+            for candidate in &mut candidates {
+                if let Some(removed) = found.get(&candidate.key) {
+                    candidate.status = status_of(*removed);
+                }
+            }
+        }
+        Ok(CandidatePage { candidates, next })
+    }
+}
+
+fn status_of(removed_here: bool) -> CandidateStatus {
+    match removed_here {
+        true => CandidateStatus::RemovedHere,
+        false => CandidateStatus::Imported,
     }
 }
 

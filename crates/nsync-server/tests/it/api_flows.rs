@@ -111,6 +111,32 @@ async fn import_returns_a_run_id_at_once_and_get_run_reports_the_outcome(store: 
         .unwrap()
         .iter()
         .any(|r| r["id"] == run));
+    let candidates = format!("/integrations/{}/candidates", api.integration);
+    let marked = api
+        .get(&api.admin, &format!("{candidates}?parent=top&limit=20"))
+        .await;
+    assert!(
+        marked.body["candidates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["status"] == "imported"),
+        "{}",
+        marked.text
+    );
+    let imported = api
+        .get(&api.admin, &format!("{candidates}?status=imported&limit=5"))
+        .await;
+    assert_eq!(imported.body["candidates"].as_array().unwrap().len(), 5);
+    // Records below the deepest level stay new; none of them is a customer.
+    let new = api
+        .get(&api.admin, &format!("{candidates}?status=new&parent=top"))
+        .await;
+    assert!(
+        new.body["candidates"].as_array().unwrap().is_empty(),
+        "{}",
+        new.text
+    );
     let option = api.first_option().await;
     assert_eq!(option["level"], 1);
     let children = api

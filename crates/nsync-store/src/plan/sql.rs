@@ -1,9 +1,9 @@
-//! The statements of `apply_plan`, per backend. They differ only in how a JSON array becomes
-//! rows (`json_each` and typed `->>` on SQLite; `jsonb_array_elements` and casts on PostgreSQL).
+//! The statements of `apply_plan`, per backend. Options travel as bound rows (see
+//! `options.rs`); the rest as JSON arrays, where the backends differ only in how an array
+//! becomes rows (`json_each` and typed `->>` on SQLite; `jsonb_array_elements` and casts on
+//! PostgreSQL).
 //!
-//! Row shapes, by position:
-//! - option: kind, id, parent kind, parent id, level, name, search key, number, active,
-//!   inactive reason, removed here;
+//! JSON row shapes, by position:
 //! - mirror: kind, id, parent kind, parent id, display name, deleted, record JSON;
 //! - removal: kind, id;
 //! - change: seq, kind, id, change kind, old value, new value, reason.
@@ -15,8 +15,6 @@ pub(super) struct Statements {
     pub run_owner: &'static str,
     pub mirror_upsert: &'static str,
     pub mirror_remove: &'static str,
-    pub missing_parent: &'static str,
-    pub option_upsert: &'static str,
     pub change_insert: &'static str,
     pub run_finish: &'static str,
     pub cursor_update: &'static str,
@@ -31,22 +29,36 @@ impl Statements {
     }
 }
 
+/// The columns an option upsert writes, in the order of each backend's rows.
+pub(super) const OPTION_INSERT: &str =
+    "INSERT INTO options (field_id, parent_id, level, name, search_key, number, active, \
+     inactive_reason, removed_here, upstream_kind, upstream_id)";
+
+/// PostgreSQL's rows of an option upsert: `$1` is the field, then one array per column.
+pub(super) const POSTGRES_OPTION_ROWS: &str =
+    "SELECT $1, * FROM UNNEST($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], \
+     $7::boolean[], $8::text[], $9::boolean[], $10::text[], $11::bigint[])";
+
 /// Only rows where a column differs are written; `IS DISTINCT FROM` treats NULLs as values.
-macro_rules! option_conflict {
-    () => {
-        " ON CONFLICT (field_id, upstream_kind, upstream_id) DO UPDATE SET \
-         parent_id = excluded.parent_id, level = excluded.level, name = excluded.name, \
-         search_key = excluded.search_key, number = excluded.number, active = excluded.active, \
-         inactive_reason = excluded.inactive_reason, removed_here = excluded.removed_here \
-         WHERE options.parent_id IS DISTINCT FROM excluded.parent_id \
-            OR options.level IS DISTINCT FROM excluded.level \
-            OR options.name IS DISTINCT FROM excluded.name \
-            OR options.number IS DISTINCT FROM excluded.number \
-            OR options.active IS DISTINCT FROM excluded.active \
-            OR options.inactive_reason IS DISTINCT FROM excluded.inactive_reason \
-            OR options.removed_here IS DISTINCT FROM excluded.removed_here"
-    };
-}
+pub(super) const OPTION_CONFLICT: &str =
+    "ON CONFLICT (field_id, upstream_kind, upstream_id) DO UPDATE SET \
+     parent_id = excluded.parent_id, level = excluded.level, name = excluded.name, \
+     search_key = excluded.search_key, number = excluded.number, active = excluded.active, \
+     inactive_reason = excluded.inactive_reason, removed_here = excluded.removed_here \
+     WHERE options.parent_id IS DISTINCT FROM excluded.parent_id \
+        OR options.level IS DISTINCT FROM excluded.level \
+        OR options.name IS DISTINCT FROM excluded.name \
+        OR options.number IS DISTINCT FROM excluded.number \
+        OR options.active IS DISTINCT FROM excluded.active \
+        OR options.inactive_reason IS DISTINCT FROM excluded.inactive_reason \
+        OR options.removed_here IS DISTINCT FROM excluded.removed_here";
+
+/// One page of a field's integrated options, keyset-paged along `options_upstream`.
+pub(super) const STORED_OPTIONS: &str =
+    "SELECT id, upstream_kind, upstream_id, parent_id, level, name, number, active, \
+     inactive_reason, removed_here FROM options \
+     WHERE field_id = $1 AND upstream_kind IS NOT NULL AND (upstream_kind, upstream_id) > ($2, $3) \
+     ORDER BY upstream_kind, upstream_id LIMIT $4";
 
 macro_rules! mirror_conflict {
     () => {
@@ -76,6 +88,7 @@ const CURSOR_UPDATE: &str =
 const SQLITE: Statements = Statements {
     field_owner: FIELD_OWNER,
     run_owner: RUN_OWNER,
+    // `WHERE true` tells SQLite's parser that the `ON` after the `SELECT` is the upsert's.
     mirror_upsert: concat!(
         "INSERT INTO mirror_records (integration_id, kind, record_id, parent_kind, parent_id, display_name, deleted, record) \
          SELECT $1, j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, j.value ->> 5, j.value ->> 6 \
@@ -84,18 +97,6 @@ const SQLITE: Statements = Statements {
     ),
     mirror_remove: "DELETE FROM mirror_records WHERE integration_id = $1 AND (kind, record_id) IN \
          (SELECT j.value ->> 0, j.value ->> 1 FROM json_each($2) AS j)",
-    missing_parent: "SELECT j.value ->> 2 AS kind, j.value ->> 3 AS id FROM json_each($2) AS j \
-         WHERE j.value ->> 2 IS NOT NULL AND NOT EXISTS (SELECT 1 FROM options AS p \
-           WHERE p.field_id = $1 AND p.upstream_kind = j.value ->> 2 AND p.upstream_id = j.value ->> 3) LIMIT 1",
-    // `WHERE true` resolves SQLite's parsing ambiguity between a join's ON and the upsert's ON.
-    option_upsert: concat!(
-        "INSERT INTO options (field_id, parent_id, level, name, search_key, number, active, inactive_reason, removed_here, upstream_kind, upstream_id) \
-         SELECT $1, p.id, j.value ->> 4, j.value ->> 5, j.value ->> 6, j.value ->> 7, j.value ->> 8, j.value ->> 9, j.value ->> 10, j.value ->> 0, j.value ->> 1 \
-         FROM json_each($2) AS j LEFT JOIN options AS p \
-           ON p.field_id = $1 AND p.upstream_kind = j.value ->> 2 AND p.upstream_id = j.value ->> 3 \
-         WHERE true",
-        option_conflict!()
-    ),
     change_insert: "INSERT INTO run_changes (run_id, seq, option_id, upstream_kind, upstream_id, kind, old_value, new_value, reason) \
          SELECT $1, j.value ->> 0, o.id, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, j.value ->> 5, j.value ->> 6 \
          FROM json_each($3) AS j LEFT JOIN options AS o \
@@ -117,18 +118,6 @@ const POSTGRES: Statements = Statements {
     ),
     mirror_remove: "DELETE FROM mirror_records WHERE integration_id = $1 AND (kind, record_id) IN \
          (SELECT j.value ->> 0, (j.value ->> 1)::bigint FROM jsonb_array_elements($2::jsonb) AS j (value))",
-    missing_parent: "SELECT j.value ->> 2 AS kind, (j.value ->> 3)::bigint AS id \
-         FROM jsonb_array_elements($2::jsonb) AS j (value) \
-         WHERE j.value ->> 2 IS NOT NULL AND NOT EXISTS (SELECT 1 FROM options AS p \
-           WHERE p.field_id = $1 AND p.upstream_kind = j.value ->> 2 AND p.upstream_id = (j.value ->> 3)::bigint) LIMIT 1",
-    option_upsert: concat!(
-        "INSERT INTO options (field_id, parent_id, level, name, search_key, number, active, inactive_reason, removed_here, upstream_kind, upstream_id) \
-         SELECT $1, p.id, (j.value ->> 4)::bigint, j.value ->> 5, j.value ->> 6, j.value ->> 7, (j.value ->> 8)::boolean, \
-                j.value ->> 9, (j.value ->> 10)::boolean, j.value ->> 0, (j.value ->> 1)::bigint \
-         FROM jsonb_array_elements($2::jsonb) AS j (value) LEFT JOIN options AS p \
-           ON p.field_id = $1 AND p.upstream_kind = j.value ->> 2 AND p.upstream_id = (j.value ->> 3)::bigint",
-        option_conflict!()
-    ),
     change_insert: "INSERT INTO run_changes (run_id, seq, option_id, upstream_kind, upstream_id, kind, old_value, new_value, reason) \
          SELECT $1, (j.value ->> 0)::bigint, o.id, j.value ->> 1, (j.value ->> 2)::bigint, j.value ->> 3, j.value ->> 4, \
                 j.value ->> 5, j.value ->> 6 \

@@ -15,6 +15,7 @@ contract!(
     integrated_options_cannot_be_added_renamed_or_deactivated_by_hand,
     manual_fields_take_options_added_renamed_and_deactivated_by_hand,
     restoring_an_option_brings_back_its_subtree_and_its_ancestors,
+    upstream_options_tell_which_records_have_an_option_and_which_are_removed,
 );
 
 async fn children_come_in_name_order_one_keyset_page_at_a_time(store: Store) {
@@ -235,4 +236,39 @@ async fn restoring_an_option_brings_back_its_subtree_and_its_ancestors(store: St
     let after = store.integrated_options(fx.field).await.unwrap();
     assert!(after.iter().all(|o| !o.removed_here));
     assert_eq!(store.restore_option_here(id_of("Alpha")).await.unwrap(), 0);
+}
+
+async fn upstream_options_tell_which_records_have_an_option_and_which_are_removed(store: Store) {
+    let fx = fixture(&store).await;
+    let acme = key(UpstreamKind::Customer, 1);
+    let options = vec![customer(1, "Acme"), project(10, acme, 2, "Alpha")];
+    store
+        .apply_plan(&plan(&store, &fx, options).await)
+        .await
+        .unwrap();
+    let alpha = store
+        .integrated_options(fx.field)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.name.as_str() == "Alpha")
+        .unwrap();
+    store.remove_option_here(alpha.id).await.unwrap();
+    let asked = [
+        acme,
+        key(UpstreamKind::Project, 10),
+        key(UpstreamKind::Customer, 2),
+        key(UpstreamKind::Project, 1),
+    ];
+    let mut found = store.upstream_options(fx.field, &asked).await.unwrap();
+    found.sort();
+    assert_eq!(
+        found,
+        vec![(acme, false), (key(UpstreamKind::Project, 10), true)]
+    );
+    assert!(store
+        .upstream_options(fx.field, &[])
+        .await
+        .unwrap()
+        .is_empty());
 }

@@ -8,12 +8,10 @@ use serde_json::Value;
 use crate::support::{self, ACCOUNT};
 
 fn vectors() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/netsuite/tba-vectors.json"
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).expect("shared/netsuite/tba-vectors.json"))
-        .expect("vectors json")
+    serde_json::from_str(include_str!(
+        "../../../../testdata/netsuite/tba-vectors.json"
+    ))
+    .expect("vectors json")
 }
 
 /// Two accounts holding the vectors' secrets: `123456` and `1234567_SB1`.

@@ -25,7 +25,10 @@ struct Case {
 }
 
 fn vectors() -> Vectors {
-    serde_json::from_str(include_str!("tba-vectors.json")).unwrap()
+    serde_json::from_str(include_str!(
+        "../../../../testdata/netsuite/tba-vectors.json"
+    ))
+    .unwrap()
 }
 
 fn creds(v: &Vectors) -> TbaCredentials {

@@ -103,7 +103,8 @@ def tools(args, ready):
         (
             "nsync",
             "this repo, `nsync netsuite <kind> --json --concurrency 5`",
-            "id ranges split from one MIN/MAX/COUNT query, keyset pages, 5 in flight",
+            "id ranges split from one MIN/MAX/COUNT query, keyset pages (`WHERE id > last ORDER BY id`), "
+            "5 in flight; each process first sends 5 one-row queries (account probe, read sizing)",
             lambda kind: [args.nsync, "netsuite", kind, "--account", account, "--base-url", base,
                           "--concurrency", "5", "--json"],
             nsync_env,
@@ -210,6 +211,7 @@ def summarize(name, note, paging, runs, truth, latency_s, limit):
         "ratio": wall / bound if bound > 0 else None,
         "peak_mb": max(r["rss_kb"] for r in runs) / 1024,
         "ok": all(r["exit"] == 0 for r in runs),
+        "walls": {r["kind"]: r["wall_s"] for r in runs},
     }
 
 
@@ -308,8 +310,9 @@ def markdown(results, setup, m, args, svg_name, sync_log):
         f"Command: `{args.command}`, run on {m['date']} at commit `{m['commit']}`.",
         "",
         f"Machine: {m['nproc']} CPU cores ({m['cpu'] or 'unknown model'}), {m['memory_gib']:.1f} GiB memory, "
-        f"{m['os']}; Python {m['python']}, Node {m['node']}. The cores are shared with other work, so "
-        "CPU-bound figures vary between runs; times bound by latency do not.",
+        f"{m['os']}; Python {m['python']}, Node {m['node']}. The cores are shared with other work "
+        f"(load average {setup['load'][0]:.1f} when the clients started, {setup['load'][1]:.1f} when they "
+        "finished), so the emulator's and the clients' CPU time, and with it the wall times, vary between runs.",
         "",
         f"Emulator: `netsuite-emulator {' '.join(setup['emulator_args'])}`: "
         f"{setup['truth']['customers']:,} customers and {setup['truth']['projects']:,} projects, "
@@ -341,7 +344,9 @@ def markdown(results, setup, m, args, svg_name, sync_log):
         "|---|---|---|---|",
     ]
     for r in results:
+        walls = ", ".join(f"{k} {v:.2f} s" for k, v in r["walls"].items())
         notes = "; ".join(r["problems"]) or "every row read"
+        notes = f"{walls}; {notes}"
         lines.append(f"| {r['tool']} | {r['version']} | {r['paging']} | {notes} |")
     lines += [
         "",
@@ -356,8 +361,8 @@ def markdown(results, setup, m, args, svg_name, sync_log):
         "the emulator, and its `SuiteQl::fetch_all` pages limit/offset like the two above, but building it "
         "is another cargo build outside the workspace); the npm package `suiteql` (no longer on the npm "
         "registry; `netsuite-rest`, the class it extends, stands in for it); `airbyte-source-netsuite` "
-        "(reads through the REST record API, one request per record, and installs the Airbyte CDK; not "
-        "set up yet).",
+        "(reads through the REST record API starting from its metadata "
+        "catalog, which the emulator does not serve, and installs the Airbyte CDK; not attempted).",
         "",
     ]
     lines += ["## nsync's sync engine (`bench/sync.sh`)", ""]
@@ -367,7 +372,9 @@ def markdown(results, setup, m, args, svg_name, sync_log):
         keep = [l for l in text.splitlines() if l.startswith(("sync benchmark", "import", "update", "  "))]
         lines += [
             "Import into nsync's store (SQLite) and Update runs, in-process emulator with the same data, "
-            "latency and limit, from the same `bash bench/compare.sh` run (release build). These figures "
+            "latency and limit, from the same `bash bench/compare.sh` run (release build), printed as the "
+            "benchmark prints them. The integration imports the subsidiary with the most customers (what a "
+            "tenant selects), so it reads fewer pages than the account-wide read above. These figures "
             "include the store; they move as the store gets faster.",
             "",
             "```",
@@ -392,6 +399,7 @@ def main():
         latency_ms = 100
     limit = 5
     started = time.monotonic()
+    load_before = os.getloadavg()[0]
     emu = Emulator(args.emulator, emulator_args, args.out_dir)
     print(f"emulator ready in {time.monotonic() - started:.1f} s at {emu.ready['base_url']}", file=sys.stderr)
     results = []
@@ -419,6 +427,7 @@ def main():
         "limit": limit,
         "full_pages": full_pages,
         "full_bound_s": math.ceil(full_pages / limit) * latency_ms / 1000,
+        "load": (load_before, os.getloadavg()[0]),
     }
     head, body = table(results)
     print()

@@ -347,6 +347,8 @@ fn summary(bad: usize, requests: u64) -> anyhow::Result<()> {
 /// A table (columns sized to their content, cells stripped of control characters) or JSON lines.
 struct Printer {
     json: bool,
+    /// JSON lines go through a buffer: one write per row would be a system call per row.
+    out: std::io::BufWriter<std::io::Stdout>,
     headers: Vec<String>,
     rows: Vec<Vec<String>>,
 }
@@ -355,6 +357,7 @@ impl Printer {
     fn new(json: bool, headers: &[&str]) -> Self {
         Self {
             json,
+            out: std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()),
             headers: headers.iter().map(|h| h.to_string()).collect(),
             rows: Vec::new(),
         }
@@ -362,8 +365,8 @@ impl Printer {
 
     fn row<T: Serialize>(&mut self, value: &T, cells: &[String]) -> anyhow::Result<()> {
         if self.json {
-            let mut stdout = std::io::stdout().lock();
-            writeln!(stdout, "{}", serde_json::to_string(value)?)?;
+            serde_json::to_writer(&mut self.out, value)?;
+            self.out.write_all(b"\n")?;
         } else {
             // NetSuite text is untrusted: never let it move the terminal's cursor.
             self.rows.push(
@@ -380,8 +383,9 @@ impl Printer {
         Ok(())
     }
 
-    fn finish(self) -> anyhow::Result<()> {
+    fn finish(mut self) -> anyhow::Result<()> {
         if self.json {
+            self.out.flush()?;
             return Ok(());
         }
         let widths: Vec<usize> = (0..self.headers.len())
@@ -395,7 +399,7 @@ impl Printer {
                     .min(60)
             })
             .collect();
-        let mut stdout = std::io::stdout().lock();
+        let stdout = &mut self.out;
         for row in std::iter::once(&self.headers).chain(&self.rows) {
             let line: Vec<String> = row
                 .iter()
@@ -404,6 +408,7 @@ impl Printer {
                 .collect();
             writeln!(stdout, "{}", line.join("  ").trim_end())?;
         }
+        stdout.flush()?;
         Ok(())
     }
 }

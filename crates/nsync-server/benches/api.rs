@@ -151,16 +151,35 @@ async fn measure(
         .build()?;
     let rate = env("NSYNC_BENCH_RPS", 200);
     let seconds = env("NSYNC_BENCH_SECONDS", 10);
-    let queries = [
-        "ac", "pro", "glo", "ini", "café", "tech", "a", "on 1", "2", "zz", "ltd", "ma",
-    ];
-    // Warm-up: connections and caches.
-    for q in queries {
-        http.get(format!("{url}/api/v1/fields/{field}/options/search?q={q}"))
-            .bearer_auth(&token)
-            .send()
-            .await?;
+    // Typeahead text: common fragments, a non-Latin one, and "zz", which matches nothing (the
+    // worst case of a short query: nothing stops the scan early). Override with
+    // NSYNC_BENCH_QUERIES=a,b,c.
+    let custom = std::env::var("NSYNC_BENCH_QUERIES").unwrap_or_default();
+    let queries: Vec<&str> = match custom.is_empty() {
+        true => vec![
+            "ac", "pro", "glo", "ini", "café", "tech", "a", "on 1", "2", "zz", "ltd", "ma",
+        ],
+        false => custom.split(',').collect(),
+    };
+    // Warm-up (connections and caches), timing each query alone so a slow one stands out.
+    let mut alone = Vec::new();
+    for q in &queries {
+        let q = url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>();
+        let started = Instant::now();
+        http.get(format!(
+            "{url}/api/v1/fields/{field}/options/search?q={q}&limit=20"
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await?
+        .bytes()
+        .await?;
+        alone.push(format!(
+            "{q} {:.1} ms",
+            started.elapsed().as_secs_f64() * 1e3
+        ));
     }
+    println!("searchOptions one at a time: {}", alone.join(", "));
     let total = rate * seconds;
     let interval = Duration::from_secs_f64(1.0 / rate as f64);
     let start = tokio::time::Instant::now();

@@ -92,7 +92,9 @@ impl Store {
             sql.push_str(" AND o.active AND NOT o.removed_here");
         }
         if after.is_some() {
-            sql.push_str(" AND (o.name > $4 OR (o.name = $4 AND o.id > $5))");
+            // A row value, so that both planners seek the index to the cursor instead of
+            // filtering every earlier child.
+            sql.push_str(" AND (o.name, o.id) > ($4, $5)");
         }
         sql.push_str(" ORDER BY o.name, o.id LIMIT $3");
         let (after_name, after_id) =

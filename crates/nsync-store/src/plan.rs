@@ -1,7 +1,7 @@
 //! Applying a plan: options, mirror, run record, change list and cursor in one transaction.
 //!
-//! Options are compared with the stored ones first and only those that differ are sent, as
-//! bound rows (see `options.rs`). Mirror records and changes travel as JSON arrays, a chunk
+//! Options travel as bound rows and only those that are new or differ are written (see
+//! `options.rs`). Mirror records and changes travel as JSON arrays, a chunk
 //! at a time, upserted by one `INSERT ... SELECT` per chunk: the database does the per-row
 //! work in C instead of a round trip per row. Every upsert writes only when something
 //! differs, so applying the same plan twice writes nothing the second time.
@@ -21,6 +21,9 @@ use crate::{Store, StoreError};
 /// Rows per statement: large enough to amortise a round trip, small enough to keep one
 /// statement's JSON to a few megabytes.
 const CHUNK: usize = 10_000;
+
+/// Options written by one plan beyond which the planner's statistics are refreshed.
+const ANALYZE_AFTER: u64 = 10_000;
 
 /// What applying a plan did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -46,6 +49,9 @@ impl Store {
         let run = &plan.run;
         let written = with_pool!(self, pool => {
             let mut tx = pool.begin_with(self.begin_sql()).await?;
+            for setting in sql.session {
+                sqlx::query(setting).execute(&mut *tx).await?;
+            }
             let owner = sqlx::query(sql.field_owner).bind(field).fetch_optional(&mut *tx).await?;
             if owner.map(|r| r.opt_int("integration_id")).transpose()?.flatten() != Some(integration) {
                 return Err(StoreError::InvalidPlan(format!("field {field} is not the integrated field of integration {integration}")));
@@ -61,7 +67,11 @@ impl Store {
             for chunk in &removal_chunks {
                 written += sqlx::query(sql.mirror_remove).bind(integration).bind(chunk).execute(&mut *tx).await?.rows_affected();
             }
-            written += options::write(&mut *tx, plan).await?;
+            let options_written = options::write(&mut *tx, plan).await?;
+            if let (Some(analyze), true) = (sql.analyze_options, options_written >= ANALYZE_AFTER) {
+                sqlx::query(analyze).execute(&mut *tx).await?;
+            }
+            written += options_written;
             for chunk in &change_chunks {
                 written += sqlx::query(sql.change_insert).bind(run.id.get()).bind(field).bind(chunk).execute(&mut *tx).await?.rows_affected();
             }

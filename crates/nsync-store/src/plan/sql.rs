@@ -18,6 +18,10 @@ pub(super) struct Statements {
     pub change_insert: &'static str,
     pub run_finish: &'static str,
     pub cursor_update: &'static str,
+    /// Run first in the transaction.
+    pub session: &'static [&'static str],
+    /// Refreshes the planner's statistics of `options` after a bulk write.
+    pub analyze_options: Option<&'static str>,
 }
 
 impl Statements {
@@ -29,36 +33,115 @@ impl Statements {
     }
 }
 
-/// The columns an option upsert writes, in the order of each backend's rows.
-pub(super) const OPTION_INSERT: &str =
-    "INSERT INTO options (field_id, parent_id, level, name, search_key, number, active, \
-     inactive_reason, removed_here, upstream_kind, upstream_id)";
+/// The columns of an option row as bound, in order (`v` in the upserts below).
+const OPTION_ROW: &str = "kind, id, parent_kind, parent_upstream_id, level, name, search_key, \
+     number, active, inactive_reason, removed_here";
 
-/// PostgreSQL's rows of an option upsert: `$1` is the field, then one array per column.
-pub(super) const POSTGRES_OPTION_ROWS: &str =
-    "SELECT $1, * FROM UNNEST($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], \
-     $7::boolean[], $8::text[], $9::boolean[], $10::text[], $11::bigint[])";
+/// A row passes when it is new or differs from the stored one. A parent key without an
+/// option (`p.id` NULL) always passes, so that the check for it sees the row.
+macro_rules! option_changed {
+    () => {
+        "o.id IS NULL OR (v.parent_kind IS NOT NULL AND p.id IS NULL) \
+         OR o.parent_id IS DISTINCT FROM p.id OR o.level IS DISTINCT FROM v.level \
+         OR o.name IS DISTINCT FROM v.name OR o.number IS DISTINCT FROM v.number \
+         OR o.active IS DISTINCT FROM v.active \
+         OR o.inactive_reason IS DISTINCT FROM v.inactive_reason \
+         OR o.removed_here IS DISTINCT FROM v.removed_here"
+    };
+}
+
+macro_rules! option_columns {
+    () => {
+        "INSERT INTO options (field_id, parent_id, level, name, search_key, number, active, \
+         inactive_reason, removed_here, upstream_kind, upstream_id) "
+    };
+}
 
 /// Only rows where a column differs are written; `IS DISTINCT FROM` treats NULLs as values.
-pub(super) const OPTION_CONFLICT: &str =
-    "ON CONFLICT (field_id, upstream_kind, upstream_id) DO UPDATE SET \
-     parent_id = excluded.parent_id, level = excluded.level, name = excluded.name, \
-     search_key = excluded.search_key, number = excluded.number, active = excluded.active, \
-     inactive_reason = excluded.inactive_reason, removed_here = excluded.removed_here \
-     WHERE options.parent_id IS DISTINCT FROM excluded.parent_id \
-        OR options.level IS DISTINCT FROM excluded.level \
-        OR options.name IS DISTINCT FROM excluded.name \
-        OR options.number IS DISTINCT FROM excluded.number \
-        OR options.active IS DISTINCT FROM excluded.active \
-        OR options.inactive_reason IS DISTINCT FROM excluded.inactive_reason \
-        OR options.removed_here IS DISTINCT FROM excluded.removed_here";
+macro_rules! option_conflict {
+    () => {
+        " ON CONFLICT (field_id, upstream_kind, upstream_id) DO UPDATE SET \
+         parent_id = excluded.parent_id, level = excluded.level, name = excluded.name, \
+         search_key = excluded.search_key, number = excluded.number, active = excluded.active, \
+         inactive_reason = excluded.inactive_reason, removed_here = excluded.removed_here \
+         WHERE options.parent_id IS DISTINCT FROM excluded.parent_id \
+            OR options.level IS DISTINCT FROM excluded.level \
+            OR options.name IS DISTINCT FROM excluded.name \
+            OR options.number IS DISTINCT FROM excluded.number \
+            OR options.active IS DISTINCT FROM excluded.active \
+            OR options.inactive_reason IS DISTINCT FROM excluded.inactive_reason \
+            OR options.removed_here IS DISTINCT FROM excluded.removed_here"
+    };
+}
 
-/// One page of a field's integrated options, keyset-paged along `options_upstream`.
-pub(super) const STORED_OPTIONS: &str =
-    "SELECT id, upstream_kind, upstream_id, parent_id, level, name, number, active, \
-     inactive_reason, removed_here FROM options \
-     WHERE field_id = $1 AND upstream_kind IS NOT NULL AND (upstream_kind, upstream_id) > ($2, $3) \
-     ORDER BY upstream_kind, upstream_id LIMIT $4";
+/// PostgreSQL's option upsert: `$1` is the field, then one array per column of a row.
+/// Returns one row: how many options it wrote, and the first parent key without an option
+/// (then it writes nothing). Chunks are large, so hash joins over the field's options beat a
+/// probe of the unique index per row.
+pub(super) const POSTGRES_OPTION_UPSERT: &str = concat!(
+    "WITH v AS (SELECT * FROM UNNEST($2::text[], $3::bigint[], $4::text[], $5::bigint[], \
+       $6::bigint[], $7::text[], $8::text[], $9::text[], $10::boolean[], $11::text[], $12::boolean[]) \
+       AS v (kind, id, parent_kind, parent_upstream_id, level, name, search_key, number, active, \
+       inactive_reason, removed_here)), \
+     r AS (SELECT v.*, p.id AS parent_id FROM v \
+       LEFT JOIN options AS p ON p.field_id = $1 AND p.upstream_kind = v.parent_kind \
+         AND p.upstream_id = v.parent_upstream_id \
+       LEFT JOIN options AS o ON o.field_id = $1 AND o.upstream_kind = v.kind AND o.upstream_id = v.id \
+       WHERE ",
+    option_changed!(),
+    "), \
+     missing AS (SELECT parent_kind, parent_upstream_id FROM r \
+       WHERE parent_kind IS NOT NULL AND parent_id IS NULL LIMIT 1), \
+     written AS (",
+    option_columns!(),
+    "SELECT $1, parent_id, level, name, search_key, number, active, inactive_reason, removed_here, kind, id \
+       FROM r WHERE NOT EXISTS (SELECT 1 FROM missing)",
+    option_conflict!(),
+    " RETURNING 1) \
+     SELECT (SELECT count(*) FROM written) AS written, \
+       (SELECT parent_kind FROM missing) AS missing_kind, \
+       (SELECT parent_upstream_id FROM missing) AS missing_id"
+);
+
+/// `(?, ?), (?, ?)`: `rows` rows of `columns` parameters. Anonymous on purpose: SQLite finds
+/// a numbered parameter's name by a linear search, so binding thousands of them is quadratic.
+fn sqlite_rows(rows: usize, columns: usize) -> String {
+    let row = format!("({})", vec!["?"; columns].join(", "));
+    vec![row; rows].join(", ")
+}
+
+/// SQLite's option upsert of `rows` rows. A parent key without an option resolves to
+/// parent id 0, which no option has: the foreign key then fails the statement, and the
+/// caller asks `sqlite_missing_parent` which key it was.
+pub(super) fn sqlite_option_upsert(rows: usize) -> String {
+    format!(
+        "WITH f (field) AS (SELECT ?), v ({OPTION_ROW}) AS (VALUES {}), \
+         r AS (SELECT v.*, CASE WHEN v.parent_kind IS NULL THEN NULL ELSE coalesce(p.id, 0) END AS parent_id \
+           FROM v CROSS JOIN f LEFT JOIN options AS p ON p.field_id = f.field \
+           AND p.upstream_kind = v.parent_kind AND p.upstream_id = v.parent_upstream_id) \
+         {}SELECT f.field, v.parent_id, v.level, v.name, v.search_key, v.number, v.active, \
+           v.inactive_reason, v.removed_here, v.kind, v.id \
+         FROM r AS v CROSS JOIN f LEFT JOIN options AS o ON o.field_id = f.field \
+           AND o.upstream_kind = v.kind AND o.upstream_id = v.id \
+         WHERE o.id IS NULL OR o.parent_id IS NOT v.parent_id OR o.level IS NOT v.level \
+           OR o.name IS NOT v.name OR o.number IS NOT v.number OR o.active IS NOT v.active \
+           OR o.inactive_reason IS NOT v.inactive_reason OR o.removed_here IS NOT v.removed_here\
+         {}",
+        sqlite_rows(rows, 11),
+        option_columns!(),
+        option_conflict!()
+    )
+}
+
+/// The first of `parents` parent keys without an option in the field (bound first).
+pub(super) fn sqlite_missing_parent(parents: usize) -> String {
+    format!(
+        "WITH f (field) AS (SELECT ?), v (kind, id) AS (VALUES {}) SELECT kind, id FROM v \
+         CROSS JOIN f WHERE NOT EXISTS (SELECT 1 FROM options AS p WHERE p.field_id = f.field \
+           AND p.upstream_kind = v.kind AND p.upstream_id = v.id) LIMIT 1",
+        sqlite_rows(parents, 2)
+    )
+}
 
 macro_rules! mirror_conflict {
     () => {
@@ -104,6 +187,9 @@ const SQLITE: Statements = Statements {
          WHERE true ON CONFLICT (run_id, seq) DO NOTHING",
     run_finish: RUN_FINISH,
     cursor_update: CURSOR_UPDATE,
+    session: &[],
+    // SQLite's plans for `options` do not depend on statistics (search fixes its join order).
+    analyze_options: None,
 };
 
 const POSTGRES: Statements = Statements {
@@ -126,4 +212,10 @@ const POSTGRES: Statements = Statements {
          ON CONFLICT (run_id, seq) DO NOTHING",
     run_finish: RUN_FINISH,
     cursor_update: CURSOR_UPDATE,
+    // A chunk's estimated cost crosses the JIT threshold, and compiling it costs more than it
+    // saves; its hash joins over a field's options need more than the default 4 MB.
+    session: &["SET LOCAL jit = off", "SET LOCAL work_mem = '64MB'"],
+    // Autovacuum cannot see the rows before commit, nor analyse them at once after it: without
+    // this the searches and children pages that follow an import plan for an empty table.
+    analyze_options: Some("ANALYZE options"),
 };

@@ -209,6 +209,11 @@ fn upstream_key(kind: Option<String>, id: Option<i64>) -> Result<Option<Upstream
     }
 }
 
+/// An FTS5 phrase matching `text` literally.
+fn fts_phrase(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
+}
+
 /// Escapes LIKE wildcards so user text matches literally (backslash is the escape).
 fn like_pattern(folded: &str) -> String {
     let mut pattern = String::with_capacity(folded.len() + 2);
@@ -236,24 +241,37 @@ impl Store {
         if folded.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
-        // Trigram indexes need three characters; shorter queries match so many rows that a
-        // scan stops after `limit` of them almost at once.
+        // A trigram phrase needs three characters; see the SQLite migration for shorter ones.
         let long = folded.chars().count() >= 3;
         let found: Vec<(i64, i64)> = match &self.pool {
             Pool::Sqlite(pool) => {
-                let (sql, arg) = if long {
-                    // CROSS JOIN keeps the trigram index as the outer loop: otherwise SQLite
-                    // may walk the field's options and run the MATCH once per option.
-                    ("SELECT o.id, o.level FROM options_fts f CROSS JOIN options o ON o.id = f.rowid \
-                      WHERE options_fts MATCH $2 AND o.field_id = $1 AND o.active AND NOT o.removed_here LIMIT $3",
-                     format!("\"{}\"", folded.replace('"', "\"\"")))
+                let expr = if long {
+                    fts_phrase(&folded)
                 } else {
-                    ("SELECT id, level FROM options WHERE field_id = $1 AND active AND NOT removed_here \
-                      AND instr(search_key, $2) > 0 LIMIT $3", folded)
+                    // Shorter than a trigram: match any indexed trigram it begins.
+                    let terms: Vec<String> = sqlx::query_scalar(
+                        "SELECT term FROM options_fts_terms WHERE term >= $1 AND term < $2",
+                    )
+                    .bind(&folded)
+                    .bind(format!("{folded}{}", char::MAX))
+                    .fetch_all(pool)
+                    .await?;
+                    if terms.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    terms
+                        .iter()
+                        .map(|t| fts_phrase(t))
+                        .collect::<Vec<_>>()
+                        .join(" OR ")
                 };
+                // CROSS JOIN keeps the trigram index as the outer loop: otherwise SQLite may
+                // walk the field's options and run the MATCH once per option.
+                let sql = "SELECT o.id, o.level FROM options_fts f CROSS JOIN options o ON o.id = f.rowid \
+                           WHERE options_fts MATCH $2 AND o.field_id = $1 AND o.active AND NOT o.removed_here LIMIT $3";
                 let rows = sqlx::query(sql)
                     .bind(field.get())
-                    .bind(arg)
+                    .bind(expr)
                     .bind(i64::from(limit))
                     .fetch_all(pool)
                     .await?;

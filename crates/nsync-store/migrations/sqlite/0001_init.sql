@@ -64,19 +64,23 @@ CREATE TABLE options (
 CREATE UNIQUE INDEX options_upstream ON options (field_id, upstream_kind, upstream_id);
 CREATE INDEX options_children ON options (field_id, parent_id, name, id);
 
--- Substring search: a trigram index over the folded name, kept in step by triggers.
+-- Substring search: a trigram index over the folded name, kept in step by triggers. Each key
+-- is indexed with two trailing spaces, so that every occurrence of a one- or two-character
+-- query begins some trigram: such a query becomes the terms it begins (options_fts_terms).
+-- Queries are trimmed, so the padding never matches one of three characters or more.
 CREATE VIRTUAL TABLE options_fts USING fts5 (
     search_key, content = 'options', content_rowid = 'id', tokenize = 'trigram'
 );
+CREATE VIRTUAL TABLE options_fts_terms USING fts5vocab (options_fts, 'row');
 CREATE TRIGGER options_fts_insert AFTER INSERT ON options BEGIN
-    INSERT INTO options_fts (rowid, search_key) VALUES (new.id, new.search_key);
+    INSERT INTO options_fts (rowid, search_key) VALUES (new.id, new.search_key || '  ');
 END;
 CREATE TRIGGER options_fts_delete AFTER DELETE ON options BEGIN
-    INSERT INTO options_fts (options_fts, rowid, search_key) VALUES ('delete', old.id, old.search_key);
+    INSERT INTO options_fts (options_fts, rowid, search_key) VALUES ('delete', old.id, old.search_key || '  ');
 END;
 CREATE TRIGGER options_fts_update AFTER UPDATE OF search_key ON options BEGIN
-    INSERT INTO options_fts (options_fts, rowid, search_key) VALUES ('delete', old.id, old.search_key);
-    INSERT INTO options_fts (rowid, search_key) VALUES (new.id, new.search_key);
+    INSERT INTO options_fts (options_fts, rowid, search_key) VALUES ('delete', old.id, old.search_key || '  ');
+    INSERT INTO options_fts (rowid, search_key) VALUES (new.id, new.search_key || '  ');
 END;
 
 CREATE TABLE mirror_records (

@@ -303,7 +303,6 @@ async fn run(backend: &str) {
         let started = Instant::now();
         let hits = store.search(field, &query, 20).await.expect("search");
         search.push(started.elapsed());
-        if started.elapsed().as_millis() > 15 { eprintln!("SLOW search {i} {query:?} {:?} hits {}", started.elapsed(), hits.len()); }
         assert!(
             !hits.is_empty() || query.trim().is_empty(),
             "no hit for {query:?}"
@@ -328,7 +327,6 @@ async fn run(backend: &str) {
             .await
             .expect("children");
         pages.push(started.elapsed());
-        if started.elapsed().as_millis() > 8 { eprintln!("SLOW page {:?} {:?}", cursor.as_ref().map(|c: &nsync_store::ChildCursor| c.name.clone()), started.elapsed()); }
         assert_eq!(page.options.len(), 100);
         cursor = page.next;
     }

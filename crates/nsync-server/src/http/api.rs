@@ -143,6 +143,32 @@ pub(crate) async fn owned_option(
     Ok(option)
 }
 
+/// Removes an option here (with everything below it) or restores it, as an admin, and audits
+/// it; the API and the pages share this. Returns the option and how many options changed mark.
+pub(crate) async fn set_removed_here(
+    state: &AppState,
+    who: &Principal,
+    id: &str,
+    removed: bool,
+) -> Result<(StoredOption, u64), ApiError> {
+    let option = owned_option(state, who, id).await?;
+    who.require_admin()?;
+    let (marked, action) = if removed {
+        (
+            state.store().remove_option_here(option.id).await?,
+            "remove_option",
+        )
+    } else {
+        (
+            state.store().restore_option_here(option.id).await?,
+            "restore_option",
+        )
+    };
+    let detail = serde_json::json!({ "marked": marked });
+    audit(state, who, action, format!("option {}", option.id), detail).await?;
+    Ok((option, marked))
+}
+
 /// Records an administrative action in the company's audit log.
 pub(crate) async fn audit(
     state: &AppState,

@@ -10,7 +10,9 @@ use nsync_store::{ChildCursor, CustomField};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{audit, key_text, owned_field, owned_option, text_field, ApiJson, ApiQuery};
+use super::{
+    audit, key_text, owned_field, owned_option, set_removed_here, text_field, ApiJson, ApiQuery,
+};
 use crate::http::auth::Principal;
 use crate::http::{ApiError, AppState};
 
@@ -219,17 +221,7 @@ pub(crate) async fn remove_option(
     who: Principal,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let option = owned_option(&state, &who, &id).await?;
-    who.require_admin()?;
-    let marked = state.store().remove_option_here(option.id).await?;
-    audit(
-        &state,
-        &who,
-        "remove_option",
-        format!("option {}", option.id),
-        json!({"marked": marked}),
-    )
-    .await?;
+    let (_, marked) = set_removed_here(&state, &who, &id, true).await?;
     Ok(Json(json!({ "marked": marked })))
 }
 
@@ -238,17 +230,7 @@ pub(crate) async fn restore_option(
     who: Principal,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let option = owned_option(&state, &who, &id).await?;
-    who.require_admin()?;
-    let marked = state.store().restore_option_here(option.id).await?;
-    audit(
-        &state,
-        &who,
-        "restore_option",
-        format!("option {}", option.id),
-        json!({"marked": marked}),
-    )
-    .await?;
+    let (_, marked) = set_removed_here(&state, &who, &id, false).await?;
     Ok(Json(json!({ "marked": marked })))
 }
 

@@ -13,7 +13,7 @@ use super::{render, Chrome, PageError, Viewer};
 use crate::http::api::options::{
     options_page, search_hits, OptionsParams, SearchHitView, SearchParams,
 };
-use crate::http::api::{audit, owned_field, owned_option, ApiQuery};
+use crate::http::api::{owned_field, set_removed_here, ApiQuery};
 use crate::http::auth::Principal;
 use crate::http::{ApiError, AppState};
 
@@ -234,17 +234,7 @@ async fn remove(
     Viewer(who): Viewer,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let option = owned_option(&state, &who, &id).await?;
-    who.require_admin()?;
-    let marked = state.store().remove_option_here(option.id).await?;
-    audit(
-        &state,
-        &who,
-        "remove_option",
-        format!("option {}", option.id),
-        serde_json::json!({"marked": marked}),
-    )
-    .await?;
+    let (option, _) = set_removed_here(&state, &who, &id, true).await?;
     Ok(render(&RowTpl {
         admin: true,
         o: row(&state.store().option(option.id).await?),
@@ -256,17 +246,7 @@ async fn restore(
     Viewer(who): Viewer,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let option = owned_option(&state, &who, &id).await?;
-    who.require_admin()?;
-    let marked = state.store().restore_option_here(option.id).await?;
-    audit(
-        &state,
-        &who,
-        "restore_option",
-        format!("option {}", option.id),
-        serde_json::json!({"marked": marked}),
-    )
-    .await?;
+    let (option, _) = set_removed_here(&state, &who, &id, false).await?;
     Ok(render(&RowTpl {
         admin: true,
         o: row(&state.store().option(option.id).await?),

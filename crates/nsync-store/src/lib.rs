@@ -24,6 +24,8 @@ mod plan;
 mod row;
 mod runs;
 mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use accounts::{Company, NewApiToken, TokenOwner, User};
 pub use audit::{AuditEntry, NewAuditEntry};

@@ -1,8 +1,6 @@
 //! Both store backends, an emulated NetSuite account, and an engine wired between them.
 
 use std::collections::BTreeMap;
-use std::future::Future;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,9 +12,8 @@ use nsync_core::{
     StoredOption, SubsidiaryId, TimeZone as CoreTz, UpstreamKey,
 };
 use nsync_server::{ClientSettings, Engine};
-use nsync_store::{MasterKey, NewIntegration, Store, StoreConfig};
+use nsync_store::{MasterKey, NewIntegration, Store};
 use serde_json::Value;
-use sqlx::Connection;
 
 pub const ACCOUNT: &str = "1234567_SB1";
 
@@ -37,83 +34,7 @@ macro_rules! both_backends {
     )+};
 }
 
-/// Runs `test` on a fresh SQLite file, removed afterwards.
-pub async fn on_sqlite<F, Fut>(test: F)
-where
-    F: FnOnce(Store) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    let path: PathBuf =
-        std::env::temp_dir().join(format!("nsync-server-{}.db", uuid::Uuid::new_v4().simple()));
-    let store = Store::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .expect("sqlite store");
-    test(store.clone()).await;
-    store.close().await;
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-}
-
-pub fn postgres_url() -> String {
-    std::env::var("NSYNC_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
-}
-
-/// Runs `test` in a fresh schema of the test PostgreSQL database, dropped afterwards.
-pub async fn on_postgres<F, Fut>(test: F)
-where
-    F: FnOnce(Store) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    let Some(schema) = create_schema().await else {
-        return;
-    };
-    let mut config = StoreConfig::new(postgres_url());
-    config.postgres_schema = Some(schema.clone());
-    config.max_connections = 4;
-    let store = Store::connect_with(config).await.expect("postgres store");
-    test(store.clone()).await;
-    store.close().await;
-    let mut admin = sqlx::PgConnection::connect(&postgres_url())
-        .await
-        .expect("admin connection");
-    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-        .execute(&mut admin)
-        .await
-        .expect("drop schema");
-}
-
-async fn create_schema() -> Option<String> {
-    let url = postgres_url();
-    let mut admin = match sqlx::PgConnection::connect(&url).await {
-        Ok(conn) => conn,
-        Err(err) if std::env::var("CI").as_deref() != Ok("true") => {
-            eprintln!("SKIPPED: the PostgreSQL half of this test did not run: {url} is unreachable ({err}). Start PostgreSQL or set NSYNC_TEST_POSTGRES_URL.");
-            return None;
-        }
-        Err(err) => panic!("PostgreSQL at {url} is unreachable and CI=true: {err}"),
-    };
-    // Concurrent CREATE EXTENSION calls race on the catalog; one at a time.
-    sqlx::query("SELECT pg_advisory_lock(7346001)")
-        .execute(&mut admin)
-        .await
-        .expect("lock");
-    sqlx::query("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public")
-        .execute(&mut admin)
-        .await
-        .expect("pg_trgm");
-    sqlx::query("SELECT pg_advisory_unlock(7346001)")
-        .execute(&mut admin)
-        .await
-        .expect("unlock");
-    let schema = format!("nsync_test_{}", uuid::Uuid::new_v4().simple());
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&mut admin)
-        .await
-        .expect("create schema");
-    Some(schema)
-}
+pub use nsync_store::testing::{on_postgres, on_sqlite};
 
 /// The client's clock follows the emulated clock, so signatures stay valid when a test moves it.
 #[derive(Debug)]

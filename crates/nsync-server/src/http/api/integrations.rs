@@ -198,20 +198,31 @@ pub(crate) async fn set_credentials(
     let integration = owned_integration(&state, &who, &id).await?;
     who.require_admin()?;
     let credentials = body.validate()?;
+    replace_credentials(&state, &who, &integration, &credentials).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Stores new credentials (sealed), drops the cached client so the next call uses them, and
+/// audits the change (the kind only, never a secret). The API and the pages share it.
+pub(crate) async fn replace_credentials(
+    state: &AppState,
+    who: &Principal,
+    integration: &Integration,
+    credentials: &Credentials,
+) -> Result<(), ApiError> {
     state
         .store()
-        .set_credentials(state.engine().master_key(), integration.id, &credentials)
+        .set_credentials(state.engine().master_key(), integration.id, credentials)
         .await?;
     state.engine().forget_client(integration.id);
     audit(
-        &state,
-        &who,
+        state,
+        who,
         "set_credentials",
         format!("integration {}", integration.id),
         json!({"auth_kind": credentials.kind().as_str()}),
     )
-    .await?;
-    Ok(StatusCode::NO_CONTENT)
+    .await
 }
 
 /// What "Test connection" answers: NetSuite's verdict in plain words.

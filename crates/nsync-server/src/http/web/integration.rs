@@ -13,8 +13,8 @@ use nsync_store::{Integration, NewIntegration};
 use super::runs::{change_rows, run_rows, ChangeRow, RunRow};
 use super::{form_pairs, form_value, render, Chrome, MessageTpl, PageError, Viewer};
 use crate::http::api::integrations::{
-    candidate_page, run_connection_test, CandidateParams, CandidateView, CredentialsInput,
-    ImportBody,
+    candidate_page, replace_credentials, run_connection_test, CandidateParams, CandidateView,
+    CredentialsInput, ImportBody,
 };
 use crate::http::api::{audit, ApiQuery};
 use crate::http::auth::Principal;
@@ -152,19 +152,7 @@ async fn credentials(
 ) -> Result<Response, PageError> {
     let integration = require_integration(&state, &who).await?;
     let credentials = tba_from_form(&form_pairs(&body))?;
-    state
-        .store()
-        .set_credentials(state.engine().master_key(), integration.id, &credentials)
-        .await?;
-    state.engine().forget_client(integration.id);
-    audit(
-        &state,
-        &who,
-        "set_credentials",
-        format!("integration {}", integration.id),
-        serde_json::json!({"auth_kind": "tba"}),
-    )
-    .await?;
+    replace_credentials(&state, &who, &integration, &credentials).await?;
     Ok(message(
         true,
         "Credentials saved. Click Test connection to check them.",

@@ -93,7 +93,7 @@ impl SessionKey {
         URL_SAFE_NO_PAD.encode(self.mac(&[b"csrf", session.as_bytes()]))
     }
 
-    fn csrf_ok(&self, session: &str, token: &str) -> bool {
+    pub(crate) fn csrf_ok(&self, session: &str, token: &str) -> bool {
         URL_SAFE_NO_PAD
             .decode(token)
             .is_ok_and(|tag| self.verify(&[b"csrf", session.as_bytes()], &tag))
@@ -156,6 +156,22 @@ pub(crate) fn session_cookie(value: &str, secure: bool) -> String {
         "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
         SESSION_TTL.as_secs()
     )
+}
+
+/// The cookie that binds the sign-in form's CSRF token to the browser that loaded the form.
+pub(crate) const SIGNIN_COOKIE: &str = "nsync_signin";
+
+/// A fresh random value for [`SIGNIN_COOKIE`], and its `Set-Cookie` value.
+pub(crate) fn signin_cookie(secure: bool) -> (String, String) {
+    use rand::RngCore as _;
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let value = URL_SAFE_NO_PAD.encode(bytes);
+    let secure = if secure { "; Secure" } else { "" };
+    let set = format!(
+        "{SIGNIN_COOKIE}={value}; Path=/signin; HttpOnly; SameSite=Strict; Max-Age=3600{secure}"
+    );
+    (value, set)
 }
 
 /// The `Set-Cookie` value that ends a session.

@@ -19,7 +19,9 @@ use axum::Router;
 use nsync_core::{Email, Role};
 use secrecy::SecretString;
 
-use super::auth::{clear_session_cookie, session_cookie, Principal};
+use super::auth::{
+    clear_session_cookie, cookie, session_cookie, signin_cookie, Principal, SIGNIN_COOKIE,
+};
 use super::{ApiError, AppState};
 
 /// The page routes.
@@ -144,25 +146,68 @@ async fn home(who: Result<Principal, ApiError>) -> Response {
 struct SigninTpl {
     error: Option<String>,
     email: String,
+    csrf: String,
 }
 
-async fn signin_page() -> Response {
-    render(&SigninTpl {
-        error: None,
-        email: String::new(),
-    })
+/// The sign-in page with a fresh form token: a random value in a cookie scoped to `/signin`, and
+/// its signature in the form. A page on another site can neither read the cookie nor forge the
+/// signature, so it cannot sign a browser in to an account of its choosing (login CSRF).
+fn signin_form(
+    state: &AppState,
+    status: StatusCode,
+    error: Option<String>,
+    email: String,
+) -> Response {
+    let (value, set) = signin_cookie(state.config().secure_cookies);
+    let page = SigninTpl {
+        error,
+        email,
+        csrf: state
+            .config()
+            .session_key
+            .csrf_token(&format!("signin:{value}")),
+    };
+    let mut response = (status, render(&page)).into_response();
+    set_cookie(response.headers_mut(), &set);
+    response
 }
 
-async fn signin(State(state): State<AppState>, body: Bytes) -> Result<Response, PageError> {
+async fn signin_page(State(state): State<AppState>) -> Response {
+    signin_form(&state, StatusCode::OK, None, String::new())
+}
+
+async fn signin(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, PageError> {
     let pairs = form_pairs(&body);
     let email_text = form_value(&pairs, "email").unwrap_or("").to_owned();
     let password = form_value(&pairs, "password").unwrap_or("");
+    let form_ok = match (cookie(&headers, SIGNIN_COOKIE), form_value(&pairs, "csrf")) {
+        (Some(value), Some(token)) => state
+            .config()
+            .session_key
+            .csrf_ok(&format!("signin:{value}"), token),
+        _ => false,
+    };
+    if !form_ok {
+        let error =
+            "The sign-in form expired or did not come from this site; please sign in again.";
+        return Ok(signin_form(
+            &state,
+            StatusCode::FORBIDDEN,
+            Some(error.to_owned()),
+            email_text,
+        ));
+    }
     let refused = |email: String| {
-        let page = SigninTpl {
-            error: Some(ApiError::BadCredentials.public_message()),
+        signin_form(
+            &state,
+            StatusCode::UNAUTHORIZED,
+            Some(ApiError::BadCredentials.public_message()),
             email,
-        };
-        (StatusCode::UNAUTHORIZED, render(&page)).into_response()
+        )
     };
     let (Ok(email), false) = (
         Email::parse(&email_text),

@@ -11,6 +11,7 @@ use crate::harness::ACCOUNT;
 
 both_backends!(
     signing_in_sets_an_http_only_same_site_session_and_wrong_passwords_are_refused,
+    a_sign_in_form_without_its_token_or_cookie_is_refused,
     a_session_cannot_change_anything_without_its_csrf_token,
     every_page_renders_for_an_admin_and_members_only_see_the_field,
     a_netsuite_name_full_of_html_shows_as_text,
@@ -24,14 +25,44 @@ struct Session {
     csrf: String,
 }
 
-async fn sign_in(api: &Api, email: &str) -> Session {
+/// Loads the sign-in form as a browser would: its cookie and its hidden CSRF token.
+async fn signin_form(api: &Api) -> (String, String) {
     let reply = api
         .http
-        .post(format!("{}/signin", api.url))
-        .form(&[("email", email), ("password", PASSWORD)])
+        .get(format!("{}/signin", api.url))
         .send()
         .await
         .unwrap();
+    let set = reply.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
+    let cookie = set.split(';').next().unwrap().to_owned();
+    let page = reply.text().await.unwrap();
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    (cookie, csrf)
+}
+
+/// Posts the sign-in form loaded just before.
+async fn post_signin(api: &Api, email: &str, password: &str) -> reqwest::Response {
+    let (cookie, csrf) = signin_form(api).await;
+    api.http
+        .post(format!("{}/signin", api.url))
+        .header("cookie", cookie)
+        .form(&[("email", email), ("password", password), ("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn sign_in(api: &Api, email: &str) -> Session {
+    let reply = post_signin(api, email, PASSWORD).await;
     assert_eq!(reply.status(), StatusCode::SEE_OTHER);
     let set = reply.headers()["set-cookie"].to_str().unwrap().to_owned();
     let cookie = set.split(';').next().unwrap().to_owned();
@@ -61,34 +92,23 @@ async fn signing_in_sets_an_http_only_same_site_session_and_wrong_passwords_are_
     store: Store,
 ) {
     let api = api(store).await;
-    let reply = api
-        .http
-        .post(format!("{}/signin", api.url))
-        .form(&[("email", "admin@a.test"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    let reply = post_signin(&api, "admin@a.test", PASSWORD).await;
     let set = reply.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(
         set.contains("HttpOnly") && set.contains("SameSite=Lax"),
         "{set}"
     );
-    let wrong = api
-        .http
-        .post(format!("{}/signin", api.url))
-        .form(&[("email", "admin@a.test"), ("password", "nope")])
-        .send()
-        .await
-        .unwrap();
+    let wrong = post_signin(&api, "admin@a.test", "nope").await;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
-    assert!(wrong.headers().get("set-cookie").is_none());
-    let unknown = api
-        .http
-        .post(format!("{}/signin", api.url))
-        .form(&[("email", "nobody@a.test"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    assert!(
+        wrong
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .all(|c| !c.to_str().unwrap_or("").starts_with("nsync_session=")),
+        "a refused sign-in opens no session"
+    );
+    let unknown = post_signin(&api, "nobody@a.test", PASSWORD).await;
     assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
     let (unknown, wrong) = (unknown.text().await.unwrap(), wrong.text().await.unwrap());
     assert!(
@@ -275,4 +295,35 @@ async fn pages_without_a_session_send_people_to_sign_in(store: Store) {
             .status(),
         StatusCode::OK
     );
+}
+
+/// Login CSRF: a form posted from elsewhere (no cookie, or a token of another form) signs nobody in.
+async fn a_sign_in_form_without_its_token_or_cookie_is_refused(store: Store) {
+    let api = api(store).await;
+    let (cookie, csrf) = signin_form(&api).await;
+    let (other_cookie, _) = signin_form(&api).await;
+    for (cookie, token) in [
+        (None, Some(csrf.as_str())),
+        (Some(cookie.as_str()), None),
+        (Some(other_cookie.as_str()), Some(csrf.as_str())),
+    ] {
+        let mut form = vec![("email", "admin@a.test"), ("password", PASSWORD)];
+        form.extend(token.map(|t| ("csrf", t)));
+        let mut request = api.http.post(format!("{}/signin", api.url)).form(&form);
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        let reply = request.send().await.unwrap();
+        assert_eq!(reply.status(), StatusCode::FORBIDDEN);
+        let sets: Vec<&str> = reply
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        assert!(
+            sets.iter().all(|c| !c.starts_with("nsync_session=")),
+            "{sets:?}"
+        );
+    }
 }

@@ -7,8 +7,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use nsync_core::planner::Selection;
 use nsync_core::{
-    AccountId, Credentials, IntegrationSettings, RunCounts, RunStatus, RunTrigger, SubsidiaryId,
-    UpstreamKey,
+    AccountId, Credentials, IntegrationId, IntegrationSettings, RunCounts, RunId, RunStatus,
+    RunTrigger, SubsidiaryId, UpstreamKey,
 };
 use nsync_store::{Integration, NewIntegration};
 use serde::{Deserialize, Serialize};
@@ -128,18 +128,7 @@ pub(crate) async fn create_integration(
             None => "Customer / Project".to_owned(),
         },
     };
-    let id = state
-        .store()
-        .create_integration(state.engine().master_key(), &new)
-        .await?;
-    audit(
-        &state,
-        &who,
-        "create_integration",
-        format!("integration {id}"),
-        json!({"account_id": new.account.as_str()}),
-    )
-    .await?;
+    let id = register_integration(&state, &who, &new).await?;
     let integration = state.store().integration(id).await?;
     Ok((
         StatusCode::CREATED,
@@ -200,6 +189,52 @@ pub(crate) async fn set_credentials(
     let credentials = body.validate()?;
     replace_credentials(&state, &who, &integration, &credentials).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Starts an import or update in the background and audits it; the API and the pages share it.
+pub(crate) async fn start_run(
+    state: &AppState,
+    who: &Principal,
+    integration: &Integration,
+    request: RunRequest,
+    refresh: RefreshMode,
+) -> Result<RunId, ApiError> {
+    let (action, detail) = match request {
+        RunRequest::Import(_) => ("start_import", json!({"integration": integration.id.get()})),
+        RunRequest::Update => (
+            "start_update",
+            json!({"integration": integration.id.get(), "full": refresh == RefreshMode::Full}),
+        ),
+    };
+    let run = state
+        .engine()
+        .spawn(integration.id, request, RunTrigger::Manual, refresh)
+        .await?;
+    audit(state, who, action, format!("run {run}"), detail).await?;
+    Ok(run)
+}
+
+/// Creates an integration with its field, credentials sealed, and audits it; the API and the
+/// pages share it.
+pub(crate) async fn register_integration(
+    state: &AppState,
+    who: &Principal,
+    new: &NewIntegration,
+) -> Result<IntegrationId, ApiError> {
+    let id = state
+        .store()
+        .create_integration(state.engine().master_key(), new)
+        .await?;
+    let detail = json!({"account_id": new.account.as_str()});
+    audit(
+        state,
+        who,
+        "create_integration",
+        format!("integration {id}"),
+        detail,
+    )
+    .await?;
+    Ok(id)
 }
 
 /// Stores new credentials (sealed), drops the cached client so the next call uses them, and
@@ -532,21 +567,13 @@ pub(crate) async fn import_records(
             .await?;
         return Ok(Json(ReportView::from(report)).into_response());
     }
-    let run = state
-        .engine()
-        .spawn(
-            integration.id,
-            RunRequest::Import(selection),
-            RunTrigger::Manual,
-            RefreshMode::Incremental,
-        )
-        .await?;
-    audit(
+    let request = RunRequest::Import(selection);
+    let run = start_run(
         &state,
         &who,
-        "start_import",
-        format!("run {run}"),
-        json!({"integration": integration.id.get()}),
+        &integration,
+        request,
+        RefreshMode::Incremental,
     )
     .await?;
     Ok(accepted(run))
@@ -585,22 +612,6 @@ pub(crate) async fn start_update(
         let report = state.engine().update(integration.id, options).await?;
         return Ok(Json(ReportView::from(report)).into_response());
     }
-    let run = state
-        .engine()
-        .spawn(
-            integration.id,
-            RunRequest::Update,
-            RunTrigger::Manual,
-            refresh,
-        )
-        .await?;
-    audit(
-        &state,
-        &who,
-        "start_update",
-        format!("run {run}"),
-        json!({"integration": integration.id.get(), "full": body.full}),
-    )
-    .await?;
+    let run = start_run(&state, &who, &integration, RunRequest::Update, refresh).await?;
     Ok(accepted(run))
 }

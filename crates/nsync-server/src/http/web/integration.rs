@@ -13,10 +13,10 @@ use nsync_store::{Integration, NewIntegration};
 use super::runs::{change_rows, run_rows, ChangeRow, RunRow};
 use super::{form_pairs, form_value, render, Chrome, MessageTpl, PageError, Viewer};
 use crate::http::api::integrations::{
-    candidate_page, replace_credentials, run_connection_test, CandidateParams, CandidateView,
-    CredentialsInput, ImportBody,
+    candidate_page, register_integration, replace_credentials, run_connection_test, start_run,
+    CandidateParams, CandidateView, CredentialsInput, ImportBody,
 };
-use crate::http::api::{audit, ApiQuery};
+use crate::http::api::ApiQuery;
 use crate::http::auth::Principal;
 use crate::http::{ApiError, AppState};
 use crate::{RefreshMode, RunOptions, RunRequest};
@@ -178,18 +178,7 @@ async fn create(
         settings: Default::default(),
         field_name: "Customer / Project".to_owned(),
     };
-    let id = state
-        .store()
-        .create_integration(state.engine().master_key(), &new)
-        .await?;
-    audit(
-        &state,
-        &who,
-        "create_integration",
-        format!("integration {id}"),
-        serde_json::json!({"account_id": new.account.as_str()}),
-    )
-    .await?;
+    register_integration(&state, &who, &new).await?;
     let mut response = message(true, "Connected.");
     response
         .headers_mut()
@@ -314,21 +303,13 @@ async fn import(
             ..Default::default()
         },
     };
-    let run = state
-        .engine()
-        .spawn(
-            integration.id,
-            RunRequest::Import(body.selection()?),
-            RunTrigger::Manual,
-            RefreshMode::Incremental,
-        )
-        .await?;
-    audit(
+    let request = RunRequest::Import(body.selection()?);
+    let run = start_run(
         &state,
         &who,
-        "start_import",
-        format!("run {run}"),
-        serde_json::json!({"integration": integration.id.get()}),
+        &integration,
+        request,
+        RefreshMode::Incremental,
     )
     .await?;
     Ok(render(&RunStartedTpl {
@@ -369,21 +350,12 @@ async fn preview_update(
 
 async fn update(State(state): State<AppState>, Viewer(who): Viewer) -> Result<Response, PageError> {
     let integration = require_integration(&state, &who).await?;
-    let run = state
-        .engine()
-        .spawn(
-            integration.id,
-            RunRequest::Update,
-            RunTrigger::Manual,
-            RefreshMode::Incremental,
-        )
-        .await?;
-    audit(
+    let run = start_run(
         &state,
         &who,
-        "start_update",
-        format!("run {run}"),
-        serde_json::json!({"integration": integration.id.get()}),
+        &integration,
+        RunRequest::Update,
+        RefreshMode::Incremental,
     )
     .await?;
     Ok(render(&RunStartedTpl {

@@ -262,7 +262,6 @@ impl<'a> Planner<'a> {
         let current = *self.existing.get(&key)?;
         let desired = Desired {
             parent: current.upstream_parent,
-            depth: usize::from(level.get()),
             name: current.name.clone(),
             number: current.number.clone(),
             state: OptionState::Inactive(reason),

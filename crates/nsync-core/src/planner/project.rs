@@ -13,9 +13,6 @@ use super::PlanInput;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Desired {
     pub parent: Option<UpstreamKey>,
-    /// Depth of the record in NetSuite's tree (1 at the top); the option's level follows from
-    /// its parent option's level in the planner.
-    pub depth: usize,
     pub name: OptionName,
     pub number: Option<String>,
     pub state: OptionState,
@@ -146,7 +143,7 @@ impl<'a> Projector<'a> {
 
     fn validate(&self, record: &MirrorRecord) -> Result<Desired, String> {
         let who = describe(record);
-        let depth = self.check_chain(record, &who)?;
+        self.check_chain(record, &who)?;
         let name = OptionName::parse(record.key.kind, &record.name.display(), &who)
             .map_err(|e| e.to_string())?;
         let number = match record.key.kind {
@@ -160,7 +157,6 @@ impl<'a> Projector<'a> {
         };
         Ok(Desired {
             parent: record.parent,
-            depth,
             name,
             number,
             state,
@@ -168,8 +164,8 @@ impl<'a> Projector<'a> {
     }
 
     /// Walks the parent chain: every ancestor must be in the mirror, in scope, not deleted, and
-    /// the chain must end. Returns the record's depth (1 at the top).
-    fn check_chain(&self, record: &MirrorRecord, who: &str) -> Result<usize, String> {
+    /// the chain must end. The option's level is decided later, from the final tree.
+    fn check_chain(&self, record: &MirrorRecord, who: &str) -> Result<(), String> {
         let mut depth = 1;
         let mut child = record.key;
         let mut next = record.parent;
@@ -201,7 +197,7 @@ impl<'a> Projector<'a> {
             child = parent;
             next = up.parent;
         }
-        Ok(depth)
+        Ok(())
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod reads;
 
+use std::fmt;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
@@ -51,6 +52,42 @@ pub struct ClientConfig {
     pub page_size: u32,
     /// The clock for signatures and assertions.
     pub clock: Arc<dyn Clock>,
+    /// Told the outcome of every request (for metrics); `None` by default.
+    pub observer: Option<Arc<dyn Observer>>,
+}
+
+/// How one request to NetSuite ended, for an [`Observer`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// A 2xx answer.
+    Ok,
+    /// 429: over the account's concurrency limit.
+    Throttled,
+    /// A 5xx answer.
+    ServerError,
+    /// Another 4xx answer (credentials, permissions, query).
+    Rejected,
+    /// No answer: timeout, refused or reset connection, unreadable body.
+    Transport,
+}
+
+impl Outcome {
+    /// A short label (`ok`, `throttled`, `server_error`, `rejected`, `transport`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Throttled => "throttled",
+            Self::ServerError => "server_error",
+            Self::Rejected => "rejected",
+            Self::Transport => "transport",
+        }
+    }
+}
+
+/// Watches requests as they end; called on the request's task, so it must be quick.
+pub trait Observer: Send + Sync + fmt::Debug {
+    /// One request ended so.
+    fn observe(&self, outcome: Outcome);
 }
 
 impl ClientConfig {
@@ -68,6 +105,7 @@ impl ClientConfig {
             overlap: Duration::from_secs(600),
             page_size: 1000,
             clock: Arc::new(SystemClock),
+            observer: None,
         }
     }
 }
@@ -115,6 +153,7 @@ impl Client {
             clock: Arc::clone(&config.clock),
             timeout: config.request_timeout,
             requests: AtomicU64::new(0),
+            observer: config.observer.clone(),
         };
         Ok(Self {
             transport: Arc::new(transport),

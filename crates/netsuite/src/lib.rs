@@ -34,6 +34,9 @@ pub mod clock;
 pub mod cursor;
 pub mod decode;
 pub mod error;
+// Exists only for the cargo-fuzz targets in `fuzz/`; not part of the API.
+#[doc(hidden)]
+pub mod fuzzing;
 mod governance;
 pub mod model;
 pub mod plan;
@@ -44,7 +47,7 @@ mod transport;
 
 pub use account::{AccountId, AccountIdError};
 pub use auth::{Auth, ClientCredentials, TbaCredentials};
-pub use client::{Client, ClientConfig};
+pub use client::{Client, ClientConfig, Observer, Outcome};
 pub use clock::{Clock, SystemClock};
 pub use cursor::Cursor;
 pub use decode::RowError;

@@ -17,6 +17,7 @@ use url::Url;
 
 use crate::account::AccountId;
 use crate::auth::{tba, Auth};
+use crate::client::{Observer, Outcome};
 use crate::clock::Clock;
 use crate::error::{classify, Error};
 use crate::retry::RetryPolicy;
@@ -33,6 +34,22 @@ pub(crate) struct Page {
     pub items: Vec<serde_json::Map<String, serde_json::Value>>,
     #[serde(rename = "hasMore")]
     pub has_more: bool,
+}
+
+impl Page {
+    /// Reads the body of a successful SuiteQL answer. A page of another shape is refused whole:
+    /// a row that is not an object has no id, so it could not even be reported on its own.
+    pub(crate) fn parse(body: &[u8]) -> Result<Self, Error> {
+        serde_json::from_slice(body).map_err(|e| Error::Decode(format!("SuiteQL page: {e}")))
+    }
+}
+
+/// Refuses a success body that is not complete JSON. A truncated or malformed 200 is retried
+/// like a reset: reads are idempotent.
+pub(crate) fn check_json(body: &[u8]) -> Result<(), Error> {
+    serde_json::from_slice::<serde::de::IgnoredAny>(body)
+        .map(|_| ())
+        .map_err(|e| Error::Decode(format!("malformed or truncated JSON ({e})")))
 }
 
 /// A request body: SuiteQL JSON or the token endpoint's form.
@@ -69,6 +86,7 @@ pub(crate) struct Transport {
     pub clock: Arc<dyn Clock>,
     pub timeout: Duration,
     pub requests: AtomicU64,
+    pub observer: Option<Arc<dyn Observer>>,
 }
 
 impl Transport {
@@ -80,7 +98,7 @@ impl Transport {
             .append_pair("offset", &offset.to_string());
         let body = Body::Json(serde_json::json!({ "q": q }));
         let text = self.send(Method::POST, url, &body).await?;
-        serde_json::from_slice(&text).map_err(|e| Error::Decode(format!("SuiteQL page: {e}")))
+        Page::parse(&text)
     }
 
     /// An absolute URL on the account's host (or the operator's override).
@@ -176,22 +194,38 @@ impl Transport {
             Body::Form(f) => req.form(f),
         };
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let resp = req.send().await.map_err(|e| self.transport_error(e))?;
+        let resp = req.send().await.map_err(|e| {
+            self.observe(Outcome::Transport);
+            self.transport_error(e)
+        })?;
         let status = resp.status();
         let headers = resp.headers().clone();
-        let bytes = read_bounded(resp).await.map_err(|e| match e {
-            ReadError::Http(e) => self.transport_error(e),
-            ReadError::TooLarge => {
-                Error::Decode(format!("the answer is larger than {MAX_BODY_BYTES} bytes"))
+        let bytes = read_bounded(resp).await.map_err(|e| {
+            self.observe(Outcome::Transport);
+            match e {
+                ReadError::Http(e) => self.transport_error(e),
+                ReadError::TooLarge => {
+                    Error::Decode(format!("the answer is larger than {MAX_BODY_BYTES} bytes"))
+                }
             }
         })?;
+        self.observe(match status.as_u16() {
+            200..=299 => Outcome::Ok,
+            429 => Outcome::Throttled,
+            500..=599 => Outcome::ServerError,
+            _ => Outcome::Rejected,
+        });
         if status.is_success() {
-            // A truncated or malformed 200 is retried like a reset: reads are idempotent.
-            serde_json::from_slice::<serde::de::IgnoredAny>(&bytes)
-                .map_err(|e| Error::Decode(format!("malformed or truncated JSON ({e})")))?;
+            check_json(&bytes)?;
             return Ok(bytes);
         }
         Err(failure(status, &headers, &bytes))
+    }
+
+    fn observe(&self, outcome: Outcome) {
+        if let Some(observer) = &self.observer {
+            observer.observe(outcome);
+        }
     }
 
     fn transport_error(&self, e: reqwest::Error) -> Error {

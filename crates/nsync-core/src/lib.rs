@@ -17,6 +17,7 @@ mod plan;
 pub mod planner;
 pub mod rules;
 mod run;
+pub mod schedule;
 mod search;
 mod settings;
 mod time;
@@ -35,6 +36,7 @@ pub use option::{
 };
 pub use plan::{OptionUpsert, Plan, RunOutcome};
 pub use run::{Change, ChangeKind, Run, RunCounts, RunKind, RunStatus, RunTrigger};
+pub use schedule::{Slot, Weekdays};
 pub use search::fold_for_search;
 pub use settings::{AutoUpdate, DeactivationGuard, IntegrationSettings};
 pub use time::{LocalTime, TimeZone};

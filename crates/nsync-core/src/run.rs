@@ -22,8 +22,10 @@ text_enum!(
     RunTrigger, "run trigger" {
         /// A person, from the web page or the API.
         Manual = "manual",
-        /// The weekly automatic update.
+        /// The automatic update's schedule.
         Schedule = "schedule",
+        /// A notification from NetSuite (a record was created, edited or deleted there).
+        Notification = "notification",
         /// The command line.
         Cli = "cli",
     }

@@ -1,17 +1,18 @@
 //! Integration settings and their defaults.
 
-use chrono::Weekday;
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, Level, LocalTime};
+use crate::{Error, Level, LocalTime, Weekdays};
 
-/// The weekly automatic update.
+/// The automatic update: on which weekdays, at which local time (see [`crate::schedule`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct AutoUpdate {
     /// On or off (off by default).
     pub enabled: bool,
-    /// The weekday it runs (Monday by default).
-    pub weekday: Weekday,
+    /// The weekdays it runs (Monday by default; all seven for a daily run).
+    #[serde(alias = "weekday")]
+    pub weekdays: Weekdays,
     /// The local time it runs, in the company's time zone (06:00 by default).
     pub at: LocalTime,
 }
@@ -20,7 +21,7 @@ impl Default for AutoUpdate {
     fn default() -> Self {
         Self {
             enabled: false,
-            weekday: Weekday::Mon,
+            weekdays: Weekdays::MONDAY,
             at: LocalTime::parse("06:00").unwrap_or_else(|_| unreachable!("constant")),
         }
     }

@@ -4,7 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use netsuite::{Auth, Client, ClientConfig, ClientCredentials, Clock, RetryPolicy, TbaCredentials};
+use netsuite::{
+    Auth, Client, ClientConfig, ClientCredentials, Clock, Observer, RetryPolicy, TbaCredentials,
+};
 use nsync_core::Credentials;
 use nsync_store::Integration;
 use secrecy::{ExposeSecret, SecretString};
@@ -13,11 +15,13 @@ use crate::EngineError;
 
 /// Builds the NetSuite client of an integration.
 pub trait Connector: Send + Sync {
-    /// A client for `integration`, authenticated with its (decrypted) credentials.
+    /// A client for `integration`, authenticated with its (decrypted) credentials, telling
+    /// `observer` how each request ended.
     fn connect(
         &self,
         integration: &Integration,
         credentials: &Credentials,
+        observer: Arc<dyn Observer>,
     ) -> Result<Client, EngineError>;
 }
 
@@ -57,6 +61,7 @@ impl Connector for ClientSettings {
         &self,
         integration: &Integration,
         credentials: &Credentials,
+        observer: Arc<dyn Observer>,
     ) -> Result<Client, EngineError> {
         let account = netsuite::AccountId::parse(integration.account.as_str())
             .map_err(|e| EngineError::Config(e.to_string()))?;
@@ -66,6 +71,7 @@ impl Connector for ClientSettings {
         config.concurrency = self.concurrency;
         config.retry = self.retry.clone();
         config.request_timeout = self.request_timeout;
+        config.observer = Some(observer);
         if let Some(clock) = &self.clock {
             config.clock = Arc::clone(clock);
         }

@@ -20,7 +20,7 @@ use nsync_store::{Integration, MasterKey, NewAuditEntry, RunLock, Store};
 pub use candidates::{Candidate, CandidatePage, CandidateQuery, CandidateStatus, ParentFilter};
 pub use refresh::RefreshMode;
 
-use crate::{Connector, EngineError};
+use crate::{Connector, EngineError, Metrics};
 
 /// How a run is asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +79,7 @@ pub struct Engine {
     key: MasterKey,
     connector: Arc<dyn Connector>,
     clients: Mutex<HashMap<IntegrationId, Client>>,
+    metrics: Arc<Metrics>,
 }
 
 /// Everything read and planned, before anything is written.
@@ -97,7 +98,13 @@ impl Engine {
             key,
             connector,
             clients: Mutex::default(),
+            metrics: Arc::default(),
         }
+    }
+
+    /// The metrics its runs and NetSuite requests are counted in.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
     }
 
     /// The store it writes to.
@@ -182,6 +189,7 @@ impl Engine {
             let result = engine
                 .finish(loaded, kind, Some(&request), options, Some(run), started)
                 .await;
+            engine.count_run(kind, &result, started);
             if let Err(err) = lock.release().await {
                 tracing::warn!(run = %run, error = %err, "releasing the run lock failed");
             }
@@ -293,7 +301,18 @@ impl Engine {
             .execute_locked(&lock, kind, request, options, started)
             .await;
         lock.release().await?;
+        self.count_run(kind, &result, started);
         result
+    }
+
+    /// Counts a recorded run's end in the metrics (previews and refused requests are not runs).
+    fn count_run(&self, kind: RunKind, result: &Result<RunReport, EngineError>, started: Instant) {
+        let status = match result {
+            Ok(RunReport { run: Some(_), status, .. }) => *status,
+            Err(EngineError::RunFailed { .. }) => RunStatus::Failed,
+            _ => return,
+        };
+        self.metrics.run_finished(kind, status, started.elapsed());
     }
 
     async fn execute_locked(
@@ -490,7 +509,8 @@ impl Engine {
             return Ok(client.clone());
         }
         let credentials = self.store.credentials(&self.key, integration.id).await?;
-        let client = self.connector.connect(integration, &credentials)?;
+        let observer: Arc<dyn netsuite::Observer> = self.metrics.clone();
+        let client = self.connector.connect(integration, &credentials, observer)?;
         self.lock_clients().insert(integration.id, client.clone());
         Ok(client)
     }

@@ -1,5 +1,6 @@
 //! nsync runs: reading NetSuite into an integration's mirror (full or incremental), the Import
-//! Customers list, Import, Update, previews, the mass-deactivation guard and its confirmation.
+//! Customers list, Import, Update, previews, the mass-deactivation guard and its confirmation;
+//! the automatic update's scheduler and the job worker; the HTTP layer; metrics.
 //!
 //! Owns orchestration only: I/O at the rim (the NetSuite client, the store), pure decisions in
 //! `nsync-core`'s planner. Each run holds the integration's run lock, reads, plans, and hands
@@ -7,10 +8,12 @@
 //!
 //! Must not: bypass the planner or the store, write to NetSuite, or log a secret.
 
+pub mod automation;
 mod connector;
 pub mod engine;
 mod error;
 pub mod http;
+mod metrics;
 
 pub use connector::{ClientSettings, Connector};
 pub use engine::{
@@ -18,3 +21,4 @@ pub use engine::{
     RunOptions, RunReport, RunRequest,
 };
 pub use error::EngineError;
+pub use metrics::{JobOutcome, Metrics};

@@ -6,7 +6,9 @@ use std::path::Path;
 use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
 use base64::Engine;
+use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretBox};
+use sha2::Sha256;
 
 use crate::StoreError;
 
@@ -52,6 +54,17 @@ impl MasterKey {
         let key: [u8; 32] = Aes256Gcm::generate_key(&mut OsRng).into();
         let text = base64::engine::general_purpose::STANDARD.encode(key);
         (Self(SecretBox::new(Box::new(key))), text)
+    }
+
+    /// A 32-byte key for another purpose (`label`), derived with HMAC-SHA256: every process
+    /// that holds the master key agrees on it, with no second secret to hand out. Rotating the
+    /// master key changes it too.
+    pub fn derive(&self, label: &str) -> SecretBox<[u8; 32]> {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.0.expose_secret())
+            .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+        mac.update(b"nsync:derived-key:v1:");
+        mac.update(label.as_bytes());
+        SecretBox::new(Box::new(mac.finalize().into_bytes().into()))
     }
 
     fn cipher(&self) -> Aes256Gcm {
@@ -106,4 +119,9 @@ impl fmt::Debug for MasterKey {
 /// ciphertext copied onto another integration's row does not open.
 pub(crate) fn credentials_aad(company: i64, integration: i64) -> Vec<u8> {
     format!("nsync:credentials:v1:company={company}:integration={integration}").into_bytes()
+}
+
+/// The associated data binding a sealed notification secret to its company and integration.
+pub(crate) fn hook_secret_aad(company: i64, integration: i64) -> Vec<u8> {
+    format!("nsync:hook-secret:v1:company={company}:integration={integration}").into_bytes()
 }

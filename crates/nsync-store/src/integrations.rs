@@ -5,7 +5,7 @@ use nsync_core::{
     IntegrationSettings, SubsidiaryId,
 };
 
-use crate::crypto::credentials_aad;
+use crate::crypto::{credentials_aad, hook_secret_aad};
 use crate::row::{id, opt_id, Cols};
 use crate::store::{now_ms, with_pool};
 use crate::{MasterKey, Store, StoreError};
@@ -76,8 +76,10 @@ impl Store {
     ) -> Result<IntegrationId, StoreError> {
         let settings = serde_json::to_string(&new.settings.clone().validate()?)
             .map_err(StoreError::corrupt)?;
+        // Slots of the automatic update before its creation are not owed.
         let insert = "INSERT INTO integrations (company_id, account_id, auth_kind, credentials, \
-                      subsidiary_id, settings, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
+                      subsidiary_id, settings, created_at_ms, schedule_after_ms) \
+                      VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id";
         let seal = "UPDATE integrations SET credentials = $2 WHERE id = $1";
         let field = "INSERT INTO custom_fields (company_id, name, kind, integration_id) VALUES ($1, $2, $3, $4)";
         let company = new.company.get();
@@ -110,7 +112,8 @@ impl Store {
         })
     }
 
-    /// Replaces an integration's settings.
+    /// Replaces an integration's settings. A changed automatic update starts afresh: slots
+    /// before the change are not owed (turning it on on a Wednesday does not run last Monday's).
     pub async fn update_settings(
         &self,
         integration: IntegrationId,
@@ -118,14 +121,22 @@ impl Store {
     ) -> Result<(), StoreError> {
         let json =
             serde_json::to_string(&settings.clone().validate()?).map_err(StoreError::corrupt)?;
-        let sql = "UPDATE integrations SET settings = $2 WHERE id = $1";
-        let done = with_pool!(self, pool => sqlx::query(sql).bind(integration.get()).bind(json).execute(pool).await?.rows_affected());
-        if done == 0 {
-            return Err(StoreError::NotFound {
-                what: "integration",
-                id: integration.get(),
-            });
-        }
+        let current = "SELECT settings FROM integrations WHERE id = $1";
+        let update = "UPDATE integrations SET settings = $2, \
+                      schedule_after_ms = CASE WHEN $3 THEN $4 ELSE schedule_after_ms END WHERE id = $1";
+        let not_found = StoreError::NotFound {
+            what: "integration",
+            id: integration.get(),
+        };
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_with(self.begin_sql()).await?;
+            let row = sqlx::query(current).bind(integration.get()).fetch_optional(&mut *tx).await?.ok_or(not_found)?;
+            let before: IntegrationSettings = serde_json::from_str(&row.text("settings")?).map_err(StoreError::corrupt)?;
+            let restart = before.auto_update != settings.auto_update;
+            sqlx::query(update).bind(integration.get()).bind(json).bind(restart).bind(now_ms())
+                .execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
         Ok(())
     }
 
@@ -168,24 +179,30 @@ impl Store {
         Ok(Credentials::from_plaintext(&plain)?)
     }
 
-    /// Re-encrypts every integration's credentials from `old` to `new`, in one transaction:
-    /// either all of them move to the new key or none does. Returns how many were re-sealed.
+    /// Re-encrypts every integration's credentials (and notification secret) from `old` to
+    /// `new`, in one transaction: either all of them move to the new key or none does. Returns
+    /// how many integrations were re-sealed.
     pub async fn rotate_master_key(
         &self,
         old: &MasterKey,
         new: &MasterKey,
     ) -> Result<u64, StoreError> {
-        let select = "SELECT id, company_id, credentials FROM integrations ORDER BY id";
-        let update = "UPDATE integrations SET credentials = $2 WHERE id = $1";
+        let select = "SELECT id, company_id, credentials, hook_secret FROM integrations ORDER BY id";
+        let update = "UPDATE integrations SET credentials = $2, hook_secret = $3 WHERE id = $1";
         with_pool!(self, pool => {
             let mut tx = pool.begin_with(self.begin_sql()).await?;
             let rows = sqlx::query(select).fetch_all(&mut *tx).await?;
             for row in &rows {
                 let (id, company) = (row.int("id")?, row.int("company_id")?);
+                let undecryptable = || StoreError::Decrypt(IntegrationId::new(id).unwrap_or_else(|_| unreachable!("stored ids are positive")));
                 let aad = credentials_aad(company, id);
-                let plain = old.open(&aad, &row.bytes("credentials")?)
-                    .ok_or_else(|| StoreError::Decrypt(IntegrationId::new(id).unwrap_or_else(|_| unreachable!("stored ids are positive"))))?;
-                sqlx::query(update).bind(id).bind(new.seal(&aad, &plain)).execute(&mut *tx).await?;
+                let plain = old.open(&aad, &row.bytes("credentials")?).ok_or_else(undecryptable)?;
+                let hook_aad = hook_secret_aad(company, id);
+                let hook = match row.opt_bytes("hook_secret")? {
+                    Some(sealed) => Some(new.seal(&hook_aad, &old.open(&hook_aad, &sealed).ok_or_else(undecryptable)?)),
+                    None => None,
+                };
+                sqlx::query(update).bind(id).bind(new.seal(&aad, &plain)).bind(hook).execute(&mut *tx).await?;
             }
             tx.commit().await?;
             Ok(rows.len() as u64)

@@ -1,4 +1,4 @@
-//! A basic job queue: enqueue with a de-duplication key, lease with a visibility timeout,
+//! The job queue: enqueue with a de-duplication key, lease with a visibility timeout,
 //! heartbeat, complete, fail. Times are passed in (milliseconds since the Unix epoch) so the
 //! scheduler and tests control the clock.
 
@@ -48,7 +48,8 @@ pub struct Job {
     pub kind: String,
     /// Its arguments.
     pub payload: serde_json::Value,
-    /// At most one queued or running job has a given key.
+    /// At most one queued job has a given key (a running one does not count, so a job can
+    /// be queued behind the one that runs).
     pub dedup_key: Option<String>,
     /// Where it stands.
     pub status: JobStatus,
@@ -69,13 +70,21 @@ pub struct LeasedJob {
     pub token: String,
     /// The lease runs out then, unless renewed by a heartbeat.
     pub leased_until_ms: i64,
+    /// This lease took over one that ran out (its worker died or stalled).
+    pub recovered: bool,
 }
 
-const JOB_COLUMNS: &str = "id, kind, payload, dedup_key, status, attempts, run_at_ms, last_error, lease_token, leased_until_ms";
+const JOB_COLUMNS: &str = "id, kind, payload, dedup_key, status, attempts, run_at_ms, last_error, lease_token, leased_until_ms, leased_from";
+
+/// Queues a job unless a queued one has the same key; `$1` kind, `$2` payload, `$3` key,
+/// `$4` not before (also the creation time).
+pub(crate) const INSERT_JOB: &str = "INSERT INTO jobs (kind, payload, dedup_key, status, run_at_ms, created_at_ms) \
+     VALUES ($1, $2, $3, 'queued', $4, $4) \
+     ON CONFLICT (dedup_key) WHERE status = 'queued' DO NOTHING RETURNING id";
 
 impl Store {
-    /// Queues a job. With a `dedup_key` that a queued or running job already has, queues
-    /// nothing and returns that job's id with `false`.
+    /// Queues a job. With a `dedup_key` that a queued job already has, queues nothing and
+    /// returns that job's id with `false`.
     pub async fn enqueue_job(
         &self,
         kind: &str,
@@ -83,12 +92,9 @@ impl Store {
         dedup_key: Option<&str>,
         run_at_ms: i64,
     ) -> Result<(JobId, bool), StoreError> {
-        let insert = "INSERT INTO jobs (kind, payload, dedup_key, status, run_at_ms, created_at_ms) \
-                      VALUES ($1, $2, $3, 'queued', $4, $4) \
-                      ON CONFLICT (dedup_key) WHERE status IN ('queued', 'running') DO NOTHING RETURNING id";
-        let existing =
-            "SELECT id FROM jobs WHERE dedup_key = $1 AND status IN ('queued', 'running')";
-        // The existing job may finish between the two statements; then the insert succeeds.
+        let insert = INSERT_JOB;
+        let existing = "SELECT id FROM jobs WHERE dedup_key = $1 AND status = 'queued'";
+        // The existing job may be leased between the two statements; then the insert succeeds.
         for _ in 0..3 {
             let created = with_pool!(self, pool => {
                 let row = sqlx::query(insert).bind(kind).bind(payload.to_string()).bind(dedup_key).bind(run_at_ms).fetch_optional(pool).await?;
@@ -123,7 +129,8 @@ impl Store {
             Pool::Postgres(_) => "FOR UPDATE SKIP LOCKED",
         };
         let sql = format!(
-            "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_token = $1, leased_until_ms = $2 \
+            "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_token = $1, leased_until_ms = $2, \
+                leased_at_ms = $3, leased_from = status \
              WHERE id = (SELECT id FROM jobs WHERE (status = 'queued' AND run_at_ms <= $3) \
                 OR (status = 'running' AND leased_until_ms < $3) ORDER BY run_at_ms, id LIMIT 1 {lock}) \
              RETURNING {JOB_COLUMNS}"
@@ -235,5 +242,6 @@ fn leased_from_row(row: &impl Cols) -> Result<LeasedJob, StoreError> {
         job: job_from_row(row)?,
         token: row.opt_text("lease_token")?.unwrap_or_default(),
         leased_until_ms: row.opt_int("leased_until_ms")?.unwrap_or_default(),
+        recovered: row.opt_text("leased_from")?.as_deref() == Some("running"),
     })
 }

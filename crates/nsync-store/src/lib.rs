@@ -4,7 +4,7 @@
 //!
 //! Owns: connecting and migrating, applying a planner's [`nsync_core::Plan`] in one
 //! transaction, reading options (children, paths, typeahead search), the mirror, runs and
-//! their change lists, the audit log, the job queue, the per-integration run lock, users and
+//! their change lists, the audit log, the job queue and the automatic update's slots, the per-integration run lock, users and
 //! API tokens, and credentials encrypted at rest.
 //!
 //! Must not: hold business rules (those live in `nsync-core`; the store only calls them before
@@ -23,6 +23,7 @@ mod options;
 mod plan;
 mod row;
 mod runs;
+mod schedule;
 mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -36,4 +37,5 @@ pub use jobs::{Job, JobStatus, LeasedJob};
 pub use lock::RunLock;
 pub use options::{ChildCursor, ChildrenPage, SearchHit, PATH_SEPARATOR};
 pub use plan::Applied;
+pub use schedule::{NewJob, ScheduledIntegration};
 pub use store::{Backend, Store, StoreConfig};

@@ -21,11 +21,19 @@ pub(crate) const SQLITE: Embedded = Embedded(&[(
     1,
     "init",
     include_str!("../migrations/sqlite/0001_init.sql"),
+), (
+    2,
+    "schedule and hooks",
+    include_str!("../migrations/sqlite/0002_schedule_and_hooks.sql"),
 )]);
 pub(crate) const POSTGRES: Embedded = Embedded(&[(
     1,
     "init",
     include_str!("../migrations/postgres/0001_init.sql"),
+), (
+    2,
+    "schedule and hooks",
+    include_str!("../migrations/postgres/0002_schedule_and_hooks.sql"),
 )]);
 
 impl<'s> MigrationSource<'s> for Embedded {

@@ -14,6 +14,7 @@ pub(crate) trait Cols {
     fn opt_text(&self, col: &str) -> Result<Option<String>, StoreError>;
     fn flag(&self, col: &str) -> Result<bool, StoreError>;
     fn bytes(&self, col: &str) -> Result<Vec<u8>, StoreError>;
+    fn opt_bytes(&self, col: &str) -> Result<Option<Vec<u8>>, StoreError>;
 }
 
 macro_rules! impl_cols {
@@ -35,6 +36,9 @@ macro_rules! impl_cols {
                 Ok(self.try_get(col)?)
             }
             fn bytes(&self, col: &str) -> Result<Vec<u8>, StoreError> {
+                Ok(self.try_get(col)?)
+            }
+            fn opt_bytes(&self, col: &str) -> Result<Option<Vec<u8>>, StoreError> {
                 Ok(self.try_get(col)?)
             }
         }

@@ -54,11 +54,12 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         base_url_override: args.netsuite_base_url,
         ..ClientSettings::default()
     };
+    let session_key = SessionKey::derived_from(&key);
     let engine = Arc::new(Engine::new(store.clone(), key, Arc::new(settings)));
     let state = AppState::new(
         engine,
         HttpConfig {
-            session_key: SessionKey::random(),
+            session_key,
             secure_cookies: args.secure_cookies,
         },
     );

@@ -3,4 +3,5 @@
 mod names;
 mod planner;
 mod rules;
+mod schedule;
 mod values;

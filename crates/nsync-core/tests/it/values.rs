@@ -49,7 +49,7 @@ fn settings_default_to_the_products_choices() {
     let s = IntegrationSettings::default();
     assert!(!s.show_project_number);
     assert!(!s.auto_update.enabled);
-    assert_eq!(s.auto_update.weekday, chrono::Weekday::Mon);
+    assert_eq!(s.auto_update.weekdays, nsync_core::Weekdays::MONDAY);
     assert_eq!(s.deepest_level, Level::new(3).unwrap());
     assert!(!s.import_new_projects);
     let parsed: IntegrationSettings = serde_json::from_str("{}").unwrap();

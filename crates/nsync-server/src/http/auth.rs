@@ -15,7 +15,7 @@ use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use nsync_core::{CompanyId, Role, UserId};
 use rand::RngCore;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
 
 use super::{ApiError, AppState};
@@ -32,11 +32,18 @@ const SESSION_TTL: Duration = Duration::from_secs(12 * 3600);
 pub struct SessionKey([u8; 32]);
 
 impl SessionKey {
-    /// A fresh random key: sessions end when the process restarts.
+    /// A fresh random key: sessions end when the process restarts, and only this process
+    /// accepts them.
     pub fn random() -> Self {
         let mut key = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut key);
         Self(key)
+    }
+
+    /// The key derived from the master key: sessions survive a restart and every process of a
+    /// deployment accepts them (rotating the master key signs everybody out).
+    pub fn derived_from(master: &nsync_store::MasterKey) -> Self {
+        Self(*master.derive("sessions").expose_secret())
     }
 
     fn mac(&self, parts: &[&[u8]]) -> Vec<u8> {

@@ -85,7 +85,7 @@ async fn page(State(state): State<AppState>, Viewer(who): Viewer) -> Result<Resp
         auth_kind: i.auth_kind.to_string(),
         subsidiary: i.subsidiary.map(|s| s.get()),
         auto_enabled: i.settings.auto_update.enabled,
-        auto_weekday: i.settings.auto_update.weekday.to_string(),
+        auto_weekday: i.settings.auto_update.weekdays.to_string(),
         auto_at: i.settings.auto_update.at.to_string(),
         time_zone: company.time_zone.as_str().to_owned(),
     });

@@ -162,7 +162,8 @@ impl Store {
         self.lease_write(lease, sql, |q| q.0.push(now_ms)).await
     }
 
-    /// Records a failure: queued again at `retry_at_ms`, or failed for good when `None`.
+    /// Records a failure: queued again at `retry_at_ms`, or failed for good when `None` (or
+    /// when another job with its key is already queued, which then does the work).
     pub async fn fail_job(
         &self,
         lease: &LeasedJob,
@@ -171,7 +172,11 @@ impl Store {
         retry_at_ms: Option<i64>,
     ) -> Result<(), StoreError> {
         let (sql, time) = match retry_at_ms {
-            Some(at) => ("UPDATE jobs SET status = 'queued', run_at_ms = $3, last_error = $4, lease_token = NULL \
+            // When a job with the same key was queued meanwhile, that one will do the work:
+            // this one ends, rather than break the one-queued-job-per-key rule.
+            Some(at) => ("UPDATE jobs SET status = CASE WHEN EXISTS (SELECT 1 FROM jobs q \
+                            WHERE q.dedup_key = jobs.dedup_key AND q.status = 'queued') THEN 'failed' ELSE 'queued' END, \
+                          run_at_ms = $3, last_error = $4, lease_token = NULL \
                           WHERE id = $1 AND lease_token = $2 AND status = 'running'", at),
             None => ("UPDATE jobs SET status = 'failed', finished_at_ms = $3, last_error = $4, lease_token = NULL \
                       WHERE id = $1 AND lease_token = $2 AND status = 'running'", now_ms),

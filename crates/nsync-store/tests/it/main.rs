@@ -13,3 +13,4 @@ mod locks;
 mod options;
 mod plans;
 mod runs;
+mod schedule;

@@ -19,8 +19,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use netsuite::Clock;
-use nsync_core::{IntegrationId, RunTrigger};
-use nsync_store::{LeasedJob, NewJob, StoreError};
+use nsync_core::{IntegrationId, JobId, RunTrigger};
+use nsync_store::{LeasedJob, NewJob, Store, StoreError};
 use serde::{Deserialize, Serialize};
 
 use crate::{Engine, EngineError, JobOutcome, RefreshMode, RunOptions};
@@ -143,28 +143,6 @@ impl Automation {
         Ok(queued)
     }
 
-    /// Queues an update asked for by a NetSuite notification: at most one waits per
-    /// integration, and updates start at least `gap` apart.
-    pub async fn queue_notified_update(
-        &self,
-        integration: IntegrationId,
-        gap: Duration,
-    ) -> Result<(nsync_core::JobId, bool), EngineError> {
-        let payload = job_payload(integration, RunTrigger::Notification);
-        let key = format!("notified:{integration}");
-        let job = NewJob {
-            kind: UPDATE_JOB,
-            payload: &payload,
-            dedup_key: &key,
-        };
-        let gap_ms = i64::try_from(gap.as_millis()).unwrap_or(i64::MAX);
-        Ok(self
-            .engine
-            .store()
-            .enqueue_debounced(job, self.now_ms(), gap_ms)
-            .await?)
-    }
-
     /// Leases one due job and runs it to its end. Returns whether there was one.
     pub async fn work_once(&self) -> Result<bool, EngineError> {
         let lease_ms = i64::try_from(self.config.lease.as_millis()).unwrap_or(i64::MAX);
@@ -187,9 +165,17 @@ impl Automation {
 
     /// Runs the job while renewing its lease; gives the job up if the lease is lost.
     async fn attempt(&self, lease: &LeasedJob) -> Verdict {
-        let job: UpdateJob = match (lease.job.kind.as_str(), serde_json::from_value(lease.job.payload.clone())) {
+        let job: UpdateJob = match (
+            lease.job.kind.as_str(),
+            serde_json::from_value(lease.job.payload.clone()),
+        ) {
             (UPDATE_JOB, Ok(job)) => job,
-            _ => return Verdict::Fail(format!("job {} of kind {:?} cannot be read", lease.job.id, lease.job.kind)),
+            _ => {
+                return Verdict::Fail(format!(
+                    "job {} of kind {:?} cannot be read",
+                    lease.job.id, lease.job.kind
+                ))
+            }
         };
         let options = RunOptions {
             preview: false,
@@ -220,7 +206,9 @@ impl Automation {
                     return;
                 }
                 // The database may be back at the next beat; the lease has slack for it.
-                Err(err) => tracing::warn!(job = %lease.job.id, error = %err, "job heartbeat failed"),
+                Err(err) => {
+                    tracing::warn!(job = %lease.job.id, error = %err, "job heartbeat failed")
+                }
             }
         }
     }
@@ -310,6 +298,26 @@ impl Automation {
             () = stop => {}
         }
     }
+}
+
+/// Queues an update asked for by a NetSuite notification: at most one waits per integration
+/// (behind the one that may be running), and they start at least `gap` apart. Returns the
+/// job and whether it is new.
+pub async fn queue_notified_update(
+    store: &Store,
+    integration: IntegrationId,
+    now_ms: i64,
+    gap: Duration,
+) -> Result<(JobId, bool), EngineError> {
+    let payload = job_payload(integration, RunTrigger::Notification);
+    let key = format!("notified:{integration}");
+    let job = NewJob {
+        kind: UPDATE_JOB,
+        payload: &payload,
+        dedup_key: &key,
+    };
+    let gap_ms = i64::try_from(gap.as_millis()).unwrap_or(i64::MAX);
+    Ok(store.enqueue_debounced(job, now_ms, gap_ms).await?)
 }
 
 fn job_payload(integration: IntegrationId, trigger: RunTrigger) -> serde_json::Value {

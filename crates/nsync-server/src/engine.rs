@@ -308,7 +308,11 @@ impl Engine {
     /// Counts a recorded run's end in the metrics (previews and refused requests are not runs).
     fn count_run(&self, kind: RunKind, result: &Result<RunReport, EngineError>, started: Instant) {
         let status = match result {
-            Ok(RunReport { run: Some(_), status, .. }) => *status,
+            Ok(RunReport {
+                run: Some(_),
+                status,
+                ..
+            }) => *status,
             Err(EngineError::RunFailed { .. }) => RunStatus::Failed,
             _ => return,
         };
@@ -510,7 +514,9 @@ impl Engine {
         }
         let credentials = self.store.credentials(&self.key, integration.id).await?;
         let observer: Arc<dyn netsuite::Observer> = self.metrics.clone();
-        let client = self.connector.connect(integration, &credentials, observer)?;
+        let client = self
+            .connector
+            .connect(integration, &credentials, observer)?;
         self.lock_clients().insert(integration.id, client.clone());
         Ok(client)
     }

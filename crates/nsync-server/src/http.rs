@@ -1,4 +1,5 @@
-//! The HTTP layer: the JSON API under `/api/v1`, the web pages, sign-in, health checks.
+//! The HTTP layer: the JSON API under `/api/v1`, the web pages, sign-in, health checks,
+//! NetSuite notifications (`/hooks/netsuite/{id}`) and Prometheus metrics (`/metrics`).
 //!
 //! Handlers are thin: they authenticate, check the company owns what is asked for (another
 //! company's ids answer 404, exactly like ids that do not exist), check the role, and call the
@@ -7,6 +8,7 @@
 mod api;
 mod auth;
 mod error;
+pub mod hooks;
 pub mod openapi;
 mod web;
 
@@ -16,7 +18,7 @@ use std::sync::Arc;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use nsync_core::CompanyId;
 use nsync_store::Store;
@@ -75,6 +77,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .route("/hooks/netsuite/{id}", post(hooks::netsuite_notification))
         .route("/assets/htmx.min.js", get(htmx))
         .nest("/api/v1", api::router())
         .merge(web::router())
@@ -116,6 +120,25 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
             )
         }
     }
+}
+
+/// Prometheus metrics of this process, with the deployment's queue depth. Aggregates only (no
+/// tenant ids); expose it to the scraper's network, not the internet.
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let depth = match state.store().queue_depth().await {
+        Ok(depth) => depth,
+        Err(err) => {
+            tracing::warn!(error = %err, "queue depth unavailable for /metrics");
+            -1
+        }
+    };
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.engine().metrics().encode(depth),
+    )
 }
 
 /// The vendored htmx (2.x), served from the binary: no build step, no CDN.

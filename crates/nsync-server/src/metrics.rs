@@ -71,7 +71,11 @@ impl Metrics {
         let jobs = Family::<OutcomeLabels, Counter>::default();
         let lease_expirations = Counter::default();
         let queue_depth = Gauge::default();
-        registry.register("runs", "Runs recorded, by kind and final status", runs.clone());
+        registry.register(
+            "runs",
+            "Runs recorded, by kind and final status",
+            runs.clone(),
+        );
         registry.register(
             "run_duration_seconds",
             "Wall time of recorded runs, by kind",

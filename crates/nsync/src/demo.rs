@@ -4,8 +4,10 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
+use futures::FutureExt as _;
 use netsuite_emulator::{AccountConfig, Emulator, EmulatorConfig};
 use nsync_core::{
     AccountId, Credentials, Email, IntegrationSettings, Role, SubsidiaryId, TimeZone,
@@ -15,7 +17,7 @@ use nsync_server::{ClientSettings, Engine};
 use nsync_store::{MasterKey, NewIntegration, Store};
 use secrecy::ExposeSecret;
 
-use crate::serve_cmd::stop_signal;
+use crate::serve_cmd::{automate, stop_signal};
 
 const ADMIN_EMAIL: &str = "admin@demo.nsync.test";
 
@@ -104,7 +106,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         })?;
     let url = format!("http://{}", listener.local_addr()?);
     let state = AppState::new(
-        engine,
+        Arc::clone(&engine),
         HttpConfig {
             session_key: SessionKey::random(),
             secure_cookies: false,
@@ -128,7 +130,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
          The API: curl -H 'Authorization: Bearer <api_token>' {url}/api/v1/fields\n\
          Press Ctrl-C to stop."
     );
-    nsync_server::http::serve(listener, state, stop_signal()).await?;
+    // The scheduler and a worker run too, so turning the automatic update on does something.
+    let stop = stop_signal().shared();
+    let (served, ()) = tokio::join!(
+        nsync_server::http::serve(listener, state, stop.clone()),
+        automate(&engine, 2, Duration::from_secs(60), stop),
+    );
+    served?;
     store.close().await;
     emulator.shutdown().await;
     Ok(())

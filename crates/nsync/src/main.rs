@@ -21,8 +21,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the web pages and the JSON API.
+    /// Serve the web pages and the JSON API, with the automatic update's scheduler and a worker.
     Serve(serve_cmd::ServeArgs),
+    /// Run the scheduler and a worker alone (another process serves HTTP).
+    Worker(serve_cmd::WorkerArgs),
     /// Start the demo: the NetSuite emulator with a demo account, a demo company, the server.
     Demo(demo::Args),
     /// Read a NetSuite account (or the emulator): probe, subsidiaries, customers, projects, changes.
@@ -68,6 +70,7 @@ fn run() -> anyhow::Result<()> {
         .init();
     match Cli::parse().command {
         Command::Serve(args) => store_cmd::block_on(serve_cmd::serve(args)),
+        Command::Worker(args) => store_cmd::block_on(serve_cmd::worker(args)),
         Command::Demo(args) => store_cmd::block_on(demo::run(args)),
         Command::Netsuite(args) => netsuite_cmd::run(args),
         Command::Migrate(args) => store_cmd::block_on(store_cmd::migrate(args)),

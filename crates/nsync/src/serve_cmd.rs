@@ -1,18 +1,21 @@
-//! `nsync serve`: configuration from flags and environment, wiring of store, engine and the
-//! HTTP layer. Behaviour lives in `nsync-server`.
+//! `nsync serve` and `nsync worker`: configuration from flags and environment, wiring of store,
+//! engine, the HTTP layer, the scheduler and the worker. Behaviour lives in `nsync-server`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
+use futures::FutureExt;
+use nsync_server::automation::{Automation, AutomationConfig};
 use nsync_server::http::{AppState, HttpConfig, SessionKey};
 use nsync_server::{ClientSettings, Engine};
 use nsync_store::{MasterKey, Store};
 
-/// Arguments of `nsync serve`.
+/// What `serve` and `worker` share: the database, the master key, where NetSuite is.
 #[derive(clap::Args)]
-pub struct ServeArgs {
+pub struct Common {
     /// Database: sqlite://PATH or postgres://USER@HOST/DB; default: SQLite in the data directory.
     #[arg(long, env = "NSYNC_DATABASE_URL")]
     database_url: Option<String>,
@@ -22,42 +25,102 @@ pub struct ServeArgs {
     /// File with the master key (base64 of 32 bytes); default: $NSYNC_MASTER_KEY.
     #[arg(long, env = "NSYNC_MASTER_KEY_FILE")]
     master_key_file: Option<PathBuf>,
-    /// Address to listen on.
-    #[arg(long, env = "NSYNC_LISTEN", default_value = "127.0.0.1:8080")]
-    listen: SocketAddr,
     /// Operator-only: send every NetSuite request here instead of NetSuite (the emulator).
     #[arg(long, env = "NSYNC_NETSUITE_BASE_URL")]
     netsuite_base_url: Option<url::Url>,
+    /// Jobs (automatic and NetSuite-triggered updates) this process runs at once; 0 runs
+    /// neither the scheduler nor the worker here.
+    #[arg(long, env = "NSYNC_WORKERS", default_value_t = 4)]
+    workers: usize,
+    /// How long a job's lease lasts without a heartbeat: how soon another process takes over
+    /// the jobs of one that died.
+    #[arg(long, env = "NSYNC_JOB_LEASE_SECONDS", default_value_t = 60)]
+    job_lease_seconds: u64,
+}
+
+impl Common {
+    fn lease(&self) -> Duration {
+        Duration::from_secs(self.job_lease_seconds)
+    }
+}
+
+/// Arguments of `nsync serve`.
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Address to listen on.
+    #[arg(long, env = "NSYNC_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
     /// Mark cookies Secure (when served behind HTTPS).
     #[arg(long, env = "NSYNC_SECURE_COOKIES")]
     secure_cookies: bool,
 }
 
-/// Starts the server and serves until Ctrl-C or SIGTERM.
-pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let key = match &args.master_key_file {
+/// Arguments of `nsync worker`.
+#[derive(clap::Args)]
+pub struct WorkerArgs {
+    #[command(flatten)]
+    common: Common,
+}
+
+/// The store, the master key and an engine over them.
+async fn open(common: &Common) -> anyhow::Result<(Arc<Engine>, SessionKey)> {
+    let key = match &common.master_key_file {
         Some(path) => MasterKey::from_file(path)?,
         None => MasterKey::from_env()?,
     };
-    let url = match args.database_url {
-        Some(url) => url,
+    let url = match &common.database_url {
+        Some(url) => url.clone(),
         None => {
-            std::fs::create_dir_all(&args.data_dir)
-                .with_context(|| format!("creating {}", args.data_dir.display()))?;
-            format!("sqlite://{}", args.data_dir.join("nsync.db").display())
+            std::fs::create_dir_all(&common.data_dir)
+                .with_context(|| format!("creating {}", common.data_dir.display()))?;
+            format!("sqlite://{}", common.data_dir.join("nsync.db").display())
         }
     };
     let store = Store::connect(&url)
         .await
         .context("cannot open the database")?;
     let settings = ClientSettings {
-        base_url_override: args.netsuite_base_url,
+        base_url_override: common.netsuite_base_url.clone(),
         ..ClientSettings::default()
     };
     let session_key = SessionKey::derived_from(&key);
-    let engine = Arc::new(Engine::new(store.clone(), key, Arc::new(settings)));
+    let engine = Arc::new(Engine::new(store, key, Arc::new(settings)));
+    Ok((engine, session_key))
+}
+
+/// The scheduler and `workers` workers, until `stop`; nothing but waiting when `workers` is 0.
+pub async fn automate(
+    engine: &Arc<Engine>,
+    workers: usize,
+    lease: Duration,
+    stop: impl std::future::Future<Output = ()> + Clone,
+) {
+    if workers == 0 {
+        return stop.await;
+    }
+    let config = AutomationConfig {
+        concurrency: workers,
+        lease: lease.max(Duration::from_secs(3)),
+        ..AutomationConfig::default()
+    };
+    let automation = Arc::new(Automation::new(
+        Arc::clone(engine),
+        Arc::new(netsuite::SystemClock),
+        config,
+    ));
+    tokio::join!(
+        Arc::clone(&automation).run_scheduler(stop.clone()),
+        automation.run_workers(stop),
+    );
+}
+
+/// Serves the pages and the API, with the scheduler and a worker, until Ctrl-C or SIGTERM.
+pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let (engine, session_key) = open(&args.common).await?;
     let state = AppState::new(
-        engine,
+        Arc::clone(&engine),
         HttpConfig {
             session_key,
             secure_cookies: args.secure_cookies,
@@ -67,8 +130,27 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     eprintln!("nsync is serving at http://{}", listener.local_addr()?);
-    nsync_server::http::serve(listener, state, stop_signal()).await?;
-    store.close().await;
+    let stop = stop_signal().shared();
+    let (served, ()) = tokio::join!(
+        nsync_server::http::serve(listener, state, stop.clone()),
+        automate(&engine, args.common.workers, args.common.lease(), stop),
+    );
+    served?;
+    engine.store().close().await;
+    Ok(())
+}
+
+/// Runs the scheduler and the worker without the HTTP server, until Ctrl-C or SIGTERM.
+pub async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        args.common.workers > 0,
+        "a worker needs --workers of 1 or more"
+    );
+    let (engine, _) = open(&args.common).await?;
+    eprintln!("nsync worker started ({} at once)", args.common.workers);
+    let lease = args.common.lease();
+    automate(&engine, args.common.workers, lease, stop_signal().shared()).await;
+    engine.store().close().await;
     Ok(())
 }
 

@@ -50,6 +50,10 @@ pub(super) fn router() -> Router<AppState> {
         .route("/integrations/{id}/import", post(import_records))
         .route("/integrations/{id}/update", post(start_update))
         .route("/integrations/{id}/runs", get(list_runs))
+        .route(
+            "/integrations/{id}/notification-secret",
+            post(create_notification_secret),
+        )
         .route("/runs/{id}", get(get_run))
         .route("/runs/{id}/changes", get(list_run_changes))
         .route("/runs/{id}/confirm", post(confirm_run))

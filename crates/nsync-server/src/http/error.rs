@@ -18,6 +18,9 @@ pub enum ApiError {
     /// Email and password do not match a user.
     #[error("the email or the password is wrong")]
     BadCredentials,
+    /// A NetSuite notification whose signature, timestamp or freshness does not check out.
+    #[error("{0}")]
+    BadNotification(&'static str),
     /// The user's role does not allow this.
     #[error("only an administrator of this company can do this")]
     AdminOnly,
@@ -65,6 +68,7 @@ impl ApiError {
         match self {
             Self::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
             Self::BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials"),
+            Self::BadNotification(_) => (StatusCode::UNAUTHORIZED, "bad_notification"),
             Self::AdminOnly => (StatusCode::FORBIDDEN, "admin_only"),
             Self::Csrf => (StatusCode::FORBIDDEN, "csrf"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),

@@ -65,6 +65,7 @@ pub const OPERATIONS: &[Operation] = &[
     op("post", "/integrations/{id}/import", "importRecords", "Import records, subtrees, all, or all matching a search; preview=true answers what would change", Admin, 202),
     op("post", "/integrations/{id}/update", "startUpdate", "Update the imported options from NetSuite (preview, full)", Admin, 202),
     op("get", "/integrations/{id}/runs", "listRuns", "Runs of an integration, newest first", Admin, 200),
+    op("post", "/integrations/{id}/notification-secret", "createNotificationSecret", "Make a new secret for NetSuite notifications (replaces the former one; shown this once)", Admin, 201),
     op("get", "/runs/{id}", "getRun", "A run and its status", Admin, 200),
     op("get", "/runs/{id}/changes", "listRunChanges", "A page of a run's change list", Admin, 200),
     op("post", "/runs/{id}/confirm", "confirmRun", "Apply an update held by the mass-deactivation guard", Admin, 200),

@@ -11,6 +11,7 @@ use nsync_core::{
     RunTrigger, SubsidiaryId, UpstreamKey,
 };
 use nsync_store::{Integration, NewIntegration};
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -614,4 +615,51 @@ pub(crate) async fn start_update(
     }
     let run = start_run(&state, &who, &integration, RunRequest::Update, refresh).await?;
     Ok(accepted(run))
+}
+
+/// Makes a new notification secret for NetSuite's user-event script (replacing any former one,
+/// so a leaked secret is revoked by making another) and shows it this once.
+pub(crate) async fn create_notification_secret(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    let integration = owned_integration(&state, &who, &id).await?;
+    who.require_admin()?;
+    let secret = new_notification_secret(&state, &who, &integration).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({
+            "secret": secret.expose_secret(),
+            "path": format!("/hooks/netsuite/{}", integration.id),
+        })),
+    ))
+}
+
+/// Makes, stores (sealed) and audits a fresh notification secret; the API and the pages share
+/// it. The secret is text (what NetSuite's API Secrets hold); its UTF-8 bytes are the HMAC key.
+pub(crate) async fn new_notification_secret(
+    state: &AppState,
+    who: &Principal,
+    integration: &Integration,
+) -> Result<SecretString, ApiError> {
+    let mut bytes = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut bytes);
+    let text = format!(
+        "nsh_{}",
+        base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes)
+    );
+    state
+        .store()
+        .set_hook_secret(state.engine().master_key(), integration.id, text.as_bytes())
+        .await?;
+    audit(
+        state,
+        who,
+        "create_notification_secret",
+        format!("integration {}", integration.id),
+        serde_json::json!({}),
+    )
+    .await?;
+    Ok(text.into())
 }

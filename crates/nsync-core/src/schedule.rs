@@ -131,10 +131,12 @@ impl Slot {
         // A gap is at most a few hours (zones have moved by up to a day, once); a day of
         // minutes covers every case the database holds.
         let starts_at = (0..=24 * 60)
-            .find_map(|minutes| match tz.from_local_datetime(&(wanted + Duration::minutes(minutes))) {
-                LocalResult::Single(t) => Some(t),
-                LocalResult::Ambiguous(first, _) => Some(first),
-                LocalResult::None => None,
+            .find_map(|minutes| {
+                match tz.from_local_datetime(&(wanted + Duration::minutes(minutes))) {
+                    LocalResult::Single(t) => Some(t),
+                    LocalResult::Ambiguous(first, _) => Some(first),
+                    LocalResult::None => None,
+                }
             })
             .map_or_else(|| wanted.and_utc(), |t| t.with_timezone(&Utc));
         Self { date, starts_at }

@@ -187,7 +187,8 @@ impl Store {
         old: &MasterKey,
         new: &MasterKey,
     ) -> Result<u64, StoreError> {
-        let select = "SELECT id, company_id, credentials, hook_secret FROM integrations ORDER BY id";
+        let select =
+            "SELECT id, company_id, credentials, hook_secret FROM integrations ORDER BY id";
         let update = "UPDATE integrations SET credentials = $2, hook_secret = $3 WHERE id = $1";
         with_pool!(self, pool => {
             let mut tx = pool.begin_with(self.begin_sql()).await?;

@@ -78,7 +78,8 @@ const JOB_COLUMNS: &str = "id, kind, payload, dedup_key, status, attempts, run_a
 
 /// Queues a job unless a queued one has the same key; `$1` kind, `$2` payload, `$3` key,
 /// `$4` not before (also the creation time).
-pub(crate) const INSERT_JOB: &str = "INSERT INTO jobs (kind, payload, dedup_key, status, run_at_ms, created_at_ms) \
+pub(crate) const INSERT_JOB: &str =
+    "INSERT INTO jobs (kind, payload, dedup_key, status, run_at_ms, created_at_ms) \
      VALUES ($1, $2, $3, 'queued', $4, $4) \
      ON CONFLICT (dedup_key) WHERE status = 'queued' DO NOTHING RETURNING id";
 

@@ -17,24 +17,30 @@ use crate::StoreError;
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Embedded(&'static [(i64, &'static str, &'static str)]);
 
-pub(crate) const SQLITE: Embedded = Embedded(&[(
-    1,
-    "init",
-    include_str!("../migrations/sqlite/0001_init.sql"),
-), (
-    2,
-    "schedule and hooks",
-    include_str!("../migrations/sqlite/0002_schedule_and_hooks.sql"),
-)]);
-pub(crate) const POSTGRES: Embedded = Embedded(&[(
-    1,
-    "init",
-    include_str!("../migrations/postgres/0001_init.sql"),
-), (
-    2,
-    "schedule and hooks",
-    include_str!("../migrations/postgres/0002_schedule_and_hooks.sql"),
-)]);
+pub(crate) const SQLITE: Embedded = Embedded(&[
+    (
+        1,
+        "init",
+        include_str!("../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        2,
+        "schedule and hooks",
+        include_str!("../migrations/sqlite/0002_schedule_and_hooks.sql"),
+    ),
+]);
+pub(crate) const POSTGRES: Embedded = Embedded(&[
+    (
+        1,
+        "init",
+        include_str!("../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "schedule and hooks",
+        include_str!("../migrations/postgres/0002_schedule_and_hooks.sql"),
+    ),
+]);
 
 impl<'s> MigrationSource<'s> for Embedded {
     fn resolve(

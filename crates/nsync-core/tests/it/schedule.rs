@@ -48,7 +48,13 @@ fn a_simulated_year_of_mondays_runs_52_times_at_local_six_across_both_dst_change
     let schedule = auto(Weekdays::MONDAY, "06:00");
     // Uneven steps, so the clock lands on, just after and well after slot starts.
     let steps = [7, 13, 61, 1, 240, 29, 3];
-    let ran = simulate(&schedule, tz, utc(2027, 1, 1, 0, 0), utc(2028, 1, 1, 0, 0), &steps);
+    let ran = simulate(
+        &schedule,
+        tz,
+        utc(2027, 1, 1, 0, 0),
+        utc(2028, 1, 1, 0, 0),
+        &steps,
+    );
     assert_eq!(ran.len(), 52);
     for slot in &ran {
         let local = slot.starts_at.with_timezone(&tz);
@@ -70,7 +76,13 @@ fn a_time_skipped_by_spring_forward_runs_once_at_the_next_valid_minute() {
     let slot = Slot::on(day, daily.at, tz);
     // 02:00 local becomes 03:00 (01:00 UTC); 03:00 local is the first valid minute after 02:30.
     assert_eq!(slot.starts_at, utc(2027, 3, 28, 1, 0));
-    let ran = simulate(&daily, tz, utc(2027, 3, 27, 12, 0), utc(2027, 3, 29, 12, 0), &[1]);
+    let ran = simulate(
+        &daily,
+        tz,
+        utc(2027, 3, 27, 12, 0),
+        utc(2027, 3, 29, 12, 0),
+        &[1],
+    );
     let dates: Vec<NaiveDate> = ran.iter().map(|s| s.date).collect();
     assert_eq!(
         dates,
@@ -84,8 +96,17 @@ fn a_time_repeated_by_fall_back_runs_once_at_the_first_occurrence() {
     let daily = auto(Weekdays::DAILY, "01:30");
     let day = NaiveDate::from_ymd_opt(2027, 11, 7).unwrap();
     // 01:30 EDT (05:30 UTC) comes before 01:30 EST (06:30 UTC).
-    assert_eq!(Slot::on(day, daily.at, tz).starts_at, utc(2027, 11, 7, 5, 30));
-    let ran = simulate(&daily, tz, utc(2027, 11, 7, 0, 0), utc(2027, 11, 7, 12, 0), &[1]);
+    assert_eq!(
+        Slot::on(day, daily.at, tz).starts_at,
+        utc(2027, 11, 7, 5, 30)
+    );
+    let ran = simulate(
+        &daily,
+        tz,
+        utc(2027, 11, 7, 0, 0),
+        utc(2027, 11, 7, 12, 0),
+        &[1],
+    );
     assert_eq!(ran.len(), 1);
 }
 
@@ -114,7 +135,10 @@ fn a_disabled_schedule_is_never_due() {
     let mut schedule = auto(Weekdays::DAILY, "06:00");
     schedule.enabled = false;
     let tz = chrono_tz::UTC;
-    assert_eq!(schedule.due_slot(tz, utc(2027, 1, 1, 0, 0), utc(2028, 1, 1, 0, 0)), None);
+    assert_eq!(
+        schedule.due_slot(tz, utc(2027, 1, 1, 0, 0), utc(2028, 1, 1, 0, 0)),
+        None
+    );
     assert_eq!(schedule.next_slot(tz, utc(2027, 1, 1, 0, 0)), None);
 }
 
@@ -124,7 +148,10 @@ fn weekdays_read_one_name_or_a_list_and_refuse_none() {
     assert_eq!(one, Weekdays::MONDAY);
     let many: Weekdays = serde_json::from_str("[\"Fri\", \"Mon\", \"Wed\"]").unwrap();
     assert_eq!(many.to_string(), "Monday, Wednesday and Friday");
-    assert_eq!(serde_json::to_string(&many).unwrap(), "[\"Mon\",\"Wed\",\"Fri\"]");
+    assert_eq!(
+        serde_json::to_string(&many).unwrap(),
+        "[\"Mon\",\"Wed\",\"Fri\"]"
+    );
     assert_eq!(Weekdays::DAILY.to_string(), "every day");
     assert!(serde_json::from_str::<Weekdays>("[]").is_err());
     // Settings stored with the former single `weekday` field still read.

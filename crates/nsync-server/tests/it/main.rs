@@ -1,11 +1,14 @@
 //! The sync engine, black box: an in-process NetSuite emulator on one side, the store on the
 //! other (SQLite, and PostgreSQL when reachable; required when `CI=true`).
 
+#![recursion_limit = "256"]
+
 mod api_harness;
 mod harness;
 
 mod api_access;
 mod api_flows;
 mod api_web;
+mod automation;
 mod histories;
 mod rules;

@@ -39,7 +39,10 @@ async fn only_integrations_with_the_automatic_update_on_are_scheduled(store: Sto
     assert_eq!(entry.integration, fx.integration);
     assert_eq!(entry.time_zone.as_str(), "Europe/Paris");
     assert_eq!(entry.auto_update.weekdays, Weekdays::DAILY);
-    assert!(entry.after_ms > 0, "slots before the schedule was turned on are not owed");
+    assert!(
+        entry.after_ms > 0,
+        "slots before the schedule was turned on are not owed"
+    );
 }
 
 async fn a_slot_is_claimed_once_and_never_an_earlier_one(store: Store) {

@@ -32,6 +32,9 @@ mod control;
 mod credentials;
 mod errors;
 mod faults;
+// Exists only for the cargo-fuzz targets in `fuzz/`; not part of the API.
+#[doc(hidden)]
+pub mod fuzzing;
 mod http;
 mod log;
 mod server;

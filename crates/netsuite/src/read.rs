@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use futures::stream::{self, BoxStream, StreamExt};
+use serde_json::{Map, Value};
 use tokio::sync::mpsc;
 
 use crate::decode::{RawRow, RowError};
@@ -108,13 +109,7 @@ impl<T: Send + 'static> Worker<T> {
         loop {
             let q = self.query.page(after, range.upto);
             let page = self.transport.suiteql(&q, self.page_size, 0).await?;
-            let rows: Vec<RawRow> = page
-                .items
-                .into_iter()
-                .map(|item| RawRow::new(self.query.table, item))
-                .collect();
-            let last = rows.iter().filter_map(|r| r.id("id").ok().flatten()).max();
-            let batch = rows.iter().map(|r| (self.decode)(r, self.ctx)).collect();
+            let (batch, last) = decode_page(self.query.table, page.items, self.decode, self.ctx);
             if self.tx.send(Ok(batch)).await.is_err() {
                 return Ok(());
             }
@@ -132,4 +127,20 @@ impl<T: Send + 'static> Worker<T> {
             };
         }
     }
+}
+
+/// Decodes one page's rows, each on its own, and finds the largest readable id: where the next
+/// page of the range starts.
+pub(crate) fn decode_page<T>(
+    table: &'static str,
+    items: Vec<Map<String, Value>>,
+    decode: Decoder<T>,
+    ctx: DecodeCtx,
+) -> (Vec<Result<T, RowError>>, Option<i64>) {
+    let rows: Vec<RawRow> = items
+        .into_iter()
+        .map(|item| RawRow::new(table, item))
+        .collect();
+    let last = rows.iter().filter_map(|r| r.id("id").ok().flatten()).max();
+    (rows.iter().map(|r| decode(r, ctx)).collect(), last)
 }

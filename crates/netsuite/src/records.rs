@@ -6,6 +6,7 @@ use crate::decode::{RawRow, RowError, DATETIME_FORMAT_SQL};
 use crate::model::{
     Customer, Deletion, Project, RecordId, RecordKind, Subsidiary, SubsidiaryId, SubsidiaryLink,
 };
+use crate::plan::IdStats;
 
 /// What decoding needs to know about the account.
 #[derive(Debug, Clone, Copy)]
@@ -196,4 +197,24 @@ pub(crate) fn subsidiary(row: &RawRow) -> Result<Subsidiary, RowError> {
         parent: row.id("parent")?.map(SubsidiaryId),
         is_inactive: row.flag("isinactive")?,
     })
+}
+
+/// The row of [`TableQuery::stats`]. `None` when unreadable, which only costs parallelism: the
+/// read then goes through everything as one range.
+pub(crate) fn id_stats(row: &RawRow) -> Option<IdStats> {
+    let count = row
+        .text("total")
+        .ok()
+        .flatten()
+        .and_then(|t| t.trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    match (row.id("minid"), row.id("maxid")) {
+        (Ok(Some(min)), Ok(Some(max))) => Some(IdStats { min, max, count }),
+        _ if count == 0 => Some(IdStats {
+            min: 0,
+            max: 0,
+            count: 0,
+        }),
+        _ => None,
+    }
 }

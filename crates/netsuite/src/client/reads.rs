@@ -204,25 +204,10 @@ impl Client {
 
     async fn stats(&self, q: &TableQuery) -> Result<Option<IdStats>, Error> {
         let page = self.transport.suiteql(&q.stats(), 1, 0).await?;
-        let Some(item) = page.items.into_iter().next() else {
-            return Ok(None);
-        };
-        let row = RawRow::new(q.table, item);
-        let count = row
-            .text("total")
-            .ok()
-            .flatten()
-            .and_then(|t| t.trim().parse::<u64>().ok())
-            .unwrap_or(0);
-        match (row.id("minid"), row.id("maxid")) {
-            (Ok(Some(min)), Ok(Some(max))) => Ok(Some(IdStats { min, max, count })),
-            _ if count == 0 => Ok(Some(IdStats {
-                min: 0,
-                max: 0,
-                count: 0,
-            })),
-            // Unreadable statistics only cost parallelism: read everything as one range.
-            _ => Ok(None),
-        }
+        Ok(page
+            .items
+            .into_iter()
+            .next()
+            .and_then(|item| records::id_stats(&RawRow::new(q.table, item))))
     }
 }

@@ -6,6 +6,7 @@ mod auth;
 mod errors;
 mod faults;
 mod features;
+mod hostile;
 mod incremental;
 mod jwt;
 mod paging;

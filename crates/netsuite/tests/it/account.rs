@@ -49,11 +49,42 @@ fn anything_that_could_reach_another_host_is_refused() {
         "%31234567",
         "1234567#x",
         "1234567?x",
+        // Another host, a path, credentials or a port, as the issue lists them.
+        "1234567.evil.example",
+        "1234567.",
+        "../",
+        "../1234567",
+        "1234567/..",
+        "1234567\\..\\x",
+        "@",
+        "1234567@evil.example",
+        ":",
+        "evil.example:1234567",
+        "1234567 ",
+        "1234567\t",
+        "1234567 SB1",
+        // Look-alikes and invisible characters: dots that IDNA maps to `.`, other digits,
+        // zero-width and bidi controls.
+        "1234567\u{3002}evil",
+        "1234567\u{FF0E}evil",
+        "1234567\u{FF61}evil",
+        "\u{0661}\u{0662}\u{0663}\u{0664}\u{0665}\u{0666}\u{0667}",
+        "1234567_SB\u{00B9}",
+        "1234567\u{200B}",
+        "\u{202E}1234567",
+        "1234567\u{2215}x",
     ] {
         let err = AccountId::parse(input).unwrap_err();
         assert!(
             err.to_string().contains("not a NetSuite account id"),
             "{input}: {err}"
+        );
+        // The refused input is echoed escaped: no control, bidi or zero-width character
+        // reaches a log line or a page through the message.
+        assert!(
+            err.input.chars().all(|c| c.is_ascii_graphic() || c == ' '),
+            "{:?}",
+            err.input
         );
     }
 }

@@ -13,6 +13,7 @@ both_backends!(
     signing_in_sets_an_http_only_same_site_session_and_wrong_passwords_are_refused,
     a_sign_in_form_without_its_token_or_cookie_is_refused,
     a_session_cannot_change_anything_without_its_csrf_token,
+    an_admin_sets_the_schedule_on_the_page_and_makes_a_notification_secret,
     every_page_renders_for_an_admin_and_members_only_see_the_field,
     a_netsuite_name_full_of_html_shows_as_text,
     pages_without_a_session_send_people_to_sign_in,
@@ -183,7 +184,7 @@ async fn every_page_renders_for_an_admin_and_members_only_see_the_field(store: S
     let admin = sign_in(&api, "admin@a.test").await;
     let integration = page(&api, &admin.cookie, "/integration").await;
     assert!(integration.contains("Import Customers") && integration.contains("Test connection"));
-    assert!(integration.contains("arrives with the scheduler"));
+    assert!(integration.contains("Save schedule"));
     let candidates = page(
         &api,
         &admin.cookie,
@@ -326,4 +327,71 @@ async fn a_sign_in_form_without_its_token_or_cookie_is_refused(store: Store) {
             "{sets:?}"
         );
     }
+}
+
+async fn an_admin_sets_the_schedule_on_the_page_and_makes_a_notification_secret(store: Store) {
+    let api = api(store).await;
+    let session = sign_in(&api, "admin@a.test").await;
+    let before = page(&api, &session.cookie, "/integration").await;
+    assert!(before.contains("The automatic update is off."), "{before}");
+    let post = |path: &'static str, form: Vec<(&'static str, &'static str)>| {
+        api.http
+            .post(format!("{}{path}", api.url))
+            .header("cookie", &session.cookie)
+            .header("x-csrf-token", &session.csrf)
+            .form(&form)
+            .send()
+    };
+    let saved = post(
+        "/integration/schedule",
+        vec![
+            ("enabled", "on"),
+            ("day", "Mon"),
+            ("day", "Thu"),
+            ("at", "07:30"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(saved.status(), StatusCode::OK);
+    let text = saved.text().await.unwrap();
+    assert!(text.contains("The next automatic update starts"), "{text}");
+    assert!(text.contains("07:30"), "{text}");
+    let settings = api
+        .store
+        .integration(api.integration)
+        .await
+        .unwrap()
+        .settings;
+    assert!(settings.auto_update.enabled);
+    assert_eq!(
+        settings.auto_update.weekdays.to_string(),
+        "Monday and Thursday"
+    );
+    let after = page(&api, &session.cookie, "/integration").await;
+    assert!(after.contains("value=\"Thu\" checked"), "{after}");
+    // No weekday, or a time that is not one: refused, nothing saved.
+    for form in [
+        vec![("enabled", "on"), ("at", "07:30")],
+        vec![("enabled", "on"), ("day", "Mon"), ("at", "25:00")],
+        vec![("enabled", "on"), ("day", "Someday"), ("at", "07:30")],
+    ] {
+        let refused = post("/integration/schedule", form).await.unwrap();
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    assert_eq!(
+        api.store
+            .integration(api.integration)
+            .await
+            .unwrap()
+            .settings,
+        settings
+    );
+    let secret = post("/integration/notification-secret", vec![])
+        .await
+        .unwrap();
+    assert_eq!(secret.status(), StatusCode::OK);
+    let text = secret.text().await.unwrap();
+    assert!(text.contains("nsh_"), "{text}");
+    assert!(text.contains(&format!("/hooks/netsuite/{}", api.integration)));
 }

@@ -162,21 +162,33 @@ pub(crate) async fn update_integration(
 ) -> Result<Json<IntegrationView>, ApiError> {
     let integration = owned_integration(&state, &who, &id).await?;
     who.require_admin()?;
-    let settings = body.settings.validate()?;
+    let integration = save_settings(&state, &who, &integration, body.settings).await?;
+    Ok(Json(IntegrationView::from(&integration)))
+}
+
+/// Replaces an integration's settings (the automatic update's schedule among them) as an
+/// admin and audits it; the API and the pages share it. Returns the integration as saved.
+pub(crate) async fn save_settings(
+    state: &AppState,
+    who: &Principal,
+    integration: &Integration,
+    settings: IntegrationSettings,
+) -> Result<Integration, ApiError> {
+    who.require_admin()?;
+    let settings = settings.validate()?;
     state
         .store()
         .update_settings(integration.id, &settings)
         .await?;
     audit(
-        &state,
-        &who,
+        state,
+        who,
         "update_settings",
         format!("integration {}", integration.id),
         serde_json::to_value(&settings).unwrap_or_default(),
     )
     .await?;
-    let integration = state.store().integration(integration.id).await?;
-    Ok(Json(IntegrationView::from(&integration)))
+    Ok(state.store().integration(integration.id).await?)
 }
 
 pub(crate) async fn set_credentials(

@@ -7,14 +7,16 @@ use axum::http::HeaderValue;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use nsync_core::{AccountId, RunTrigger, SubsidiaryId};
+use nsync_core::{AccountId, AutoUpdate, LocalTime, RunTrigger, SubsidiaryId, Weekdays};
 use nsync_store::{Integration, NewIntegration};
+use secrecy::ExposeSecret;
 
 use super::runs::{change_rows, run_rows, ChangeRow, RunRow};
 use super::{form_pairs, form_value, render, Chrome, MessageTpl, PageError, Viewer};
 use crate::http::api::integrations::{
-    candidate_page, register_integration, replace_credentials, run_connection_test, start_run,
-    CandidateParams, CandidateView, CredentialsInput, ImportBody,
+    candidate_page, new_notification_secret, register_integration, replace_credentials,
+    run_connection_test, save_settings, start_run, CandidateParams, CandidateView,
+    CredentialsInput, ImportBody,
 };
 use crate::http::api::ApiQuery;
 use crate::http::auth::Principal;
@@ -32,6 +34,11 @@ pub(super) fn router() -> Router<AppState> {
         .route("/integration/import", post(import))
         .route("/integration/update/preview", post(preview_update))
         .route("/integration/update", post(update))
+        .route("/integration/schedule", post(schedule))
+        .route(
+            "/integration/notification-secret",
+            post(notification_secret),
+        )
 }
 
 /// The company's integration (the first, when it has several).
@@ -59,9 +66,34 @@ struct IntegrationInfo {
     auth_kind: String,
     subsidiary: Option<i64>,
     auto_enabled: bool,
-    auto_weekday: String,
+    /// (value, name, ticked) for each weekday, Monday first.
+    auto_days: Vec<(&'static str, &'static str, bool)>,
     auto_at: String,
     time_zone: String,
+    next_auto: Option<String>,
+    /// The last automatic update, when it failed: when and why.
+    scheduled_failure: Option<(String, String)>,
+}
+
+const WEEKDAYS: [(chrono::Weekday, &str, &str); 7] = [
+    (chrono::Weekday::Mon, "Mon", "Monday"),
+    (chrono::Weekday::Tue, "Tue", "Tuesday"),
+    (chrono::Weekday::Wed, "Wed", "Wednesday"),
+    (chrono::Weekday::Thu, "Thu", "Thursday"),
+    (chrono::Weekday::Fri, "Fri", "Friday"),
+    (chrono::Weekday::Sat, "Sat", "Saturday"),
+    (chrono::Weekday::Sun, "Sun", "Sunday"),
+];
+
+/// When the next automatic update starts, in the company's time zone; `None` when it is off.
+fn next_auto(auto: &AutoUpdate, tz: &nsync_core::TimeZone) -> Option<String> {
+    let slot = auto.next_slot(tz.tz(), chrono::Utc::now())?;
+    Some(
+        slot.starts_at
+            .with_timezone(&tz.tz())
+            .format("%A %-d %B %Y, %H:%M %Z")
+            .to_string(),
+    )
 }
 
 #[derive(Template)]
@@ -76,18 +108,41 @@ async fn page(State(state): State<AppState>, Viewer(who): Viewer) -> Result<Resp
     who.require_admin()?;
     let integration = company_integration(&state, &who).await?;
     let company = state.store().company(who.company).await?;
-    let runs = match &integration {
-        Some(i) => run_rows(state.store().runs(i.id, None, 5).await?),
+    let recent = match &integration {
+        Some(i) => state.store().runs(i.id, None, 20).await?,
         None => Vec::new(),
     };
-    let info = integration.map(|i| IntegrationInfo {
-        account: i.account.as_str().to_owned(),
-        auth_kind: i.auth_kind.to_string(),
-        subsidiary: i.subsidiary.map(|s| s.get()),
-        auto_enabled: i.settings.auto_update.enabled,
-        auto_weekday: i.settings.auto_update.weekdays.to_string(),
-        auto_at: i.settings.auto_update.at.to_string(),
-        time_zone: company.time_zone.as_str().to_owned(),
+    let scheduled_failure = recent
+        .iter()
+        .find(|r| r.trigger == RunTrigger::Schedule)
+        .filter(|r| r.status == nsync_core::RunStatus::Failed)
+        .map(|r| {
+            let at = chrono::DateTime::from_timestamp_millis(r.started_at_ms)
+                .map(|t| {
+                    t.with_timezone(&company.time_zone.tz())
+                        .format("%Y-%m-%d %H:%M %Z")
+                        .to_string()
+                })
+                .unwrap_or_default();
+            (at, r.error.clone().unwrap_or_default())
+        });
+    let runs = run_rows(recent.into_iter().take(5).collect());
+    let info = integration.map(|i| {
+        let auto = &i.settings.auto_update;
+        IntegrationInfo {
+            account: i.account.as_str().to_owned(),
+            auth_kind: i.auth_kind.to_string(),
+            subsidiary: i.subsidiary.map(|s| s.get()),
+            auto_enabled: auto.enabled,
+            auto_days: WEEKDAYS
+                .iter()
+                .map(|(day, value, name)| (*value, *name, auto.weekdays.contains(*day)))
+                .collect(),
+            auto_at: auto.at.to_string(),
+            time_zone: company.time_zone.as_str().to_owned(),
+            next_auto: next_auto(auto, &company.time_zone),
+            scheduled_failure,
+        }
     });
     Ok(render(&PageTpl {
         chrome: Chrome::new(&who, "integration"),
@@ -364,5 +419,66 @@ async fn update(State(state): State<AppState>, Viewer(who): Viewer) -> Result<Re
         done: false,
         counts: None,
         error: None,
+    }))
+}
+
+/// Saves the automatic update's schedule from the form: on or off, weekdays, local time.
+async fn schedule(
+    State(state): State<AppState>,
+    Viewer(who): Viewer,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let integration = require_integration(&state, &who).await?;
+    let pairs = form_pairs(&body);
+    let days = pairs
+        .iter()
+        .filter(|(k, _)| k == "day")
+        .map(|(_, v)| {
+            WEEKDAYS
+                .iter()
+                .find(|(_, value, _)| value == v)
+                .map(|(day, _, _)| *day)
+                .ok_or_else(|| ApiError::Invalid(format!("{v:?} is not a weekday")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let auto_update = AutoUpdate {
+        enabled: form_value(&pairs, "enabled").is_some(),
+        weekdays: Weekdays::new(days)?,
+        at: LocalTime::parse(form_value(&pairs, "at").unwrap_or(""))?,
+    };
+    let mut settings = integration.settings.clone();
+    settings.auto_update = auto_update;
+    let saved = save_settings(&state, &who, &integration, settings).await?;
+    let company = state.store().company(who.company).await?;
+    let auto = &saved.settings.auto_update;
+    Ok(match next_auto(auto, &company.time_zone) {
+        Some(next) => message(
+            true,
+            format!("Saved. The next automatic update starts {next}."),
+        ),
+        None => message(true, "Saved. The automatic update is off."),
+    })
+}
+
+#[derive(Template)]
+#[template(
+    source = "<p class=\"ok\">Paste this secret into NetSuite (Setup &gt; Company &gt; API Secrets) now: it is not shown again, and it replaces any former one.</p><p><code>{{ secret }}</code></p><p>Notifications go to <code>{{ path }}</code> on this server.</p>",
+    ext = "html"
+)]
+struct SecretTpl<'a> {
+    secret: &'a str,
+    path: String,
+}
+
+/// Makes a new notification secret and shows it this once.
+async fn notification_secret(
+    State(state): State<AppState>,
+    Viewer(who): Viewer,
+) -> Result<Response, PageError> {
+    let integration = require_integration(&state, &who).await?;
+    let secret = new_notification_secret(&state, &who, &integration).await?;
+    Ok(render(&SecretTpl {
+        secret: secret.expose_secret(),
+        path: format!("/hooks/netsuite/{}", integration.id),
     }))
 }

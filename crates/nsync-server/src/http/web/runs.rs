@@ -25,6 +25,7 @@ pub(super) fn router() -> Router<AppState> {
 pub(crate) struct RunRow {
     pub id: i64,
     pub kind: String,
+    pub trigger: String,
     pub status: String,
     pub error: Option<String>,
     pub started: String,
@@ -47,6 +48,7 @@ pub(crate) fn run_rows(runs: Vec<Run>) -> Vec<RunRow> {
             RunRow {
                 id: r.id.get(),
                 kind: r.kind.to_string(),
+                trigger: r.trigger.to_string(),
                 status: r.status.to_string(),
                 error: r.error,
                 started: chrono::DateTime::from_timestamp_millis(r.started_at_ms)

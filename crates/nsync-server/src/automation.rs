@@ -181,6 +181,7 @@ impl Automation {
             preview: false,
             refresh: RefreshMode::Incremental,
             trigger: job.trigger,
+            job: Some(lease.job.id),
         };
         let run = self.engine.update(job.integration, options);
         tokio::select! {

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use netsuite::{Client, Cursor};
 use nsync_core::planner::{plan, PlanInput, Planned, Request, Selection};
 use nsync_core::{
-    Change, IntegrationId, Plan, RunCounts, RunId, RunKind, RunOutcome, RunStatus, RunTrigger,
-    StoredOption, UserId,
+    Change, IntegrationId, JobId, Plan, Run, RunCounts, RunId, RunKind, RunOutcome, RunStatus,
+    RunTrigger, StoredOption, UserId,
 };
 use nsync_store::{Integration, MasterKey, NewAuditEntry, RunLock, Store};
 
@@ -31,6 +31,9 @@ pub struct RunOptions {
     pub refresh: RefreshMode,
     /// Who asked.
     pub trigger: RunTrigger,
+    /// The job this run does, when a worker runs it: a job whose run already succeeded is not
+    /// run again (its worker may have died between the run and settling the job).
+    pub job: Option<JobId>,
 }
 
 impl RunOptions {
@@ -40,6 +43,7 @@ impl RunOptions {
             preview: false,
             refresh: RefreshMode::Incremental,
             trigger,
+            job: None,
         }
     }
 }
@@ -173,6 +177,7 @@ impl Engine {
             preview: false,
             refresh,
             trigger,
+            job: None,
         };
         let lock = self.store.lock_integration(integration).await?;
         let (loaded, run) = match self.begin(&lock, kind, options).await {
@@ -297,9 +302,23 @@ impl Engine {
     ) -> Result<RunReport, EngineError> {
         let started = Instant::now();
         let lock = self.store.lock_integration(integration).await?;
-        let result = self
-            .execute_locked(&lock, kind, request, options, started)
-            .await;
+        // Under the lock, so no run of this job can commit between the check and the run.
+        let done = match options.job {
+            Some(job) if !options.preview => self.store.run_of_job(job).await,
+            _ => Ok(None),
+        };
+        if let Ok(Some(run)) = done {
+            lock.release().await?;
+            tracing::info!(run = %run.id, "the job's run had already succeeded; not running it again");
+            return Ok(report_of(&run));
+        }
+        let result = match done {
+            Err(err) => Err(err.into()),
+            Ok(_) => {
+                self.execute_locked(&lock, kind, request, options, started)
+                    .await
+            }
+        };
         lock.release().await?;
         self.count_run(kind, &result, started);
         result
@@ -348,7 +367,7 @@ impl Engine {
             true => None,
             false => Some(
                 self.store
-                    .start_run(lock, kind, options.trigger, now)
+                    .start_run(lock, kind, options.trigger, options.job, now)
                     .await?,
             ),
         };
@@ -523,6 +542,20 @@ impl Engine {
 
     fn lock_clients(&self) -> std::sync::MutexGuard<'_, HashMap<IntegrationId, Client>> {
         self.clients.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The report of a run already recorded (its change list stays in the store).
+fn report_of(run: &Run) -> RunReport {
+    let took = run.finished_at_ms.unwrap_or(run.started_at_ms) - run.started_at_ms;
+    RunReport {
+        run: Some(run.id),
+        status: run.status,
+        counts: run.counts,
+        changes: Vec::new(),
+        deactivations: run.counts.deactivated,
+        netsuite_requests: run.netsuite_requests,
+        duration: Duration::from_millis(u64::try_from(took).unwrap_or(0)),
     }
 }
 

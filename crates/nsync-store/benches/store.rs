@@ -254,7 +254,7 @@ async fn run(backend: &str) {
         .field;
     let lock = store.lock_integration(integration).await.expect("lock");
     let run = store
-        .start_run(&lock, RunKind::Import, RunTrigger::Cli, 0)
+        .start_run(&lock, RunKind::Import, RunTrigger::Cli, None, 0)
         .await
         .expect("run");
     let plan = Plan {

@@ -1,8 +1,8 @@
 //! Runs and their change lists.
 
 use nsync_core::{
-    Change, ChangeKind, IntegrationId, Plan, RecordId, Run, RunCounts, RunId, RunKind, RunStatus,
-    RunTrigger, UpstreamKey, UpstreamKind,
+    Change, ChangeKind, IntegrationId, JobId, Plan, RecordId, Run, RunCounts, RunId, RunKind,
+    RunStatus, RunTrigger, UpstreamKey, UpstreamKind,
 };
 
 use crate::row::{id, opt_id, Cols};
@@ -20,13 +20,28 @@ impl Store {
         lock: &RunLock,
         kind: RunKind,
         trigger: RunTrigger,
+        job: Option<JobId>,
         now_ms: i64,
     ) -> Result<RunId, StoreError> {
-        let sql = "INSERT INTO runs (integration_id, kind, triggered_by, status, started_at_ms) \
-                   VALUES ($1, $2, $3, $4, $5) RETURNING id";
+        let sql =
+            "INSERT INTO runs (integration_id, kind, triggered_by, status, started_at_ms, job_id) \
+                   VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
         let id = with_pool!(self, pool => sqlx::query(sql).bind(lock.integration().get()).bind(kind.as_str())
-            .bind(trigger.as_str()).bind(RunStatus::Running.as_str()).bind(now_ms).fetch_one(pool).await?.int("id")?);
+            .bind(trigger.as_str()).bind(RunStatus::Running.as_str()).bind(now_ms)
+            .bind(job.map(JobId::get)).fetch_one(pool).await?.int("id")?);
         RunId::new(id).map_err(StoreError::corrupt)
+    }
+
+    /// The run that did a job's work (succeeded, or stopped for a confirmation), if one did.
+    pub async fn run_of_job(&self, job: JobId) -> Result<Option<Run>, StoreError> {
+        let sql = format!(
+            "SELECT {RUN_COLUMNS} FROM runs WHERE job_id = $1 AND status IN ($2, $3) ORDER BY id DESC LIMIT 1"
+        );
+        with_pool!(self, pool => {
+            let row = sqlx::query(&sql).bind(job.get()).bind(RunStatus::Succeeded.as_str())
+                .bind(RunStatus::NeedsConfirmation.as_str()).fetch_optional(pool).await?;
+            row.map(|r| run_from_row(&r)).transpose()
+        })
     }
 
     /// Marks as failed every run of the locked integration still marked running: holding the

@@ -25,6 +25,7 @@ both_backends!(
     a_simulated_year_of_mondays_gives_52_scheduled_runs_and_none_when_disabled,
     slots_missed_while_no_process_ran_run_once,
     a_transient_failure_is_retried_and_an_abandoned_lease_is_taken_over,
+    a_job_whose_run_succeeded_before_its_worker_died_is_not_run_again,
     notifications_must_be_signed_fresh_and_new_and_a_burst_queues_one_update,
     metrics_count_runs_requests_and_the_queue,
 );
@@ -236,6 +237,36 @@ async fn a_transient_failure_is_retried_and_an_abandoned_lease_is_taken_over(sto
         store.runs(integration, None, 10).await.unwrap()[0].status,
         RunStatus::Succeeded
     );
+}
+
+async fn a_job_whose_run_succeeded_before_its_worker_died_is_not_run_again(store: Store) {
+    let app = app(store).await;
+    schedule(&app.store, app.integration, Weekdays::DAILY, "06:00").await;
+    let App {
+        store,
+        engine,
+        integration,
+        emulator,
+        ..
+    } = app;
+    let engine = Arc::new(engine);
+    let clock = TestClock::at(utc(2027, 3, 1, 7));
+    let automation = automation(Arc::clone(&engine), &clock);
+    assert_eq!(automation.schedule_due().await.unwrap(), 1);
+    // A worker leases the job, its run commits, and the process dies before settling the job.
+    let now = clock.0.lock().unwrap().timestamp_millis();
+    let dead = store.lease_job(now, 30_000).await.unwrap().unwrap();
+    let mut options = nsync_server::RunOptions::new(RunTrigger::Schedule);
+    options.job = Some(dead.job.id);
+    let report = engine.update(integration, options).await.unwrap();
+    assert_eq!(report.status, RunStatus::Succeeded);
+    clock.advance(chrono::Duration::seconds(31));
+    assert!(automation.work_once().await.unwrap());
+    let job = store.job(dead.job.id).await.unwrap();
+    assert_eq!(job.status, JobStatus::Completed);
+    let runs = store.runs(integration, None, 10).await.unwrap();
+    assert_eq!(runs.len(), 1, "the slot's update ran once");
+    drop(emulator);
 }
 
 async fn notifications_must_be_signed_fresh_and_new_and_a_burst_queues_one_update(store: Store) {

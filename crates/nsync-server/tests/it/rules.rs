@@ -402,7 +402,7 @@ async fn a_second_run_learns_which_run_is_going_on(store: Store) {
     let lock = app.store.lock_integration(app.integration).await.unwrap();
     let running = app
         .store
-        .start_run(&lock, RunKind::Update, RunTrigger::Schedule, 1)
+        .start_run(&lock, RunKind::Update, RunTrigger::Schedule, None, 1)
         .await
         .unwrap();
     let err = app.engine.update(app.integration, cli()).await.unwrap_err();
@@ -421,7 +421,7 @@ async fn an_interrupted_run_is_marked_failed_and_the_next_run_converges(store: S
     let lock = app.store.lock_integration(app.integration).await.unwrap();
     let dead = app
         .store
-        .start_run(&lock, RunKind::Import, RunTrigger::Cli, 1)
+        .start_run(&lock, RunKind::Import, RunTrigger::Cli, None, 1)
         .await
         .unwrap();
     // The process "dies": its lock goes, its transaction never committed.

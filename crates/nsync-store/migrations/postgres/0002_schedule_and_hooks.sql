@@ -21,6 +21,11 @@ CREATE TABLE hook_deliveries (
 ALTER TABLE jobs ADD COLUMN leased_at_ms BIGINT;
 ALTER TABLE jobs ADD COLUMN leased_from TEXT;
 
+-- The job a run was started for: a job whose run succeeded is done, even when its worker died
+-- before saying so (the next worker finds the run and does not run it again).
+ALTER TABLE runs ADD COLUMN job_id BIGINT;
+CREATE INDEX runs_job ON runs (job_id) WHERE job_id IS NOT NULL;
+
 -- De-duplication covers queued jobs only: a notification that arrives while an update runs
 -- must queue the next one, or the change it reports could be missed.
 DROP INDEX jobs_dedup;

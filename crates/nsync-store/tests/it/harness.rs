@@ -111,7 +111,7 @@ pub fn upsert(
 pub async fn plan(store: &Store, fx: &Fixture, options: Vec<OptionUpsert>) -> Plan {
     let lock = store.lock_integration(fx.integration).await.unwrap();
     let run = store
-        .start_run(&lock, RunKind::Import, RunTrigger::Cli, 1_000)
+        .start_run(&lock, RunKind::Import, RunTrigger::Cli, None, 1_000)
         .await
         .unwrap();
     lock.release().await.unwrap();

@@ -19,7 +19,13 @@ async fn runs_page_newest_first(store: Store) {
     for i in 0..5 {
         ids.push(
             store
-                .start_run(&lock, RunKind::Update, RunTrigger::Schedule, 1_000 + i)
+                .start_run(
+                    &lock,
+                    RunKind::Update,
+                    RunTrigger::Schedule,
+                    None,
+                    1_000 + i,
+                )
                 .await
                 .unwrap(),
         );
@@ -44,7 +50,7 @@ async fn a_run_left_running_by_a_dead_process_is_marked_failed_by_the_next_lock_
     let fx = fixture(&store).await;
     let lock = store.lock_integration(fx.integration).await.unwrap();
     let run = store
-        .start_run(&lock, RunKind::Import, RunTrigger::Manual, 1_000)
+        .start_run(&lock, RunKind::Import, RunTrigger::Manual, None, 1_000)
         .await
         .unwrap();
     drop(lock); // the process "dies" without finishing the run
@@ -70,7 +76,7 @@ async fn a_plan_held_for_confirmation_applies_unchanged_when_confirmed(store: St
     let fx = fixture(&store).await;
     let lock = store.lock_integration(fx.integration).await.unwrap();
     let run = store
-        .start_run(&lock, RunKind::Update, RunTrigger::Manual, 1_000)
+        .start_run(&lock, RunKind::Update, RunTrigger::Manual, None, 1_000)
         .await
         .unwrap();
     let mut plan = plan_for_run(&fx, run, vec![customer(1, "Acme")]);

@@ -621,6 +621,7 @@ pub(crate) async fn start_update(
             preview: true,
             refresh,
             trigger: RunTrigger::Manual,
+            job: None,
         };
         let report = state.engine().update(integration.id, options).await?;
         return Ok(Json(ReportView::from(report)).into_response());

@@ -1,0 +1,3 @@
+//! The `nsync` binary, black box: several processes over one PostgreSQL database.
+
+mod processes;

@@ -158,16 +158,17 @@ pub async fn update(args: UpdateArgs) -> anyhow::Result<()> {
 pub async fn runs(args: RunsArgs) -> anyhow::Result<()> {
     let (engine, integration) = engine(&args.common).await?;
     let runs = engine.store().runs(integration, None, args.limit).await?;
-    println!("run\tkind\tstatus\tseconds\tadded\trenamed\tmoved\tdeactivated\treactivated\trejected\tunchanged\trequests\terror");
+    println!("run\tkind\tstarted by\tstatus\tseconds\tadded\trenamed\tmoved\tdeactivated\treactivated\trejected\tunchanged\trequests\terror");
     for run in runs {
         let seconds = run.finished_at_ms.map_or("-".to_owned(), |f| {
             format!("{:.1}", (f - run.started_at_ms) as f64 / 1000.0)
         });
         let c = run.counts;
         println!(
-            "{}\t{}\t{}\t{seconds}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            "{}\t{}\t{}\t{}\t{seconds}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
             run.id,
             run.kind,
+            run.trigger,
             run.status,
             c.added,
             c.renamed,

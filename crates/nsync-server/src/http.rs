@@ -9,6 +9,7 @@ mod api;
 mod auth;
 mod error;
 pub mod hooks;
+mod limit;
 pub mod openapi;
 mod web;
 
@@ -49,13 +50,18 @@ pub struct AppState {
 struct Inner {
     engine: Arc<Engine>,
     config: HttpConfig,
+    signins: limit::SignInLimiter,
 }
 
 impl AppState {
     /// State over an engine (which holds the store and the master key).
     pub fn new(engine: Arc<Engine>, config: HttpConfig) -> Self {
         Self {
-            inner: Arc::new(Inner { engine, config }),
+            inner: Arc::new(Inner {
+                engine,
+                config,
+                signins: limit::SignInLimiter::default(),
+            }),
         }
     }
 
@@ -69,6 +75,10 @@ impl AppState {
 
     fn config(&self) -> &HttpConfig {
         &self.inner.config
+    }
+
+    fn signins(&self) -> &limit::SignInLimiter {
+        &self.inner.signins
     }
 }
 
@@ -93,7 +103,9 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
+    // The peer address feeds the sign-in limit per address.
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -178,6 +178,7 @@ async fn signin_page(State(state): State<AppState>) -> Response {
 
 async fn signin(
     State(state): State<AppState>,
+    ClientAddr(address): ClientAddr,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, PageError> {
@@ -209,17 +210,34 @@ async fn signin(
             email,
         )
     };
+    if let Err(wait) = state.signins().check(&email_text, address) {
+        let minutes = wait.as_secs().div_ceil(60).max(1);
+        let error = format!(
+            "Too many failed sign-ins for this account or from this address; try again in {minutes} minute{}.",
+            if minutes == 1 { "" } else { "s" }
+        );
+        tracing::info!("sign-in refused: over the failed sign-in limit");
+        return Ok(signin_form(
+            &state,
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(error),
+            email_text,
+        ));
+    }
     let (Ok(email), false) = (
         Email::parse(&email_text),
         password.is_empty() || password.len() > 1024,
     ) else {
+        state.signins().failed(&email_text, address);
         return Ok(refused(email_text));
     };
     let secret = SecretString::from(password.to_owned());
     let Some(user) = state.store().verify_password(&email, &secret).await? else {
         tracing::info!("sign-in refused");
+        state.signins().failed(&email_text, address);
         return Ok(refused(email_text));
     };
+    state.signins().succeeded(&email_text);
     let session = state.config().session_key.issue(user.id);
     let mut response = Redirect::to("/").into_response();
     set_cookie(
@@ -227,6 +245,21 @@ async fn signin(
         &session_cookie(&session, state.config().secure_cookies),
     );
     Ok(response)
+}
+
+/// The client's address, when the server was started with connection info (it is in
+/// production; a router used without it, as in some tests, has none).
+struct ClientAddr(Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let info = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
+        Ok(Self(info.map(|c| c.0.ip())))
+    }
 }
 
 async fn signout(Viewer(_who): Viewer) -> Response {

@@ -13,6 +13,7 @@ both_backends!(
     signing_in_sets_an_http_only_same_site_session_and_wrong_passwords_are_refused,
     a_sign_in_form_without_its_token_or_cookie_is_refused,
     a_session_cannot_change_anything_without_its_csrf_token,
+    failed_sign_ins_are_limited_per_account_and_per_address,
     an_admin_sets_the_schedule_on_the_page_and_makes_a_notification_secret,
     every_page_renders_for_an_admin_and_members_only_see_the_field,
     a_netsuite_name_full_of_html_shows_as_text,
@@ -394,4 +395,42 @@ async fn an_admin_sets_the_schedule_on_the_page_and_makes_a_notification_secret(
     let text = secret.text().await.unwrap();
     assert!(text.contains("nsh_"), "{text}");
     assert!(text.contains(&format!("/hooks/netsuite/{}", api.integration)));
+}
+
+async fn failed_sign_ins_are_limited_per_account_and_per_address(store: Store) {
+    let api = api(store).await;
+    // Five wrong passwords lock the account, the right one included, with a clear message.
+    for _ in 0..5 {
+        let wrong = post_signin(&api, "admin@a.test", "guess").await;
+        assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    }
+    let locked = post_signin(&api, "admin@a.test", PASSWORD).await;
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(locked
+        .headers()
+        .get("set-cookie")
+        .is_none_or(|c| !c.to_str().unwrap_or("").starts_with("nsync_session=")));
+    let text = locked.text().await.unwrap();
+    assert!(text.contains("Too many failed sign-ins"), "{text}");
+    // An email that does not exist is limited the same way (no hint that it does not exist).
+    for _ in 0..5 {
+        post_signin(&api, "nobody@a.test", "guess").await;
+    }
+    assert_eq!(
+        post_signin(&api, "nobody@a.test", "guess").await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Another account still signs in from this address...
+    assert_eq!(
+        post_signin(&api, "member@a.test", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    // ...until the address has failed 20 times, whatever the emails.
+    for i in 0..10 {
+        post_signin(&api, &format!("spray{i}@a.test"), "guess").await;
+    }
+    assert_eq!(
+        post_signin(&api, "member@a.test", PASSWORD).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
 }

@@ -4,6 +4,7 @@
 //! Page handlers share the API's authentication, ownership checks and [`ApiError`]; a failure
 //! renders as a small HTML page (or a redirect to sign-in) with the status the API would give.
 
+mod audit;
 mod field;
 mod integration;
 mod runs;
@@ -33,6 +34,7 @@ pub(super) fn router() -> Router<AppState> {
         .merge(integration::router())
         .merge(field::router())
         .merge(runs::router())
+        .merge(audit::router())
 }
 
 /// What the page frame needs: who is signed in, the CSRF token, the current page.

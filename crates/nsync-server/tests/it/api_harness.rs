@@ -14,7 +14,7 @@ use reqwest::{Method, StatusCode};
 use secrecy::ExposeSecret;
 use serde_json::Value;
 
-use crate::harness::{app, ACCOUNT};
+use crate::harness::{app_with, small_account, ACCOUNT};
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
@@ -48,7 +48,12 @@ impl Reply {
 }
 
 pub async fn api(store: Store) -> Api {
-    let app = app(store).await;
+    api_with(store, small_account(11)).await
+}
+
+/// [`api`] over an emulated account of the caller's choosing.
+pub async fn api_with(store: Store, account: netsuite_emulator::AccountConfig) -> Api {
+    let app = app_with(store, account).await;
     let engine = Arc::new(app.engine);
     let store = app.store;
     let key = engine.master_key();

@@ -12,3 +12,4 @@ mod api_web;
 mod automation;
 mod histories;
 mod rules;
+mod secrets;

@@ -134,15 +134,18 @@ impl RawRow {
 
 /// Converts a wall-clock time of the account to UTC. In the repeated hour after a daylight-saving
 /// change the earlier instant is taken, so a cursor built from it errs towards re-reading; a time
-/// inside the skipped hour (which NetSuite never renders) is read as the instant after the gap.
+/// inside the skipped hour (which NetSuite never renders) is read as the instant after the gap. A
+/// time the zone cannot place at all (the ends of the calendar, never NetSuite's) is read as UTC.
 pub fn local_to_utc(local: NaiveDateTime, tz: Tz) -> DateTime<Utc> {
     if let Some(at) = tz.from_local_datetime(&local).earliest() {
         return at.with_timezone(&Utc);
     }
-    let after_gap = tz
-        .from_local_datetime(&(local + Duration::hours(1)))
-        .earliest()
-        .map(|at| at.with_timezone(&Utc) - Duration::hours(1));
+    // Checked: at the end of the calendar there is no hour after, and a panic here would end the
+    // reading task, which ends the caller's stream early without an error.
+    let after_gap = local
+        .checked_add_signed(Duration::hours(1))
+        .and_then(|later| tz.from_local_datetime(&later).earliest())
+        .and_then(|at| at.with_timezone(&Utc).checked_sub_signed(Duration::hours(1)));
     after_gap.unwrap_or_else(|| Utc.from_utc_datetime(&local))
 }
 

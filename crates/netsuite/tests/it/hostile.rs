@@ -271,7 +271,7 @@ fn upstream(q: &str, page: &str) -> (u16, String) {
     (200, r#"{"items":[{"id":"1"}],"hasMore":false}"#.to_owned())
 }
 
-fn canned_client(base_url: &str) -> Client {
+fn canned_config(base_url: &str) -> ClientConfig {
     let auth = Auth::Tba(TbaCredentials {
         consumer_key: "ck".into(),
         consumer_secret: "cs".into(),
@@ -282,7 +282,11 @@ fn canned_client(base_url: &str) -> Client {
     config.base_url_override = Some(base_url.parse().unwrap());
     config.retry = RetryPolicy::fast(3);
     config.request_timeout = Duration::from_secs(10);
-    Client::new(config).unwrap()
+    config
+}
+
+fn canned_client(base_url: &str) -> Client {
+    Client::new(canned_config(base_url)).unwrap()
 }
 
 /// Good rows around bad ones: every shape a row can take inside a well-formed page.
@@ -399,4 +403,51 @@ async fn a_full_page_without_a_readable_id_ends_the_read_instead_of_looping() {
         "{err}"
     );
     assert!(stream.next().await.is_none());
+}
+
+/// Datetimes at the ends of chrono's calendar, which no time zone but UTC can place.
+const CALENDAR_LIMITS: &str = r#"{"items":[
+ {"id":"21","entityid":"C21","companyname":"before","lastmodified":"2024-03-10 02:30:00"},
+ {"id":"22","entityid":"C22","companyname":"last second","lastmodified":"+262142-12-31 23:59:59"},
+ {"id":"23","entityid":"C23","companyname":"first second","lastmodified":"-262143-01-01 00:00:00"},
+ {"id":"24","entityid":"C24","companyname":"after","lastmodified":"2024-11-03 01:30:00"}
+],"hasMore":false}"#;
+
+#[tokio::test]
+async fn datetimes_at_the_ends_of_the_calendar_neither_panic_nor_cut_the_read_short() {
+    // A panic here once ended the reading task, and with it the stream, without an error: the
+    // caller saw a complete read that was missing every row from this one on.
+    let url = canned(|q| upstream(q, CALENDAR_LIMITS)).await;
+    for tz in [
+        chrono_tz::America::Los_Angeles,
+        chrono_tz::Pacific::Pago_Pago,
+        chrono_tz::Pacific::Kiritimati,
+    ] {
+        let mut config = canned_config(&url);
+        config.time_zone = tz;
+        let client = Client::new(config).unwrap();
+        let (good, bad) = collect(client.customers(Scope::Account).await.unwrap()).await;
+        let mut ids: Vec<i64> = good.iter().map(|c| c.id.0).collect();
+        ids.extend(bad.iter().map(|e| e.row_id.parse::<i64>().unwrap()));
+        ids.sort();
+        assert_eq!(ids, [21, 22, 23, 24], "{tz}");
+    }
+}
+
+#[test]
+fn local_to_utc_is_total_at_the_ends_of_the_calendar() {
+    use chrono::NaiveDateTime;
+    for tz in [
+        chrono_tz::UTC,
+        chrono_tz::America::Los_Angeles,
+        chrono_tz::Pacific::Pago_Pago,
+        chrono_tz::Pacific::Kiritimati,
+    ] {
+        for local in [NaiveDateTime::MIN, NaiveDateTime::MAX] {
+            let at = netsuite::decode::local_to_utc(local, tz);
+            if tz == chrono_tz::UTC {
+                assert_eq!(at.naive_utc(), local);
+            }
+        }
+    }
 }

@@ -1,9 +1,10 @@
 """Browser test of `nsync demo` in headless Chromium (Debian's package; nothing is downloaded).
 
 Signs in, tests the connection, opens Import Customers, Select all, Import, sees the tree;
-renames a project, inactivates a customer and gives one a name full of HTML through the
-emulator's control API; previews and applies Update; sees the new name, the inactive badge and
-the HTML name as text. Screenshots go to target/browser-artifacts/.
+renames a project, inactivates a customer and gives others hostile names (HTML, script, a bidi
+override) through the emulator's control API; previews and applies Update; sees the new name,
+the inactive badge and the hostile names as text on the field, run, runs and audit pages, where
+none of them ran. Screenshots go to target/browser-artifacts/.
 
 Run: cargo build -p nsync && python3 tests/browser/test_demo.py
 Needs: apt-get install -y chromium chromium-driver; pip install selenium.
@@ -28,6 +29,13 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.environ.get("NSYNC_BIN", os.path.join(ROOT, "target", "debug", "nsync"))
 ARTIFACTS = os.path.join(ROOT, "target", "browser-artifacts")
 XSS = "<img src=x onerror=alert(1)>"
+# More hostile names: each sets a flag if it ever runs; the bidi override must show as text too.
+HOSTILE = [
+    "<script>window.__pwned=1</script>",
+    '"><svg onload="window.__pwned=1">',
+    "<a href=javascript:window.__pwned=1>x</a>",
+    "\u202egnp.exe Invoice",
+]
 
 
 def start_demo(data_dir):
@@ -120,15 +128,17 @@ def main():
         time.sleep(1.1)  # NetSuite stamps changes by the second: keep them after the import's read
         mutate(demo, {"op": "rename", "kind": "project", "id": int(project["upstream"].split(":")[1]), "name": "Renamed by the browser test"})
         mutate(demo, {"op": "set_inactive", "kind": "customer", "id": int(customer["upstream"].split(":")[1]), "inactive": True})
-        # A person customer has no Company Name to rename: take the first company customer.
+        # A person customer has no Company Name to rename: take company customers.
+        names = [XSS] + HOSTILE
         for victim in (o for o in top if o["id"] != customer["id"] and o["upstream"].startswith("customer:")):
-            try:
-                mutate(demo, {"op": "rename", "kind": "customer", "id": int(victim["upstream"].split(":")[1]), "name": XSS})
+            if not names:
                 break
+            try:
+                mutate(demo, {"op": "rename", "kind": "customer", "id": int(victim["upstream"].split(":")[1]), "name": names[0]})
+                names.pop(0)
             except urllib.error.HTTPError:
                 continue
-        else:
-            raise AssertionError("no company customer to rename")
+        assert not names, "company customers to rename"
         time.sleep(1.1)
 
         driver.get(url + "/integration")
@@ -149,7 +159,16 @@ def main():
         assert "inactive: inactive in NetSuite" in tree, "the inactive badge shows"
         assert XSS in tree, "the HTML name shows as text"
         assert not driver.find_elements(By.CSS_SELECTOR, "#option-tree img"), "no element was injected"
+        for name in HOSTILE[:3]:
+            assert name in tree, "the hostile name shows as text: " + name
         shot(driver, "06-field-tree")
+        # The run's change list, the runs list and the audit log show the names too: nothing runs.
+        runs = call("%s/api/v1/integrations/%d/runs" % (url, demo["integration_id"]), token=token)["runs"]
+        for page in ["/runs/%d" % runs[0]["id"], "/runs", "/audit", "/integration"]:
+            driver.get(url + page)
+            assert driver.execute_script("return window.__pwned") is None, "a name ran as code on " + page
+            assert not driver.find_elements(By.CSS_SELECTOR, "main svg, main script:not([src])"), page
+        shot(driver, "07-run-changes")
         print("browser test: 1 passed, 0 failed")
     except Exception:
         if driver is not None:

@@ -68,7 +68,10 @@ impl SessionKey {
 
     /// A signed session value for `user`.
     pub(crate) fn issue(&self, user: UserId) -> String {
-        let expires = now_secs() + SESSION_TTL.as_secs();
+        self.issue_until(user, now_secs() + SESSION_TTL.as_secs())
+    }
+
+    fn issue_until(&self, user: UserId, expires: u64) -> String {
         let mut nonce = [0u8; 16];
         rand::thread_rng().fill_bytes(&mut nonce);
         let body = format!(
@@ -253,4 +256,37 @@ async fn from_token(state: &AppState, secret: SecretString) -> Result<Principal,
         csrf: None,
         email: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_opens_until_it_expires_and_never_when_tampered_with_or_foreign() {
+        let key = SessionKey::random();
+        let user = UserId::new(7).unwrap();
+        assert_eq!(key.open(&key.issue(user)), Some(user));
+        let expired = key.issue_until(user, now_secs() - 1);
+        assert_eq!(key.open(&expired), None, "an expired session is refused");
+        let session = key.issue(user);
+        let forged = session.replacen("7.", "8.", 1);
+        assert_eq!(
+            key.open(&forged),
+            None,
+            "another user id breaks the signature"
+        );
+        assert_eq!(
+            SessionKey::random().open(&session),
+            None,
+            "another key's session"
+        );
+        let (master, _) = nsync_store::MasterKey::generate();
+        let shared = SessionKey::derived_from(&master).issue(user);
+        assert_eq!(
+            SessionKey::derived_from(&master).open(&shared),
+            Some(user),
+            "processes sharing the master key accept each other's sessions"
+        );
+    }
 }

@@ -94,6 +94,25 @@ async fn second_integration(app: &App) -> IntegrationId {
         .unwrap()
 }
 
+/// An app whose automatic update runs daily at 06:00, its engine shared.
+struct Scheduled {
+    store: Store,
+    engine: Arc<Engine>,
+    integration: IntegrationId,
+    emulator: netsuite_emulator::Emulator,
+}
+
+async fn scheduled_daily(store: Store) -> Scheduled {
+    let app = app(store).await;
+    schedule(&app.store, app.integration, Weekdays::DAILY, "06:00").await;
+    Scheduled {
+        store: app.store,
+        engine: Arc::new(app.engine),
+        integration: app.integration,
+        emulator: app.emulator,
+    }
+}
+
 fn utc(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap()
 }
@@ -152,16 +171,12 @@ async fn a_simulated_year_of_mondays_gives_52_scheduled_runs_and_none_when_disab
 }
 
 async fn slots_missed_while_no_process_ran_run_once(store: Store) {
-    let app = app(store).await;
-    schedule(&app.store, app.integration, Weekdays::DAILY, "06:00").await;
-    let App {
+    let Scheduled {
         store,
         engine,
         integration,
         emulator,
-        ..
-    } = app;
-    let engine = Arc::new(engine);
+    } = scheduled_daily(store).await;
     let clock = TestClock::at(utc(2027, 3, 1, 0));
     let first = automation(Arc::clone(&engine), &clock);
     assert_eq!(
@@ -182,16 +197,12 @@ async fn slots_missed_while_no_process_ran_run_once(store: Store) {
 }
 
 async fn a_transient_failure_is_retried_and_an_abandoned_lease_is_taken_over(store: Store) {
-    let app = app(store).await;
-    schedule(&app.store, app.integration, Weekdays::DAILY, "06:00").await;
-    let App {
+    let Scheduled {
         store,
         engine,
         integration,
         emulator,
-        ..
-    } = app;
-    let engine = Arc::new(engine);
+    } = scheduled_daily(store).await;
     let clock = TestClock::at(utc(2027, 3, 1, 7));
     let automation = automation(Arc::clone(&engine), &clock);
     assert_eq!(automation.schedule_due().await.unwrap(), 1);
@@ -240,16 +251,12 @@ async fn a_transient_failure_is_retried_and_an_abandoned_lease_is_taken_over(sto
 }
 
 async fn a_job_whose_run_succeeded_before_its_worker_died_is_not_run_again(store: Store) {
-    let app = app(store).await;
-    schedule(&app.store, app.integration, Weekdays::DAILY, "06:00").await;
-    let App {
+    let Scheduled {
         store,
         engine,
         integration,
         emulator,
-        ..
-    } = app;
-    let engine = Arc::new(engine);
+    } = scheduled_daily(store).await;
     let clock = TestClock::at(utc(2027, 3, 1, 7));
     let automation = automation(Arc::clone(&engine), &clock);
     assert_eq!(automation.schedule_due().await.unwrap(), 1);

@@ -241,7 +241,7 @@ async fn every_admin_action_writes_exactly_one_audit_entry(store: Store) {
             .map(|e| e["action"].as_str().unwrap().to_owned())
             .collect()
     };
-    let mut expect =
+    let expect =
         async |method: Method, path: String, body: Option<Value>, action: &str| -> Value {
             let before = entries().await;
             let reply = api.call(Some(&api.admin), method, &path, body).await;

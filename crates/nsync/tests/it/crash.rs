@@ -1,0 +1,893 @@
+//! The crash test: `nsync import` and `nsync update` processes killed with SIGKILL at random
+//! moments, on SQLite and on PostgreSQL, with random NetSuite changes between them. After every
+//! kill the database is consistent (SQLite's own checks, no option without its parent, one
+//! option per record, every run finished or the one left running); the next run marks the
+//! interrupted one failed; and a final update converges on NetSuite's state.
+//!
+//! `NSYNC_CRASH_KILLS` sets the number of kills per backend (50 by default).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::os::unix::process::ExitStatusExt as _;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use netsuite_emulator::{
+    AccountConfig, Control, Emulator, EmulatorConfig, GeneratorSpec, LatencyConfig, Mutation,
+    NewCustomer, NewProject, RecordKind,
+};
+use nsync_core::{
+    person_display_name, AccountId, Credentials, DeactivationGuard, InactiveReason, IntegrationId,
+    IntegrationSettings, OptionState, RecordId, StoredOption, SubsidiaryId, TimeZone, UpstreamKey,
+    UpstreamKind,
+};
+use nsync_store::{MasterKey, NewIntegration, Store, StoreConfig};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::Value;
+use sqlx::{Connection, PgConnection, Row, SqliteConnection};
+use tokio::process::Command;
+
+const ACCOUNT: &str = "7654322";
+const SIGKILL: i32 = 9;
+const DEFAULT_KILLS: u64 = 50;
+const SEED: u64 = 4_242;
+/// The emulated account's time zone, which `nsync` must be told.
+const TIME_ZONE: &str = "America/Los_Angeles";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_imports_and_updates_leave_sqlite_consistent_and_the_next_runs_converge() {
+    let path: PathBuf =
+        std::env::temp_dir().join(format!("nsync-crash-{}.db", uuid::Uuid::new_v4().simple()));
+    crash(Db::Sqlite(path.clone())).await;
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_imports_and_updates_leave_postgres_consistent_and_the_next_runs_converge() {
+    let Some(db) = Database::create().await else {
+        return;
+    };
+    crash(Db::Postgres(db.url.clone())).await;
+    db.drop_it().await;
+}
+
+/// Where the processes write.
+enum Db {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Db {
+    fn url(&self) -> String {
+        match self {
+            Db::Sqlite(path) => format!("sqlite://{}", path.display()),
+            Db::Postgres(url) => url.clone(),
+        }
+    }
+}
+
+/// What the processes are asked to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Cmd {
+    Import,
+    Update,
+    UpdateFull,
+}
+
+impl Cmd {
+    fn args(self) -> &'static [&'static str] {
+        match self {
+            Cmd::Import => &["import", "--all"],
+            Cmd::Update => &["update"],
+            Cmd::UpdateFull => &["update", "--full"],
+        }
+    }
+}
+
+/// Figures of one backend's crash test.
+#[derive(Debug, Default)]
+struct Tally {
+    kills: u64,
+    mid_run: u64,
+    after_reads: u64,
+    interrupted_marked: u64,
+    completed: u64,
+    changes: u64,
+}
+
+async fn crash(db: Db) {
+    let kills = std::env::var("NSYNC_CRASH_KILLS")
+        .ok()
+        .map_or(DEFAULT_KILLS, |v| {
+            v.parse().expect("NSYNC_CRASH_KILLS is a number")
+        });
+    let started = Instant::now();
+    let emulator = emulator().await;
+    let control = emulator.control();
+    let setup = Setup::create(&db, &emulator).await;
+    let mut rng = StdRng::seed_from_u64(SEED);
+    let mut tally = Tally::default();
+    // How long each command takes when left alone: kills land anywhere up to that.
+    let mut took: BTreeMap<Cmd, Duration> = BTreeMap::new();
+    // How many NetSuite requests each command made when left alone.
+    let mut requests: BTreeMap<Cmd, usize> = BTreeMap::new();
+    let mut expected: BTreeSet<UpstreamKey> = BTreeSet::new();
+    let mut seen: BTreeSet<UpstreamKey> = BTreeSet::new();
+    let mut pending: Vec<i64> = Vec::new();
+    let mut cmd = Cmd::Import;
+    let mut imported = false;
+    while tally.kills < kills {
+        // Now and then a burst, so that some runs have many options to write.
+        let n = match rng.gen_bool(0.15) {
+            true => rng.gen_range(20..=60),
+            false => rng.gen_range(0..=3),
+        };
+        let ids = Ids::read(&control);
+        for _ in 0..n {
+            tally.changes += u64::from(change(&control, &ids, setup.sub, &mut rng));
+        }
+        let valid_now = match cmd {
+            Cmd::Import => Truth::read(&control, setup.sub).valid(),
+            _ => BTreeSet::new(),
+        };
+        let before = last_run(&db).await;
+        let estimate = took.get(&cmd).copied().unwrap_or(Duration::from_secs(3));
+        // A restart after a kill runs to completion about half the time.
+        let kill_at = rng
+            .gen_bool(0.75)
+            .then(|| estimate.mul_f64(rng.gen_range(0.0..1.1)));
+        let outcome = setup.run(&db, cmd, kill_at).await;
+        let facts = check(&db, setup.integration).await;
+        match outcome {
+            Outcome::Killed { answered } => {
+                tally.kills += 1;
+                // Every answer a whole run gets was in: killed while planning or writing.
+                if requests.get(&cmd).is_some_and(|n| answered >= *n) {
+                    tally.after_reads += 1;
+                }
+                // A run this process began and left running (an earlier one may still be
+                // pending, when this process died before it began its own).
+                if let Some(run) = facts.running.iter().find(|r| **r > before) {
+                    tally.mid_run += 1;
+                    pending.push(*run);
+                }
+            }
+            Outcome::Completed {
+                took: elapsed,
+                answered,
+            } => {
+                tally.completed += 1;
+                took.insert(cmd, elapsed);
+                requests.insert(cmd, answered);
+                assert!(facts.running.is_empty(), "{facts:?}");
+                let newest = facts.runs.last().expect("the run is recorded");
+                assert_eq!(newest.1, "succeeded", "{facts:?}");
+                if cmd == Cmd::Import {
+                    expected.extend(&valid_now);
+                    imported = true;
+                }
+            }
+        }
+        // Once a later run has begun, each interrupted run is marked failed.
+        pending.retain(|run| {
+            if facts.last <= *run {
+                return true;
+            }
+            let (_, status, error) = facts.runs.iter().find(|r| r.0 == *run).expect("kept");
+            assert_eq!(status, "failed", "run {run}: {facts:?}");
+            assert!(
+                error.as_deref().unwrap_or("").contains("interrupted"),
+                "run {run}: {error:?}"
+            );
+            tally.interrupted_marked += 1;
+            false
+        });
+        seen.extend(setup.option_keys().await);
+        cmd = match (outcome, imported) {
+            (Outcome::Killed { .. }, _) => cmd,
+            (_, false) => Cmd::Import,
+            _ => [
+                Cmd::Import,
+                Cmd::Update,
+                Cmd::Update,
+                Cmd::Update,
+                Cmd::UpdateFull,
+            ][rng.gen_range(0..5)],
+        };
+    }
+    // Whatever the last kill interrupted, an import and an update run to the end and converge.
+    if !imported {
+        assert!(matches!(
+            setup.run(&db, Cmd::Import, None).await,
+            Outcome::Completed { .. }
+        ));
+        expected.extend(Truth::read(&control, setup.sub).valid());
+    }
+    let last = setup.run(&db, Cmd::Update, None).await;
+    assert!(matches!(last, Outcome::Completed { .. }));
+    let facts = check(&db, setup.integration).await;
+    for run in pending.drain(..) {
+        let (_, status, error) = facts.runs.iter().find(|r| r.0 == run).expect("kept");
+        assert_eq!(status, "failed");
+        assert!(error.as_deref().unwrap_or("").contains("interrupted"));
+        tally.interrupted_marked += 1;
+    }
+    let options = setup.store.integrated_options(setup.field).await.unwrap();
+    let verdict = Verdict::of(
+        &Truth::read(&control, setup.sub),
+        &options,
+        &expected,
+        &seen,
+    );
+    println!(
+        "crash ({}): {} kills, {} mid-run (a run left running), {} of them after NetSuite's last \
+         answer (planning or writing), {} interrupted runs marked failed, {} runs to completion, {} NetSuite changes; final state equal to NetSuite's: {} \
+         (lost {}, duplicated {}, wrongly deactivated {}, otherwise wrong {}; {} options); \
+         last full runs took {took:.1?}; {:.1} s",
+        match db {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        },
+        tally.kills,
+        tally.mid_run,
+        tally.after_reads,
+        tally.interrupted_marked,
+        tally.completed,
+        tally.changes,
+        if verdict.is_clean() { "yes" } else { "no" },
+        verdict.lost.len(),
+        verdict.duplicated.len(),
+        verdict.wrongly_deactivated.len(),
+        verdict.wrong.len(),
+        options.len(),
+        started.elapsed().as_secs_f64()
+    );
+    assert!(verdict.is_clean(), "{verdict:#?}");
+    assert!(
+        tally.mid_run > 0,
+        "some kills landed in the middle of a run"
+    );
+    setup.store.close().await;
+}
+
+/// A medium account behind 20 to 50 ms per request, so runs last long enough to be killed
+/// in the middle of reading and of writing.
+async fn emulator() -> Emulator {
+    let account = AccountConfig::generated(
+        ACCOUNT,
+        GeneratorSpec {
+            customers: 400,
+            projects: 2000,
+            subsidiaries: 2,
+            seed: SEED,
+        },
+    );
+    let mut config = EmulatorConfig::single(account);
+    config.latency = LatencyConfig {
+        fixed: Duration::from_millis(20),
+        jitter: Duration::from_millis(30),
+        ..LatencyConfig::default()
+    };
+    Emulator::start(config).await.expect("emulator")
+}
+
+/// The integration the processes run, and the store the test reads it through.
+struct Setup {
+    store: Store,
+    control: Control,
+    key_text: String,
+    base_url: String,
+    integration: IntegrationId,
+    field: nsync_core::CustomFieldId,
+    sub: i64,
+}
+
+/// How a process ended, and how many NetSuite requests the emulator had answered it by then.
+#[derive(Debug, Clone, Copy)]
+enum Outcome {
+    Killed { answered: usize },
+    Completed { took: Duration, answered: usize },
+}
+
+impl Setup {
+    async fn create(db: &Db, emulator: &Emulator) -> Self {
+        let control = emulator.control();
+        let sub: i64 = rows(
+            &control,
+            "SELECT subsidiary, COUNT(*) AS n FROM customersubsidiaryrelationship GROUP BY subsidiary ORDER BY n DESC",
+        )[0]["subsidiary"]
+            .as_str()
+            .expect("a subsidiary with customers")
+            .parse()
+            .unwrap();
+        let mut config = StoreConfig::new(db.url());
+        config.max_connections = 2;
+        let store = Store::connect_with(config).await.expect("store");
+        let company = store
+            .create_company("Crash Test Dummies", &TimeZone::parse("UTC").unwrap())
+            .await
+            .unwrap();
+        let tba = emulator.credentials(ACCOUNT).unwrap().tba;
+        let settings = IntegrationSettings {
+            import_new_projects: true,
+            // The guard is not under test here: every update applies.
+            deactivation_guard: DeactivationGuard {
+                min_count: u32::MAX,
+                percent: 100,
+            },
+            ..IntegrationSettings::default()
+        };
+        let (key, key_text) = MasterKey::generate();
+        let integration = store
+            .create_integration(
+                &key,
+                &NewIntegration {
+                    company,
+                    account: AccountId::parse(ACCOUNT).unwrap(),
+                    subsidiary: Some(SubsidiaryId::new(sub).unwrap()),
+                    credentials: Credentials::Tba {
+                        consumer_key: tba.consumer_key,
+                        consumer_secret: tba.consumer_secret.into(),
+                        token_id: tba.token_id,
+                        token_secret: tba.token_secret.into(),
+                    },
+                    settings,
+                    field_name: "Customer / Project".into(),
+                },
+            )
+            .await
+            .unwrap();
+        let field = store.integration(integration).await.unwrap().field;
+        Self {
+            store,
+            control,
+            key_text,
+            base_url: emulator.base_url(),
+            integration,
+            field,
+            sub,
+        }
+    }
+
+    /// Runs `nsync` and kills it with SIGKILL after `kill_at` if it is still running then.
+    async fn run(&self, db: &Db, cmd: Cmd, kill_at: Option<Duration>) -> Outcome {
+        let started = Instant::now();
+        let logged = self.control.requests().len();
+        let answered = || self.control.requests().len() - logged;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_nsync"))
+            .args(cmd.args())
+            .args(["--integration", &self.integration.get().to_string()])
+            .args(["--base-url", &self.base_url, "--time-zone", TIME_ZONE])
+            .env("NSYNC_DATABASE_URL", db.url())
+            .env("NSYNC_MASTER_KEY", &self.key_text)
+            .env("RUST_LOG", "error")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("nsync starts");
+        if let Some(at) = kill_at {
+            tokio::time::sleep(at).await;
+            // When the process has already ended on its own, it simply completed.
+            let _ = child.start_kill();
+        }
+        let answered_at_kill = answered();
+        let out = tokio::time::timeout(Duration::from_secs(300), child.wait_with_output())
+            .await
+            .expect("nsync ends")
+            .unwrap();
+        if out.status.signal() == Some(SIGKILL) {
+            if let Db::Postgres(url) = db {
+                released(url).await;
+            }
+            return Outcome::Killed {
+                answered: answered_at_kill,
+            };
+        }
+        assert!(
+            out.status.success(),
+            "nsync {cmd:?} failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Outcome::Completed {
+            took: started.elapsed(),
+            answered: answered(),
+        }
+    }
+
+    async fn option_keys(&self) -> Vec<UpstreamKey> {
+        let options = self.store.integrated_options(self.field).await.unwrap();
+        options.iter().filter_map(|o| o.upstream).collect()
+    }
+}
+
+/// Waits until PostgreSQL has noticed the killed process's connections are gone and released
+/// its run lock, as a restart would after a crash (else the restart is refused as busy).
+async fn released(url: &str) {
+    let mut conn = PgConnection::connect(url).await.unwrap();
+    let sql = "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' \
+               AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while sqlx::query(sql)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap()
+        .get::<i64, _>(0)
+        > 0
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the killed process's run lock stays held"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// What the database says after a process ended.
+#[derive(Debug)]
+struct Facts {
+    /// Every run: id, status, error.
+    runs: Vec<(i64, String, Option<String>)>,
+    /// The runs marked running.
+    running: Vec<i64>,
+    /// The newest run id (0 when none).
+    last: i64,
+}
+
+async fn last_run(db: &Db) -> i64 {
+    let sql = "SELECT COALESCE(MAX(id), 0) FROM runs";
+    match db {
+        Db::Sqlite(_) => scalar_sqlite(&mut sqlite(db).await, sql).await,
+        Db::Postgres(url) => {
+            let mut conn = PgConnection::connect(url).await.unwrap();
+            sqlx::query(sql).fetch_one(&mut conn).await.unwrap().get(0)
+        }
+    }
+}
+
+async fn sqlite(db: &Db) -> SqliteConnection {
+    SqliteConnection::connect(&db.url()).await.expect("sqlite")
+}
+
+async fn scalar_sqlite(conn: &mut SqliteConnection, sql: &str) -> i64 {
+    sqlx::query(sql).fetch_one(conn).await.expect(sql).get(0)
+}
+
+/// The checks a killed process must pass, on the database as it left it.
+const CONSISTENCY: [(&str, &str); 3] = [
+    (
+        "options whose parent is missing",
+        "SELECT COUNT(*) FROM options o WHERE o.parent_id IS NOT NULL \
+         AND NOT EXISTS (SELECT 1 FROM options p WHERE p.id = o.parent_id)",
+    ),
+    (
+        "upstream records with two options",
+        "SELECT COUNT(*) FROM (SELECT field_id, upstream_kind, upstream_id FROM options \
+         WHERE upstream_id IS NOT NULL GROUP BY field_id, upstream_kind, upstream_id \
+         HAVING COUNT(*) > 1) d",
+    ),
+    (
+        "options not one level below their parent",
+        "SELECT COUNT(*) FROM options o JOIN options p ON p.id = o.parent_id \
+         WHERE o.level <> p.level + 1",
+    ),
+];
+
+async fn check(db: &Db, integration: IntegrationId) -> Facts {
+    let runs_sql = format!(
+        "SELECT id, status, error FROM runs WHERE integration_id = {} ORDER BY id",
+        integration.get()
+    );
+    let runs: Vec<(i64, String, Option<String>)> = match db {
+        Db::Sqlite(_) => {
+            let mut conn = sqlite(db).await;
+            let integrity: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+            assert_eq!(integrity, ["ok"], "PRAGMA integrity_check");
+            let broken = sqlx::query("PRAGMA foreign_key_check")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+            assert!(
+                broken.is_empty(),
+                "PRAGMA foreign_key_check: {} rows",
+                broken.len()
+            );
+            for (what, sql) in CONSISTENCY {
+                assert_eq!(scalar_sqlite(&mut conn, sql).await, 0, "{what}");
+            }
+            sqlx::query_as(&runs_sql)
+                .fetch_all(&mut conn)
+                .await
+                .unwrap()
+        }
+        Db::Postgres(url) => {
+            let mut conn = PgConnection::connect(url).await.unwrap();
+            for (what, sql) in CONSISTENCY {
+                let n: i64 = sqlx::query(sql).fetch_one(&mut conn).await.unwrap().get(0);
+                assert_eq!(n, 0, "{what}");
+            }
+            sqlx::query_as(&runs_sql)
+                .fetch_all(&mut conn)
+                .await
+                .unwrap()
+        }
+    };
+    let running: Vec<i64> = runs
+        .iter()
+        .filter(|r| r.1 == "running")
+        .map(|r| r.0)
+        .collect();
+    let last = runs.last().map_or(0, |r| r.0);
+    for (id, status, _) in &runs {
+        assert!(
+            matches!(
+                status.as_str(),
+                "succeeded" | "failed" | "needs_confirmation"
+            ) || (status == "running" && *id == last),
+            "run {id} is {status}, yet it is not the newest run"
+        );
+    }
+    Facts {
+        runs,
+        running,
+        last,
+    }
+}
+
+/// The customers and projects NetSuite has (a change to one deleted since is refused).
+struct Ids {
+    customers: Vec<i64>,
+    projects: Vec<i64>,
+}
+
+impl Ids {
+    fn read(control: &Control) -> Self {
+        let ids = |q: &str| -> Vec<i64> {
+            rows(control, q)
+                .iter()
+                .map(|r| r["id"].as_str().unwrap().parse().unwrap())
+                .collect()
+        };
+        Self {
+            customers: ids("SELECT id FROM customer ORDER BY id"),
+            projects: ids("SELECT id FROM job ORDER BY id"),
+        }
+    }
+}
+
+/// One random change, as a NetSuite user would make it: create, rename, inactivate or
+/// reactivate, move, delete, subsidiary links. `false` when NetSuite refused it (a delete with
+/// children, a move into a cycle), which is part of a random history too.
+fn change(control: &Control, ids: &Ids, sub: i64, rng: &mut StdRng) -> bool {
+    let (customers, projects) = (&ids.customers, &ids.projects);
+    let pick = |rng: &mut StdRng, ids: &[i64]| ids[rng.gen_range(0..ids.len())];
+    let (kind, id, table) = if rng.gen_bool(0.3) {
+        (RecordKind::Customer, pick(rng, customers), "customer")
+    } else {
+        (RecordKind::Project, pick(rng, projects), "job")
+    };
+    let name = format!("Crash {}", rng.gen_range(0..100_000));
+    let mutation = match rng.gen_range(0..10) {
+        0 => Mutation::CreateProject(NewProject {
+            name,
+            parent: id,
+            subsidiary: Some(sub),
+            ..NewProject::default()
+        }),
+        1 => Mutation::CreateCustomer(NewCustomer {
+            company_name: Some(name),
+            subsidiary: Some(sub),
+            ..NewCustomer::default()
+        }),
+        2 | 3 => Mutation::Rename { kind, id, name },
+        4 | 5 => {
+            let q = format!("SELECT isinactive FROM {table} WHERE id = {id}");
+            let inactive = rows(control, &q)[0]["isinactive"] == "T";
+            Mutation::SetInactive {
+                kind,
+                id,
+                inactive: !inactive,
+            }
+        }
+        6 => Mutation::Move {
+            kind: RecordKind::Project,
+            id: pick(rng, projects),
+            parent: Some(if rng.gen_bool(0.5) {
+                pick(rng, customers)
+            } else {
+                pick(rng, projects)
+            }),
+        },
+        7 => Mutation::Delete { kind, id },
+        8 => Mutation::UnlinkSubsidiary {
+            customer: pick(rng, customers),
+            subsidiary: sub,
+        },
+        _ => Mutation::LinkSubsidiary {
+            customer: pick(rng, customers),
+            subsidiary: sub,
+        },
+    };
+    control.apply(ACCOUNT, mutation).is_ok()
+}
+
+/// Every row of a query run directly on the emulated database.
+fn rows(control: &Control, q: &str) -> Vec<serde_json::Map<String, Value>> {
+    let mut out = Vec::new();
+    loop {
+        let page = control
+            .suiteql(ACCOUNT, q, out.len(), 1000)
+            .expect("ground truth");
+        let n = page.items.len();
+        out.extend(page.items);
+        if n < 1000 {
+            return out;
+        }
+    }
+}
+
+fn text(row: &serde_json::Map<String, Value>, col: &str) -> Option<String> {
+    row.get(col).and_then(Value::as_str).map(str::to_owned)
+}
+
+fn key(kind: UpstreamKind, id: i64) -> UpstreamKey {
+    UpstreamKey {
+        kind,
+        id: RecordId::new(id).unwrap(),
+    }
+}
+
+/// NetSuite's state, read straight from the emulated database. The same projection as the
+/// engine's histories test (`nsync-server/tests/it/histories.rs`), repeated here because the
+/// two tests live in different crates.
+struct Truth {
+    /// Name, parent, inactive, associated with the integrated subsidiary.
+    records: BTreeMap<UpstreamKey, (String, Option<UpstreamKey>, bool, bool)>,
+    deleted: BTreeSet<UpstreamKey>,
+}
+
+/// What an option must look like: name, parent, state, level.
+type Projected<'a> = (&'a str, Option<UpstreamKey>, OptionState, usize);
+
+impl Truth {
+    fn read(control: &Control, sub: i64) -> Self {
+        let linked: BTreeSet<String> = rows(
+            control,
+            &format!("SELECT entity FROM customersubsidiaryrelationship WHERE subsidiary = {sub}"),
+        )
+        .iter()
+        .filter_map(|r| text(r, "entity"))
+        .collect();
+        let projects: BTreeSet<String> = rows(control, "SELECT id FROM job")
+            .iter()
+            .filter_map(|r| text(r, "id"))
+            .collect();
+        let parent = |r: &serde_json::Map<String, Value>| {
+            text(r, "parent").map(|p| {
+                let kind = match projects.contains(&p) {
+                    true => UpstreamKind::Project,
+                    false => UpstreamKind::Customer,
+                };
+                key(kind, p.parse().unwrap())
+            })
+        };
+        let mut records = BTreeMap::new();
+        let q = "SELECT id, companyname, isperson, firstname, middlename, lastname, isinactive, parent FROM customer";
+        for r in rows(control, q) {
+            let id = text(&r, "id").unwrap();
+            let name = match text(&r, "isperson").as_deref() {
+                Some("T") => person_display_name(
+                    text(&r, "firstname").as_deref(),
+                    text(&r, "middlename").as_deref(),
+                    text(&r, "lastname").as_deref(),
+                ),
+                _ => text(&r, "companyname").unwrap_or_default(),
+            };
+            let inactive = text(&r, "isinactive").as_deref() == Some("T");
+            let value = (name, parent(&r), inactive, linked.contains(&id));
+            records.insert(key(UpstreamKind::Customer, id.parse().unwrap()), value);
+        }
+        let q = "SELECT id, companyname, isinactive, parent, subsidiary FROM job";
+        for r in rows(control, q) {
+            let id: i64 = text(&r, "id").unwrap().parse().unwrap();
+            let inactive = text(&r, "isinactive").as_deref() == Some("T");
+            let in_scope = text(&r, "subsidiary") == Some(sub.to_string());
+            let name = text(&r, "companyname").unwrap_or_default();
+            records.insert(
+                key(UpstreamKind::Project, id),
+                (name, parent(&r), inactive, in_scope),
+            );
+        }
+        let deleted = rows(control, "SELECT recordid, recordtypeid FROM deletedrecord")
+            .iter()
+            .map(|r| {
+                let kind = match text(r, "recordtypeid").as_deref() {
+                    Some("job") => UpstreamKind::Project,
+                    _ => UpstreamKind::Customer,
+                };
+                key(kind, text(r, "recordid").unwrap().parse().unwrap())
+            })
+            .collect();
+        Self { records, deleted }
+    }
+
+    /// The option `key` projects to when its whole chain is sound (in scope, at most three
+    /// deep, no customer under a project); `None` when the record is gone or rejected.
+    fn project(&self, key: UpstreamKey) -> Option<Projected<'_>> {
+        let (name, parent, inactive, in_scope) = self.records.get(&key)?;
+        if !in_scope {
+            return None;
+        }
+        let (mut depth, mut child, mut next) = (1, key, *parent);
+        while let Some(up) = next {
+            let (_, grand, _, up_in_scope) = self.records.get(&up)?;
+            if !up_in_scope
+                || depth >= 3
+                || (child.kind == UpstreamKind::Customer && up.kind == UpstreamKind::Project)
+            {
+                return None;
+            }
+            (depth, child, next) = (depth + 1, up, *grand);
+        }
+        let state = match inactive {
+            true => OptionState::Inactive(InactiveReason::InactiveInNetSuite),
+            false => OptionState::Active,
+        };
+        Some((name.as_str(), *parent, state, depth))
+    }
+
+    /// The records an import of everything turns into options.
+    fn valid(&self) -> BTreeSet<UpstreamKey> {
+        self.records
+            .keys()
+            .filter(|k| self.project(**k).is_some())
+            .copied()
+            .collect()
+    }
+}
+
+/// The options compared with NetSuite's state.
+#[derive(Debug, Default)]
+struct Verdict {
+    lost: Vec<UpstreamKey>,
+    duplicated: Vec<UpstreamKey>,
+    wrongly_deactivated: Vec<String>,
+    wrong: Vec<String>,
+}
+
+impl Verdict {
+    /// `expected`: records a completed import turned into options; `seen`: records that had an
+    /// option at some point. Both must have one, and so must every sound project below an
+    /// imported customer (the integration imports new projects of imported customers).
+    fn of(
+        truth: &Truth,
+        stored: &[StoredOption],
+        expected: &BTreeSet<UpstreamKey>,
+        seen: &BTreeSet<UpstreamKey>,
+    ) -> Self {
+        let mut verdict = Verdict::default();
+        let mut options = BTreeMap::new();
+        for option in stored {
+            let key = option
+                .upstream
+                .expect("an integrated option has its record");
+            if options.insert(key, option).is_some() {
+                verdict.duplicated.push(key);
+            }
+        }
+        let imported_customer = |k: &UpstreamKey| {
+            k.kind == UpstreamKind::Customer && options.get(k).is_some_and(|o| !o.removed_here)
+        };
+        let mut must: BTreeSet<UpstreamKey> = expected.union(seen).copied().collect();
+        for key in truth
+            .records
+            .keys()
+            .filter(|k| k.kind == UpstreamKind::Project)
+        {
+            let mut next = truth.project(*key).and_then(|p| p.1);
+            while let Some(up) = next {
+                if imported_customer(&up) {
+                    must.insert(*key);
+                    break;
+                }
+                next = truth.project(up).and_then(|p| p.1);
+            }
+        }
+        verdict.lost = must
+            .into_iter()
+            .filter(|k| !options.contains_key(k))
+            .collect();
+        for (key, option) in options {
+            verdict.compare(truth, key, option);
+        }
+        verdict
+    }
+
+    fn compare(&mut self, truth: &Truth, key: UpstreamKey, option: &StoredOption) {
+        let expected = if let Some((name, parent, state, depth)) = truth.project(key) {
+            let found = (option.name.as_str(), option.upstream_parent, option.state);
+            if !option.state.is_active() && state.is_active() {
+                self.wrongly_deactivated.push(format!("{key}: {option:?}"));
+            } else if found != (name, parent, state) || usize::from(option.level.get()) != depth {
+                self.wrong.push(format!(
+                    "{key}: {option:?}, expected {name:?} under {parent:?}, {state:?}, level {depth}"
+                ));
+            }
+            return;
+        } else if truth.deleted.contains(&key) {
+            OptionState::Inactive(InactiveReason::DeletedInNetSuite)
+        } else if truth.records.get(&key).is_none_or(|r| !r.3) {
+            OptionState::Inactive(InactiveReason::LeftSubsidiary)
+        } else {
+            // NetSuite holds it but its chain is unsound: the option keeps what it had.
+            return;
+        };
+        if option.state != expected {
+            self.wrong
+                .push(format!("{key}: {option:?}, expected {expected:?}"));
+        }
+    }
+
+    fn is_clean(&self) -> bool {
+        self.lost.is_empty()
+            && self.duplicated.is_empty()
+            && self.wrongly_deactivated.is_empty()
+            && self.wrong.is_empty()
+    }
+}
+
+/// A database of its own on the test PostgreSQL server, dropped at the end (as in
+/// `processes.rs`).
+struct Database {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl Database {
+    async fn create() -> Option<Self> {
+        let admin_url = std::env::var("NSYNC_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+        let mut admin = match PgConnection::connect(&admin_url).await {
+            Ok(conn) => conn,
+            Err(err) if std::env::var("CI").as_deref() != Ok("true") => {
+                eprintln!("SKIPPED: the PostgreSQL crash test needs PostgreSQL; {admin_url} is unreachable ({err})");
+                return None;
+            }
+            Err(err) => panic!("PostgreSQL at {admin_url} is unreachable and CI=true: {err}"),
+        };
+        let name = format!("nsync_crash_{}", uuid::Uuid::new_v4().simple());
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .expect("create database");
+        let (base, _) = admin_url.rsplit_once('/').expect("a database in the URL");
+        let url = format!("{base}/{name}");
+        let mut conn = PgConnection::connect(&url).await.expect("new database");
+        sqlx::query("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+            .execute(&mut conn)
+            .await
+            .expect("pg_trgm");
+        Some(Self {
+            admin_url,
+            name,
+            url,
+        })
+    }
+
+    async fn drop_it(self) {
+        let mut admin = PgConnection::connect(&self.admin_url).await.expect("admin");
+        sqlx::query(&format!("DROP DATABASE {} WITH (FORCE)", self.name))
+            .execute(&mut admin)
+            .await
+            .expect("drop database");
+    }
+}

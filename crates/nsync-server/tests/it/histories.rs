@@ -235,15 +235,15 @@ async fn update_and_check(app: &App) {
 }
 
 /// NetSuite's state, read straight from the emulated database.
-struct Truth {
+pub(crate) struct Truth {
     /// Name, parent id, inactive, and the subsidiary test's answer.
-    records: BTreeMap<UpstreamKey, (String, Option<i64>, bool, bool)>,
+    pub(crate) records: BTreeMap<UpstreamKey, (String, Option<i64>, bool, bool)>,
     projects: BTreeSet<i64>,
-    deleted: BTreeSet<UpstreamKey>,
+    pub(crate) deleted: BTreeSet<UpstreamKey>,
 }
 
 impl Truth {
-    fn read(app: &App) -> Self {
+    pub(crate) fn read(app: &App) -> Self {
         let linked: BTreeSet<i64> = app
             .ids(&format!(
                 "SELECT entity FROM customersubsidiaryrelationship WHERE subsidiary = {}",
@@ -300,7 +300,7 @@ impl Truth {
         }
     }
 
-    fn in_scope(&self, key: UpstreamKey) -> bool {
+    pub(crate) fn in_scope(&self, key: UpstreamKey) -> bool {
         self.records.get(&key).is_some_and(|r| r.3)
     }
 
@@ -315,7 +315,10 @@ impl Truth {
 
     /// What the option of `key` must look like, when its whole chain is sound (in scope, at
     /// most three deep, no customer under a project); `None` when the record is gone or rejected.
-    fn project(&self, key: UpstreamKey) -> Option<(&str, Option<UpstreamKey>, OptionState, usize)> {
+    pub(crate) fn project(
+        &self,
+        key: UpstreamKey,
+    ) -> Option<(&str, Option<UpstreamKey>, OptionState, usize)> {
         let (name, parent, inactive, in_scope) = self.records.get(&key)?;
         if !in_scope {
             return None;

@@ -13,3 +13,4 @@ mod automation;
 mod histories;
 mod rules;
 mod secrets;
+mod soak;

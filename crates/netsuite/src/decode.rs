@@ -145,7 +145,10 @@ pub fn local_to_utc(local: NaiveDateTime, tz: Tz) -> DateTime<Utc> {
     let after_gap = local
         .checked_add_signed(Duration::hours(1))
         .and_then(|later| tz.from_local_datetime(&later).earliest())
-        .and_then(|at| at.with_timezone(&Utc).checked_sub_signed(Duration::hours(1)));
+        .and_then(|at| {
+            at.with_timezone(&Utc)
+                .checked_sub_signed(Duration::hours(1))
+        });
     after_gap.unwrap_or_else(|| Utc.from_utc_datetime(&local))
 }
 

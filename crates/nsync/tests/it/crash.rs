@@ -216,17 +216,16 @@ async fn crash(db: Db) {
         tally.interrupted_marked += 1;
     }
     let options = setup.store.integrated_options(setup.field).await.unwrap();
-    let verdict = Verdict::of(
-        &Truth::read(&control, setup.sub),
-        &options,
-        &expected,
-        &seen,
-    );
+    let mirror = setup.store.mirror(setup.integration).await.unwrap();
+    let mirror: BTreeSet<UpstreamKey> = mirror.iter().map(|r| r.key).collect();
+    let truth = Truth::read(&control, setup.sub);
+    let verdict = Verdict::of(&truth, &options, &mirror, &expected, &seen);
     println!(
         "crash ({}): {} kills, {} mid-run (a run left running), {} of them after NetSuite's last \
-         answer (planning or writing), {} interrupted runs marked failed, {} runs to completion, {} NetSuite changes; final state equal to NetSuite's: {} \
-         (lost {}, duplicated {}, wrongly deactivated {}, otherwise wrong {}; {} options); \
-         last full runs took {took:.1?}; {:.1} s",
+         answer (planning or writing), {} interrupted runs marked failed, {} runs to completion, \
+         {} NetSuite changes; final state equal to NetSuite's: {} (lost {}, duplicated {}, \
+         wrongly deactivated {}, otherwise wrong {}; {} options, {} deleted after leaving the \
+         subsidiary, still marked as having left); last full runs took {took:.1?}; {:.1} s",
         match db {
             Db::Sqlite(_) => "sqlite",
             Db::Postgres(_) => "postgres",
@@ -243,6 +242,7 @@ async fn crash(db: Db) {
         verdict.wrongly_deactivated.len(),
         verdict.wrong.len(),
         options.len(),
+        verdict.deleted_after_leaving.len(),
         started.elapsed().as_secs_f64()
     );
     assert!(verdict.is_clean(), "{verdict:#?}");
@@ -546,6 +546,7 @@ async fn check(db: &Db, integration: IntegrationId) -> Facts {
 struct Ids {
     customers: Vec<i64>,
     projects: Vec<i64>,
+    subsidiaries: Vec<i64>,
 }
 
 impl Ids {
@@ -559,13 +560,14 @@ impl Ids {
         Self {
             customers: ids("SELECT id FROM customer ORDER BY id"),
             projects: ids("SELECT id FROM job ORDER BY id"),
+            subsidiaries: ids("SELECT id FROM subsidiary ORDER BY id"),
         }
     }
 }
 
 /// One random change, as a NetSuite user would make it: create, rename, inactivate or
-/// reactivate, move, delete, subsidiary links. `false` when NetSuite refused it (a delete with
-/// children, a move into a cycle), which is part of a random history too.
+/// reactivate, move, delete, subsidiary links and a project's subsidiary. `false` when NetSuite
+/// refused it (a delete with children, a move into a cycle): part of a random history too.
 fn change(control: &Control, ids: &Ids, sub: i64, rng: &mut StdRng) -> bool {
     let (customers, projects) = (&ids.customers, &ids.projects);
     let pick = |rng: &mut StdRng, ids: &[i64]| ids[rng.gen_range(0..ids.len())];
@@ -575,7 +577,7 @@ fn change(control: &Control, ids: &Ids, sub: i64, rng: &mut StdRng) -> bool {
         (RecordKind::Project, pick(rng, projects), "job")
     };
     let name = format!("Crash {}", rng.gen_range(0..100_000));
-    let mutation = match rng.gen_range(0..10) {
+    let mutation = match rng.gen_range(0..11) {
         0 => Mutation::CreateProject(NewProject {
             name,
             parent: id,
@@ -607,7 +609,11 @@ fn change(control: &Control, ids: &Ids, sub: i64, rng: &mut StdRng) -> bool {
             }),
         },
         7 => Mutation::Delete { kind, id },
-        8 => Mutation::UnlinkSubsidiary {
+        8 => Mutation::SetProjectSubsidiary {
+            project: pick(rng, projects),
+            subsidiary: pick(rng, &ids.subsidiaries),
+        },
+        9 => Mutation::UnlinkSubsidiary {
             customer: pick(rng, customers),
             subsidiary: sub,
         },
@@ -761,6 +767,9 @@ struct Verdict {
     duplicated: Vec<UpstreamKey>,
     wrongly_deactivated: Vec<String>,
     wrong: Vec<String>,
+    /// Records deleted after they left the subsidiary: the integration had stopped following
+    /// them (the mirror holds only records in scope), so their options still say they left.
+    deleted_after_leaving: Vec<UpstreamKey>,
 }
 
 impl Verdict {
@@ -770,6 +779,7 @@ impl Verdict {
     fn of(
         truth: &Truth,
         stored: &[StoredOption],
+        mirror: &BTreeSet<UpstreamKey>,
         expected: &BTreeSet<UpstreamKey>,
         seen: &BTreeSet<UpstreamKey>,
     ) -> Self {
@@ -805,7 +815,12 @@ impl Verdict {
             .into_iter()
             .filter(|k| !options.contains_key(k))
             .collect();
+        let left = OptionState::Inactive(InactiveReason::LeftSubsidiary);
         for (key, option) in options {
+            if truth.deleted.contains(&key) && !mirror.contains(&key) && option.state == left {
+                verdict.deleted_after_leaving.push(key);
+                continue;
+            }
             verdict.compare(truth, key, option);
         }
         verdict

@@ -51,7 +51,21 @@ pub(crate) fn read<T: Send + 'static>(
             ctx,
             decode,
         };
-        tokio::spawn(job.run());
+        let worker = tokio::spawn(job.run());
+        // A reader that panics drops its sender like one that finished: without this watch the
+        // stream would end as if the read were complete. Say so instead.
+        let watch = tx.clone();
+        tokio::spawn(async move {
+            if let Err(err) = worker.await {
+                if err.is_panic() {
+                    let _ = watch
+                        .send(Err(Error::Decode(
+                            "a reader stopped unexpectedly; the read is incomplete".to_owned(),
+                        )))
+                        .await;
+                }
+            }
+        });
     }
     drop(tx);
     stream::unfold(rx, |mut rx| async move {

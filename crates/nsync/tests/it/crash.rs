@@ -28,6 +28,8 @@ use serde_json::Value;
 use sqlx::{Connection, PgConnection, Row, SqliteConnection};
 use tokio::process::Command;
 
+use crate::support::Database;
+
 const ACCOUNT: &str = "7654322";
 const SIGKILL: i32 = 9;
 const DEFAULT_KILLS: u64 = 50;
@@ -47,7 +49,7 @@ async fn killed_imports_and_updates_leave_sqlite_consistent_and_the_next_runs_co
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_imports_and_updates_leave_postgres_consistent_and_the_next_runs_converge() {
-    let Some(db) = Database::create().await else {
+    let Some(db) = Database::create("crash").await else {
         return;
     };
     crash(Db::Postgres(db.url.clone())).await;
@@ -856,53 +858,5 @@ impl Verdict {
             && self.duplicated.is_empty()
             && self.wrongly_deactivated.is_empty()
             && self.wrong.is_empty()
-    }
-}
-
-/// A database of its own on the test PostgreSQL server, dropped at the end (as in
-/// `processes.rs`).
-struct Database {
-    admin_url: String,
-    name: String,
-    url: String,
-}
-
-impl Database {
-    async fn create() -> Option<Self> {
-        let admin_url = std::env::var("NSYNC_TEST_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
-        let mut admin = match PgConnection::connect(&admin_url).await {
-            Ok(conn) => conn,
-            Err(err) if std::env::var("CI").as_deref() != Ok("true") => {
-                eprintln!("SKIPPED: the PostgreSQL crash test needs PostgreSQL; {admin_url} is unreachable ({err})");
-                return None;
-            }
-            Err(err) => panic!("PostgreSQL at {admin_url} is unreachable and CI=true: {err}"),
-        };
-        let name = format!("nsync_crash_{}", uuid::Uuid::new_v4().simple());
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut admin)
-            .await
-            .expect("create database");
-        let (base, _) = admin_url.rsplit_once('/').expect("a database in the URL");
-        let url = format!("{base}/{name}");
-        let mut conn = PgConnection::connect(&url).await.expect("new database");
-        sqlx::query("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-            .execute(&mut conn)
-            .await
-            .expect("pg_trgm");
-        Some(Self {
-            admin_url,
-            name,
-            url,
-        })
-    }
-
-    async fn drop_it(self) {
-        let mut admin = PgConnection::connect(&self.admin_url).await.expect("admin");
-        sqlx::query(&format!("DROP DATABASE {} WITH (FORCE)", self.name))
-            .execute(&mut admin)
-            .await
-            .expect("drop database");
     }
 }

@@ -11,58 +11,13 @@ use nsync_core::{
 };
 use nsync_store::{MasterKey, NewIntegration, Store};
 use sqlx::{Connection, PgConnection, Row};
+
+use crate::support::Database;
 use tokio::process::{Child, Command};
 
 const ACCOUNT: &str = "7654321";
 const INTEGRATIONS: i64 = 200;
 const LEASE_SECS: i64 = 5;
-
-/// A database of its own on the test PostgreSQL server, dropped at the end.
-struct Database {
-    admin_url: String,
-    name: String,
-    url: String,
-}
-
-impl Database {
-    async fn create() -> Option<Self> {
-        let admin_url = std::env::var("NSYNC_TEST_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
-        let mut admin = match PgConnection::connect(&admin_url).await {
-            Ok(conn) => conn,
-            Err(err) if std::env::var("CI").as_deref() != Ok("true") => {
-                eprintln!("SKIPPED: the multi-process test needs PostgreSQL; {admin_url} is unreachable ({err})");
-                return None;
-            }
-            Err(err) => panic!("PostgreSQL at {admin_url} is unreachable and CI=true: {err}"),
-        };
-        let name = format!("nsync_processes_{}", uuid::Uuid::new_v4().simple());
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut admin)
-            .await
-            .expect("create database");
-        let (base, _) = admin_url.rsplit_once('/').expect("a database in the URL");
-        let url = format!("{base}/{name}");
-        let mut conn = PgConnection::connect(&url).await.expect("new database");
-        sqlx::query("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-            .execute(&mut conn)
-            .await
-            .expect("pg_trgm");
-        Some(Self {
-            admin_url,
-            name,
-            url,
-        })
-    }
-
-    async fn drop_it(self) {
-        let mut admin = PgConnection::connect(&self.admin_url).await.expect("admin");
-        sqlx::query(&format!("DROP DATABASE {} WITH (FORCE)", self.name))
-            .execute(&mut admin)
-            .await
-            .expect("drop database");
-    }
-}
 
 fn serve(db: &Database, key: &str, emulator: &Emulator) -> Child {
     Command::new(env!("CARGO_BIN_EXE_nsync"))
@@ -95,7 +50,7 @@ fn now_ms() -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_processes_run_200_due_updates_once_each_though_one_is_killed() {
-    let Some(db) = Database::create().await else {
+    let Some(db) = Database::create("processes").await else {
         return;
     };
     let mut account = AccountConfig::generated(

@@ -98,7 +98,15 @@ impl Transport {
             .append_pair("offset", &offset.to_string());
         let body = Body::Json(serde_json::json!({ "q": q }));
         let text = self.send(Method::POST, url, &body).await?;
-        Page::parse(&text)
+        let page = Page::parse(&text)?;
+        // More rows than asked for is not NetSuite: refuse the page rather than trust it.
+        if page.items.len() > limit as usize {
+            return Err(Error::Decode(format!(
+                "a page of {} rows came back for a request of at most {limit}",
+                page.items.len()
+            )));
+        }
+        Ok(page)
     }
 
     /// An absolute URL on the account's host (or the operator's override).

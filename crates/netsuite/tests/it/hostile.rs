@@ -385,6 +385,22 @@ async fn pages_of_the_wrong_shape_end_the_read_with_a_clean_error() {
 }
 
 #[tokio::test]
+async fn a_page_larger_than_asked_for_ends_the_read_with_a_clean_error() {
+    let rows: Vec<String> = (1..=1_001)
+        .map(|i| format!(r#"{{"id":"{i}","entityid":"C{i}","companyname":"n","isperson":"F","isinactive":"F","lastmodified":"2024-03-10 02:30:00"}}"#))
+        .collect();
+    let page: &'static str =
+        Box::leak(format!(r#"{{"items":[{}],"hasMore":false}}"#, rows.join(",")).into_boxed_str());
+    let url = canned(move |q| upstream(q, page)).await;
+    let stream = canned_client(&url).customers(Scope::Account).await.unwrap();
+    let err = collect_error(stream).await;
+    assert!(
+        matches!(&err, Error::Decode(m) if m.contains("1001 rows")),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
 async fn a_full_page_without_a_readable_id_ends_the_read_instead_of_looping() {
     let url = canned(|q| {
         upstream(

@@ -136,6 +136,16 @@ impl<'a> Planner<'a> {
             };
             upserts.extend(upsert);
         }
+        // An option whose kept chain has no level in the final tree (its ancestors' moves took it
+        // past the deepest level there is) stays where it is; a deletion or a departure from the
+        // subsidiary must still reach it, or a deleted record would stay selectable.
+        for (key, projection) in &projections {
+            if let (Projection::Gone(reason), false) = (projection, tree.levels.contains_key(key)) {
+                if let Some(level) = self.existing.get(key).map(|o| o.level) {
+                    upserts.extend(self.deactivate(*key, *reason, level));
+                }
+            }
+        }
         for (key, reason) in tree.rejected {
             self.reject(key, reason);
         }

@@ -241,24 +241,23 @@ async fn every_admin_action_writes_exactly_one_audit_entry(store: Store) {
             .map(|e| e["action"].as_str().unwrap().to_owned())
             .collect()
     };
-    let expect =
-        async |method: Method, path: String, body: Option<Value>, action: &str| -> Value {
-            let before = entries().await;
-            let reply = api.call(Some(&api.admin), method, &path, body).await;
-            assert!(reply.status.is_success(), "{path}: {}", reply.text);
-            if let Some(run) = reply.body["run_id"].as_i64() {
-                api.wait_for_run(run).await;
-            }
-            let after = entries().await;
-            assert_eq!(
-                after.len(),
-                before.len() + 1,
-                "{path} wrote {:?}",
-                &after[..after.len() - before.len()]
-            );
-            assert_eq!(after[0], action, "{path}");
-            reply.body
-        };
+    let expect = async |method: Method, path: String, body: Option<Value>, action: &str| -> Value {
+        let before = entries().await;
+        let reply = api.call(Some(&api.admin), method, &path, body).await;
+        assert!(reply.status.is_success(), "{path}: {}", reply.text);
+        if let Some(run) = reply.body["run_id"].as_i64() {
+            api.wait_for_run(run).await;
+        }
+        let after = entries().await;
+        assert_eq!(
+            after.len(),
+            before.len() + 1,
+            "{path} wrote {:?}",
+            &after[..after.len() - before.len()]
+        );
+        assert_eq!(after[0], action, "{path}");
+        reply.body
+    };
     let creds = json!({"kind": "tba", "consumer_key": tba.consumer_key, "consumer_secret": tba.consumer_secret,
                        "token_id": tba.token_id, "token_secret": tba.token_secret});
     expect(

@@ -32,6 +32,8 @@ use crate::support::Database;
 
 const ACCOUNT: &str = "7654322";
 const SIGKILL: i32 = 9;
+/// The PostgreSQL `application_name` of the `nsync` processes.
+const CHILD: &str = "nsync-crash-child";
 const DEFAULT_KILLS: u64 = 50;
 const SEED: u64 = 4_242;
 /// The emulated account's time zone, which `nsync` must be told.
@@ -67,6 +69,15 @@ impl Db {
         match self {
             Db::Sqlite(path) => format!("sqlite://{}", path.display()),
             Db::Postgres(url) => url.clone(),
+        }
+    }
+
+    /// The URL the `nsync` processes get: on PostgreSQL their connections carry a name, so
+    /// the test can tell when a killed one's are gone.
+    fn child_url(&self) -> String {
+        match self {
+            Db::Sqlite(_) => self.url(),
+            Db::Postgres(url) => format!("{url}?application_name={CHILD}"),
         }
     }
 }
@@ -108,127 +119,19 @@ async fn crash(db: Db) {
         });
     let started = Instant::now();
     let emulator = emulator().await;
-    let control = emulator.control();
-    let setup = Setup::create(&db, &emulator).await;
-    let mut rng = StdRng::seed_from_u64(SEED);
-    let mut tally = Tally::default();
-    // How long each command takes when left alone: kills land anywhere up to that.
-    let mut took: BTreeMap<Cmd, Duration> = BTreeMap::new();
-    // How many NetSuite requests each command made when left alone.
-    let mut requests: BTreeMap<Cmd, usize> = BTreeMap::new();
-    let mut expected: BTreeSet<UpstreamKey> = BTreeSet::new();
-    let mut seen: BTreeSet<UpstreamKey> = BTreeSet::new();
-    let mut pending: Vec<i64> = Vec::new();
-    let mut cmd = Cmd::Import;
-    let mut imported = false;
-    while tally.kills < kills {
-        // Now and then a burst, so that some runs have many options to write.
-        let n = match rng.gen_bool(0.15) {
-            true => rng.gen_range(20..=60),
-            false => rng.gen_range(0..=3),
-        };
-        let ids = Ids::read(&control);
-        for _ in 0..n {
-            tally.changes += u64::from(change(&control, &ids, setup.sub, &mut rng));
-        }
-        let valid_now = match cmd {
-            Cmd::Import => Truth::read(&control, setup.sub).valid(),
-            _ => BTreeSet::new(),
-        };
-        let before = last_run(&db).await;
-        let estimate = took.get(&cmd).copied().unwrap_or(Duration::from_secs(3));
-        // A restart after a kill runs to completion about half the time.
-        let kill_at = rng
-            .gen_bool(0.75)
-            .then(|| estimate.mul_f64(rng.gen_range(0.0..1.1)));
-        let outcome = setup.run(&db, cmd, kill_at).await;
-        let facts = check(&db, setup.integration).await;
-        match outcome {
-            Outcome::Killed { answered } => {
-                tally.kills += 1;
-                // Every answer a whole run gets was in: killed while planning or writing.
-                if requests.get(&cmd).is_some_and(|n| answered >= *n) {
-                    tally.after_reads += 1;
-                }
-                // A run this process began and left running (an earlier one may still be
-                // pending, when this process died before it began its own).
-                if let Some(run) = facts.running.iter().find(|r| **r > before) {
-                    tally.mid_run += 1;
-                    pending.push(*run);
-                }
-            }
-            Outcome::Completed {
-                took: elapsed,
-                answered,
-            } => {
-                tally.completed += 1;
-                took.insert(cmd, elapsed);
-                requests.insert(cmd, answered);
-                assert!(facts.running.is_empty(), "{facts:?}");
-                let newest = facts.runs.last().expect("the run is recorded");
-                assert_eq!(newest.1, "succeeded", "{facts:?}");
-                if cmd == Cmd::Import {
-                    expected.extend(&valid_now);
-                    imported = true;
-                }
-            }
-        }
-        // Once a later run has begun, each interrupted run is marked failed.
-        pending.retain(|run| {
-            if facts.last <= *run {
-                return true;
-            }
-            let (_, status, error) = facts.runs.iter().find(|r| r.0 == *run).expect("kept");
-            assert_eq!(status, "failed", "run {run}: {facts:?}");
-            assert!(
-                error.as_deref().unwrap_or("").contains("interrupted"),
-                "run {run}: {error:?}"
-            );
-            tally.interrupted_marked += 1;
-            false
-        });
-        seen.extend(setup.option_keys().await);
-        cmd = match (outcome, imported) {
-            (Outcome::Killed { .. }, _) => cmd,
-            (_, false) => Cmd::Import,
-            _ => [
-                Cmd::Import,
-                Cmd::Update,
-                Cmd::Update,
-                Cmd::Update,
-                Cmd::UpdateFull,
-            ][rng.gen_range(0..5)],
-        };
+    let mut crash = Crash::new(db, &emulator).await;
+    while crash.tally.kills < kills {
+        crash.cycle().await;
     }
-    // Whatever the last kill interrupted, an import and an update run to the end and converge.
-    if !imported {
-        assert!(matches!(
-            setup.run(&db, Cmd::Import, None).await,
-            Outcome::Completed { .. }
-        ));
-        expected.extend(Truth::read(&control, setup.sub).valid());
-    }
-    let last = setup.run(&db, Cmd::Update, None).await;
-    assert!(matches!(last, Outcome::Completed { .. }));
-    let facts = check(&db, setup.integration).await;
-    for run in pending.drain(..) {
-        let (_, status, error) = facts.runs.iter().find(|r| r.0 == run).expect("kept");
-        assert_eq!(status, "failed");
-        assert!(error.as_deref().unwrap_or("").contains("interrupted"));
-        tally.interrupted_marked += 1;
-    }
-    let options = setup.store.integrated_options(setup.field).await.unwrap();
-    let mirror = setup.store.mirror(setup.integration).await.unwrap();
-    let mirror: BTreeSet<UpstreamKey> = mirror.iter().map(|r| r.key).collect();
-    let truth = Truth::read(&control, setup.sub);
-    let verdict = Verdict::of(&truth, &options, &mirror, &expected, &seen);
+    let verdict = crash.converge().await;
+    let (tally, options) = (&crash.tally, verdict.options);
     println!(
         "crash ({}): {} kills, {} mid-run (a run left running), {} of them after NetSuite's last \
          answer (planning or writing), {} interrupted runs marked failed, {} runs to completion, \
          {} NetSuite changes; final state equal to NetSuite's: {} (lost {}, duplicated {}, \
-         wrongly deactivated {}, otherwise wrong {}; {} options, {} deleted after leaving the \
-         subsidiary, still marked as having left); last full runs took {took:.1?}; {:.1} s",
-        match db {
+         wrongly deactivated {}, otherwise wrong {}; {options} options, {} deleted after leaving \
+         the subsidiary, still marked as having left); last full runs took {:.1?}; {:.1} s",
+        match crash.db {
             Db::Sqlite(_) => "sqlite",
             Db::Postgres(_) => "postgres",
         },
@@ -243,8 +146,8 @@ async fn crash(db: Db) {
         verdict.duplicated.len(),
         verdict.wrongly_deactivated.len(),
         verdict.wrong.len(),
-        options.len(),
         verdict.deleted_after_leaving.len(),
+        crash.took,
         started.elapsed().as_secs_f64()
     );
     assert!(verdict.is_clean(), "{verdict:#?}");
@@ -252,7 +155,176 @@ async fn crash(db: Db) {
         tally.mid_run > 0,
         "some kills landed in the middle of a run"
     );
-    setup.store.close().await;
+    crash.setup.store.close().await;
+}
+
+/// The crash test under way.
+struct Crash {
+    db: Db,
+    setup: Setup,
+    rng: StdRng,
+    tally: Tally,
+    /// How long each command took when left alone: kills land anywhere up to that.
+    took: BTreeMap<Cmd, Duration>,
+    /// How many NetSuite requests each command made when left alone.
+    requests: BTreeMap<Cmd, usize>,
+    /// Records a completed import turned into options.
+    expected: BTreeSet<UpstreamKey>,
+    /// Records that have had an option.
+    seen: BTreeSet<UpstreamKey>,
+    /// Runs left running by a kill, not yet marked failed by a later run.
+    pending: Vec<i64>,
+    /// What the next process is asked to do.
+    cmd: Cmd,
+    imported: bool,
+}
+
+impl Crash {
+    async fn new(db: Db, emulator: &Emulator) -> Self {
+        let setup = Setup::create(&db, emulator).await;
+        Self {
+            db,
+            setup,
+            rng: StdRng::seed_from_u64(SEED),
+            tally: Tally::default(),
+            took: BTreeMap::new(),
+            requests: BTreeMap::new(),
+            expected: BTreeSet::new(),
+            seen: BTreeSet::new(),
+            pending: Vec::new(),
+            cmd: Cmd::Import,
+            imported: false,
+        }
+    }
+
+    /// NetSuite changes, then one process, killed three times in four at a random moment up
+    /// to a little past its usual duration (unless it ends first), then the checks.
+    async fn cycle(&mut self) {
+        self.change_netsuite();
+        let control = &self.setup.control;
+        let valid_now = match self.cmd {
+            Cmd::Import => Truth::read(control, self.setup.sub).valid(),
+            _ => BTreeSet::new(),
+        };
+        let before = last_run(&self.db).await;
+        let estimate = self.took.get(&self.cmd).copied();
+        let estimate = estimate.unwrap_or(Duration::from_secs(3));
+        let kill_at = self
+            .rng
+            .gen_bool(0.75)
+            .then(|| estimate.mul_f64(self.rng.gen_range(0.0..1.1)));
+        let outcome = self.setup.run(&self.db, self.cmd, kill_at).await;
+        let facts = check(&self.db, self.setup.integration).await;
+        match outcome {
+            Outcome::Killed { answered } => self.killed(&facts, before, answered),
+            Outcome::Completed { took, answered } => {
+                self.tally.completed += 1;
+                self.took.insert(self.cmd, took);
+                self.requests.insert(self.cmd, answered);
+                assert!(facts.running.is_empty(), "{facts:?}");
+                let newest = facts.runs.last().expect("the run is recorded");
+                assert_eq!(newest.1, "succeeded", "{facts:?}");
+                if self.cmd == Cmd::Import {
+                    self.expected.extend(&valid_now);
+                    self.imported = true;
+                }
+            }
+        }
+        self.settle_interrupted(&facts);
+        self.seen.extend(self.setup.option_keys().await);
+        self.cmd = match (outcome, self.imported) {
+            // A restart: the same command again.
+            (Outcome::Killed { .. }, _) => self.cmd,
+            (_, false) => Cmd::Import,
+            _ => [
+                Cmd::Import,
+                Cmd::Update,
+                Cmd::Update,
+                Cmd::Update,
+                Cmd::UpdateFull,
+            ][self.rng.gen_range(0..5)],
+        };
+    }
+
+    /// A few random NetSuite changes; now and then a burst, so that some runs have many
+    /// options to write.
+    fn change_netsuite(&mut self) {
+        let n = match self.rng.gen_bool(0.15) {
+            true => self.rng.gen_range(20..=60),
+            false => self.rng.gen_range(0..=3),
+        };
+        let control = &self.setup.control;
+        let ids = Ids::read(control);
+        for _ in 0..n {
+            let applied = change(control, &ids, self.setup.sub, &mut self.rng);
+            self.tally.changes += u64::from(applied);
+        }
+    }
+
+    fn killed(&mut self, facts: &Facts, before: i64, answered: usize) {
+        self.tally.kills += 1;
+        // Every answer a whole run gets was in: killed while planning or writing.
+        if self.requests.get(&self.cmd).is_some_and(|n| answered >= *n) {
+            self.tally.after_reads += 1;
+        }
+        // A run this process began and left running (an earlier one may still be pending,
+        // when this process died before it began its own).
+        if let Some(run) = facts.running.iter().find(|r| **r > before) {
+            self.tally.mid_run += 1;
+            self.pending.push(*run);
+        }
+    }
+
+    /// Once a later run has begun, each interrupted run is marked failed.
+    fn settle_interrupted(&mut self, facts: &Facts) {
+        let tally = &mut self.tally;
+        self.pending.retain(|run| {
+            if facts.last <= *run {
+                return true;
+            }
+            let (_, status, error) = facts.runs.iter().find(|r| r.0 == *run).expect("kept");
+            assert_eq!(status, "failed", "run {run}: {facts:?}");
+            let error = error.as_deref().unwrap_or("");
+            assert!(error.contains("interrupted"), "run {run}: {error}");
+            tally.interrupted_marked += 1;
+            false
+        });
+    }
+
+    /// Whatever the last kill interrupted, an import (if none completed), an update and a full
+    /// update run to the end; then the options are compared with NetSuite's state.
+    async fn converge(&mut self) -> Verdict {
+        let control = self.setup.control.clone();
+        if !self.imported {
+            let import = self.setup.run(&self.db, Cmd::Import, None).await;
+            assert!(matches!(import, Outcome::Completed { .. }));
+            self.expected
+                .extend(Truth::read(&control, self.setup.sub).valid());
+        }
+        let update = self.setup.run(&self.db, Cmd::Update, None).await;
+        assert!(matches!(update, Outcome::Completed { .. }));
+        let facts = check(&self.db, self.setup.integration).await;
+        self.settle_interrupted(&facts);
+        assert!(self.pending.is_empty(), "{:?} left running", self.pending);
+        // A full update after it, as the soak does: the customers it brought along count.
+        let store = &self.setup.store;
+        let before = store.integrated_options(self.setup.field).await.unwrap();
+        let imported: BTreeSet<UpstreamKey> = before
+            .iter()
+            .filter(|o| !o.removed_here)
+            .filter_map(|o| o.upstream)
+            .filter(|k| k.kind == UpstreamKind::Customer)
+            .collect();
+        let full = self.setup.run(&self.db, Cmd::UpdateFull, None).await;
+        assert!(matches!(full, Outcome::Completed { .. }));
+        check(&self.db, self.setup.integration).await;
+        let options = store.integrated_options(self.setup.field).await.unwrap();
+        let mirror = store.mirror(self.setup.integration).await.unwrap();
+        let mirror: BTreeSet<UpstreamKey> = mirror.iter().map(|r| r.key).collect();
+        let truth = Truth::read(&control, self.setup.sub);
+        let (expected, seen) = (&self.expected, &self.seen);
+        Verdict::of(&truth, &options, &mirror, expected, seen, &imported)
+    }
 }
 
 /// A medium account behind 20 to 50 ms per request, so runs last long enough to be killed
@@ -363,7 +435,7 @@ impl Setup {
             .args(cmd.args())
             .args(["--integration", &self.integration.get().to_string()])
             .args(["--base-url", &self.base_url, "--time-zone", TIME_ZONE])
-            .env("NSYNC_DATABASE_URL", db.url())
+            .env("NSYNC_DATABASE_URL", db.child_url())
             .env("NSYNC_MASTER_KEY", &self.key_text)
             .env("RUST_LOG", "error")
             .stdin(Stdio::null())
@@ -408,14 +480,17 @@ impl Setup {
     }
 }
 
-/// Waits until PostgreSQL has noticed the killed process's connections are gone and released
-/// its run lock, as a restart would after a crash (else the restart is refused as busy).
+/// Waits until PostgreSQL has seen every connection of the killed process end: its run lock is
+/// released (a restart would else be refused as busy), and a commit it had sent just before
+/// the kill has either happened or not; only then is the database as the crash left it.
 async fn released(url: &str) {
     let mut conn = PgConnection::connect(url).await.unwrap();
-    let sql = "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' \
-               AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+    let sql = format!(
+        "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
+         AND application_name = '{CHILD}'"
+    );
     let deadline = Instant::now() + Duration::from_secs(30);
-    while sqlx::query(sql)
+    while sqlx::query(&sql)
         .fetch_one(&mut conn)
         .await
         .unwrap()
@@ -424,7 +499,7 @@ async fn released(url: &str) {
     {
         assert!(
             Instant::now() < deadline,
-            "the killed process's run lock stays held"
+            "the killed process's connections stay open"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -765,6 +840,7 @@ impl Truth {
 /// The options compared with NetSuite's state.
 #[derive(Debug, Default)]
 struct Verdict {
+    options: usize,
     lost: Vec<UpstreamKey>,
     duplicated: Vec<UpstreamKey>,
     wrongly_deactivated: Vec<String>,
@@ -776,16 +852,22 @@ struct Verdict {
 
 impl Verdict {
     /// `expected`: records a completed import turned into options; `seen`: records that had an
-    /// option at some point. Both must have one, and so must every sound project below an
-    /// imported customer (the integration imports new projects of imported customers).
+    /// option at some point. Both must have one, and so must every sound project below a
+    /// customer in `imported`, the customers with an option before the last run (the
+    /// integration imports new projects of imported customers; a customer that run brought
+    /// along as an ancestor counts from the next run).
     fn of(
         truth: &Truth,
         stored: &[StoredOption],
         mirror: &BTreeSet<UpstreamKey>,
         expected: &BTreeSet<UpstreamKey>,
         seen: &BTreeSet<UpstreamKey>,
+        imported: &BTreeSet<UpstreamKey>,
     ) -> Self {
-        let mut verdict = Verdict::default();
+        let mut verdict = Verdict {
+            options: stored.len(),
+            ..Verdict::default()
+        };
         let mut options = BTreeMap::new();
         for option in stored {
             let key = option
@@ -795,9 +877,6 @@ impl Verdict {
                 verdict.duplicated.push(key);
             }
         }
-        let imported_customer = |k: &UpstreamKey| {
-            k.kind == UpstreamKind::Customer && options.get(k).is_some_and(|o| !o.removed_here)
-        };
         let mut must: BTreeSet<UpstreamKey> = expected.union(seen).copied().collect();
         for key in truth
             .records
@@ -806,7 +885,7 @@ impl Verdict {
         {
             let mut next = truth.project(*key).and_then(|p| p.1);
             while let Some(up) = next {
-                if imported_customer(&up) {
+                if imported.contains(&up) {
                     must.insert(*key);
                     break;
                 }

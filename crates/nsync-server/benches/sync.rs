@@ -192,4 +192,12 @@ fn line(what: &str, report: &RunReport) {
         c.rejected,
         c.unchanged
     );
+    let p = report.phases;
+    println!(
+        "  phases: load {:.3} s, read {:.3} s, plan {:.3} s, apply {:.3} s",
+        p.load.as_secs_f64(),
+        p.read.as_secs_f64(),
+        p.plan.as_secs_f64(),
+        p.apply.as_secs_f64()
+    );
 }

@@ -4,8 +4,9 @@
 mod candidates;
 mod mirror;
 mod refresh;
+mod warm;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -13,9 +14,9 @@ use netsuite::{Client, Cursor};
 use nsync_core::planner::{plan, PlanInput, Planned, Request, Selection};
 use nsync_core::{
     Change, IntegrationId, JobId, Plan, Run, RunCounts, RunId, RunKind, RunOutcome, RunStatus,
-    RunTrigger, StoredOption, UserId,
+    RunTrigger, StoredOption, UpstreamKey, UserId,
 };
-use nsync_store::{Integration, MasterKey, NewAuditEntry, RunLock, Store};
+use nsync_store::{Applied, Integration, MasterKey, NewAuditEntry, RunLock, Store};
 
 pub use candidates::{Candidate, CandidatePage, CandidateQuery, CandidateStatus, ParentFilter};
 pub use refresh::RefreshMode;
@@ -65,6 +66,21 @@ pub struct RunReport {
     pub netsuite_requests: u32,
     /// Wall time.
     pub duration: Duration,
+    /// Where the wall time went.
+    pub phases: Phases,
+}
+
+/// Where a run's wall time went: what the benchmarks weigh against their bounds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Phases {
+    /// Loading the mirror and the options from the store (zero when they were still warm).
+    pub load: Duration,
+    /// Reading NetSuite and computing the new mirror.
+    pub read: Duration,
+    /// Planning.
+    pub plan: Duration,
+    /// Writing the plan in one transaction.
+    pub apply: Duration,
 }
 
 /// A run that goes on in the background once started (see [`Engine::spawn`]).
@@ -83,6 +99,7 @@ pub struct Engine {
     key: MasterKey,
     connector: Arc<dyn Connector>,
     clients: Mutex<HashMap<IntegrationId, Client>>,
+    warm: Mutex<warm::WarmCache>,
     metrics: Arc<Metrics>,
 }
 
@@ -91,6 +108,11 @@ struct Prepared {
     refreshed: refresh::Refreshed,
     planned: Planned,
     active_options: u64,
+    phases: Phases,
+    /// The state version the prior mirror and options were read at.
+    version: i64,
+    prior: mirror::Mirror,
+    options: Vec<StoredOption>,
 }
 
 impl Engine {
@@ -102,6 +124,7 @@ impl Engine {
             key,
             connector,
             clients: Mutex::default(),
+            warm: Mutex::default(),
             metrics: Arc::default(),
         }
     }
@@ -289,6 +312,7 @@ impl Engine {
             changes: plan.changes,
             netsuite_requests: 0,
             duration: started.elapsed(),
+            phases: Phases::default(),
         })
     }
 
@@ -409,29 +433,41 @@ impl Engine {
         } else {
             RunStatus::Succeeded
         };
-        let mut counts = prepared.planned.counts;
-        counts.rejected += u32::try_from(prepared.refreshed.rejected.len()).unwrap_or(u32::MAX);
-        let mut changes = prepared.refreshed.rejected.clone();
-        changes.extend(prepared.planned.changes.iter().cloned());
-        let report = |run| RunReport {
+        let Prepared {
+            refreshed,
+            planned,
+            mut phases,
+            version,
+            prior,
+            options: stored,
+            ..
+        } = prepared;
+        let mut counts = planned.counts;
+        counts.rejected += u32::try_from(refreshed.rejected.len()).unwrap_or(u32::MAX);
+        let mut changes = refreshed.rejected;
+        changes.extend(planned.changes);
+        let deactivations = planned.deactivations;
+        let report = |run, changes, phases| RunReport {
             run,
             status,
             counts,
-            changes: changes.clone(),
-            deactivations: prepared.planned.deactivations,
+            changes,
+            deactivations,
             netsuite_requests: requests,
             duration: started.elapsed(),
+            phases,
         };
         let Some(run) = run else {
-            return Ok(report(None));
+            self.keep_warm(integration.id, version, prior, stored);
+            return Ok(report(None, changes, phases));
         };
         let plan = Plan {
             integration: integration.id,
             field: integration.field,
-            mirror_upserts: prepared.refreshed.upserts,
-            mirror_removals: prepared.refreshed.removals,
-            options: prepared.planned.options,
-            changes: changes.clone(),
+            mirror_upserts: refreshed.upserts,
+            mirror_removals: refreshed.removals,
+            options: planned.options,
+            changes,
             run: RunOutcome {
                 id: run,
                 status,
@@ -440,15 +476,89 @@ impl Engine {
                 finished_at_ms: now_ms(),
                 error: None,
             },
-            cursor: Some(cursor_json(&prepared.refreshed.cursor)?),
+            cursor: Some(cursor_json(&refreshed.cursor)?),
         };
+        let clock = Instant::now();
         if held {
-            tracing::info!(run = %run, deactivations = prepared.planned.deactivations, "update held for confirmation");
+            tracing::info!(run = %run, deactivations, "update held for confirmation");
             self.store.hold_for_confirmation(&plan, now_ms()).await?;
+            phases.apply = clock.elapsed();
+            self.keep_warm(integration.id, version, prior, stored);
         } else {
-            self.store.apply_plan(&plan).await?;
+            let applied = self.store.apply_plan(&plan).await?;
+            phases.apply = clock.elapsed();
+            drop(prior);
+            let clock = Instant::now();
+            self.keep_applied(
+                &integration,
+                version,
+                applied,
+                refreshed.mirror,
+                stored,
+                &plan,
+            )
+            .await;
+            phases.load += clock.elapsed();
         }
-        Ok(report(Some(run)))
+        Ok(report(Some(run), plan.changes, phases))
+    }
+
+    /// Keeps a state that nothing of this run changed, for the next run.
+    fn keep_warm(
+        &self,
+        integration: IntegrationId,
+        version: i64,
+        mirror: mirror::Mirror,
+        options: Vec<StoredOption>,
+    ) {
+        let warm = warm::Warm {
+            version,
+            mirror,
+            options,
+        };
+        self.lock_warm().put(integration, warm);
+    }
+
+    /// Keeps the state an applied plan left, computed in memory, when the store confirms that
+    /// this plan was the only change since the state was read. Never fails the run: at worst
+    /// the next run loads from the store.
+    async fn keep_applied(
+        &self,
+        integration: &Integration,
+        version: i64,
+        applied: Applied,
+        mirror: mirror::Mirror,
+        options: Vec<StoredOption>,
+        plan: &Plan,
+    ) {
+        let moved = applied.state_version - version;
+        if moved != 0 && moved != 1 {
+            return;
+        }
+        // Ids of options this plan added: the store gave them, above every id known here.
+        let stored: HashSet<UpstreamKey> = options.iter().filter_map(|o| o.upstream).collect();
+        let known = plan.options.iter().all(|o| stored.contains(&o.upstream));
+        let new_ids = if known {
+            Vec::new()
+        } else {
+            let after = options.iter().map(|o| o.id).max();
+            match self
+                .store
+                .integrated_option_ids_after(integration.field, after)
+                .await
+            {
+                Ok(ids) => ids,
+                Err(err) => {
+                    tracing::debug!(error = %err, "options not kept in memory");
+                    return;
+                }
+            }
+        };
+        if let Some(options) =
+            warm::options_after(integration.field, options, &plan.options, &new_ids)
+        {
+            self.keep_warm(integration.id, applied.state_version, mirror, options);
+        }
     }
 
     /// Reads NetSuite into a new mirror and plans the request against it. Writes nothing.
@@ -461,22 +571,37 @@ impl Engine {
     ) -> Result<Prepared, EngineError> {
         let client = self.client(integration).await?;
         let before = client.requests_made();
-        let prior: mirror::Mirror = self
-            .store
-            .mirror(integration.id)
-            .await?
-            .into_iter()
-            .map(|r| (r.key, r))
-            .collect();
+        let mut phases = Phases::default();
+        let clock = Instant::now();
+        // The version first: what is read after it is at least that new (see `warm`).
+        let version = self.store.state_version(integration.id).await?;
+        let kept = self.lock_warm().take(integration.id, version);
+        let (prior, options) = match kept {
+            Some(kept) => (kept.mirror, kept.options),
+            None => {
+                let prior: mirror::Mirror = self
+                    .store
+                    .mirror(integration.id)
+                    .await?
+                    .into_iter()
+                    .map(|r| (r.key, r))
+                    .collect();
+                let options = self.store.integrated_options(integration.field).await?;
+                (prior, options)
+            }
+        };
+        phases.load = clock.elapsed();
         let cursor: Option<Cursor> = integration
             .cursor
             .clone()
             .and_then(|c| serde_json::from_value(c).ok());
+        let clock = Instant::now();
         let refreshed =
             refresh::refresh(&client, integration.subsidiary, &prior, cursor, mode).await;
         *requests = u32::try_from(client.requests_made() - before).unwrap_or(u32::MAX);
         let refreshed = refreshed?;
-        let options = self.store.integrated_options(integration.field).await?;
+        phases.read = clock.elapsed();
+        let clock = Instant::now();
         let active_options = options.iter().filter(|o| is_live(o)).count() as u64;
         let planned = match request {
             Some(request) => {
@@ -491,10 +616,15 @@ impl Engine {
             }
             None => Planned::default(),
         };
+        phases.plan = clock.elapsed();
         Ok(Prepared {
             refreshed,
             planned,
             active_options,
+            phases,
+            version,
+            prior,
+            options,
         })
     }
 
@@ -540,6 +670,10 @@ impl Engine {
         Ok(client)
     }
 
+    fn lock_warm(&self) -> std::sync::MutexGuard<'_, warm::WarmCache> {
+        self.warm.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn lock_clients(&self) -> std::sync::MutexGuard<'_, HashMap<IntegrationId, Client>> {
         self.clients.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -556,6 +690,7 @@ fn report_of(run: &Run) -> RunReport {
         deactivations: run.counts.deactivated,
         netsuite_requests: run.netsuite_requests,
         duration: Duration::from_millis(u64::try_from(took).unwrap_or(0)),
+        phases: Phases::default(),
     }
 }
 

@@ -17,8 +17,8 @@ mod metrics;
 
 pub use connector::{ClientSettings, Connector};
 pub use engine::{
-    Candidate, CandidatePage, CandidateQuery, CandidateStatus, Engine, ParentFilter, RefreshMode,
-    RunOptions, RunReport, RunRequest,
+    Candidate, CandidatePage, CandidateQuery, CandidateStatus, Engine, ParentFilter, Phases,
+    RefreshMode, RunOptions, RunReport, RunRequest,
 };
 pub use error::EngineError;
 pub use metrics::{JobOutcome, Metrics};

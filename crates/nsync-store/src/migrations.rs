@@ -28,6 +28,11 @@ pub(crate) const SQLITE: Embedded = Embedded(&[
         "schedule and hooks",
         include_str!("../migrations/sqlite/0002_schedule_and_hooks.sql"),
     ),
+    (
+        3,
+        "state version",
+        include_str!("../migrations/sqlite/0003_state_version.sql"),
+    ),
 ]);
 pub(crate) const POSTGRES: Embedded = Embedded(&[
     (
@@ -39,6 +44,11 @@ pub(crate) const POSTGRES: Embedded = Embedded(&[
         2,
         "schedule and hooks",
         include_str!("../migrations/postgres/0002_schedule_and_hooks.sql"),
+    ),
+    (
+        3,
+        "state version",
+        include_str!("../migrations/postgres/0003_state_version.sql"),
     ),
 ]);
 

@@ -5,6 +5,7 @@ use nsync_core::{
     OptionState, RecordId, StoredOption, UpstreamKey, UpstreamKind,
 };
 
+use crate::plan::STATE_BUMP_OF_OPTION;
 use crate::row::{id, opt_id, Cols};
 use crate::store::{with_pool, Pool};
 use crate::{Store, StoreError};
@@ -69,6 +70,27 @@ impl Store {
         with_pool!(self, pool => {
             let rows = sqlx::query(&sql).bind(field.get()).fetch_all(pool).await?;
             rows.iter().map(option_from_row).collect()
+        })
+    }
+
+    /// The integrated options of a field with an id above `after`, as (record, id): what a
+    /// process that keeps the options in memory needs after a plan added some (ids only grow,
+    /// and options are never deleted).
+    pub async fn integrated_option_ids_after(
+        &self,
+        field: CustomFieldId,
+        after: Option<OptionId>,
+    ) -> Result<Vec<(UpstreamKey, OptionId)>, StoreError> {
+        let sql = "SELECT id, upstream_kind, upstream_id FROM options \
+                   WHERE field_id = $1 AND id > $2 AND upstream_kind IS NOT NULL ORDER BY id";
+        let after = after.map_or(0, OptionId::get);
+        with_pool!(self, pool => {
+            let rows = sqlx::query(sql).bind(field.get()).bind(after).fetch_all(pool).await?;
+            rows.iter().map(|r| {
+                let key = upstream_key(r.opt_text("upstream_kind")?, r.opt_int("upstream_id")?)?
+                    .ok_or_else(|| StoreError::corrupt("an integrated option without its record"))?;
+                Ok((key, id(r, "id")?))
+            }).collect()
         })
     }
 
@@ -383,7 +405,15 @@ impl Store {
         let sql = "WITH RECURSIVE sub (id) AS (SELECT id FROM options WHERE id = $1 \
                    UNION ALL SELECT o.id FROM options o JOIN sub ON o.parent_id = sub.id) \
                    UPDATE options SET removed_here = $2 WHERE id IN (SELECT id FROM sub) AND NOT removed_here";
-        let done = with_pool!(self, pool => sqlx::query(sql).bind(option.get()).bind(true).execute(pool).await?.rows_affected());
+        let done = with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(sql).bind(option.get()).bind(true).execute(&mut *tx).await?.rows_affected();
+            if done > 0 {
+                sqlx::query(STATE_BUMP_OF_OPTION).bind(option.get()).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            done
+        });
         Ok(done)
     }
 
@@ -401,6 +431,9 @@ impl Store {
             let mut tx = pool.begin().await?;
             let a = sqlx::query(below).bind(option.get()).bind(false).execute(&mut *tx).await?.rows_affected();
             let b = sqlx::query(above).bind(option.get()).bind(false).execute(&mut *tx).await?.rows_affected();
+            if a + b > 0 {
+                sqlx::query(STATE_BUMP_OF_OPTION).bind(option.get()).execute(&mut *tx).await?;
+            }
             tx.commit().await?;
             a + b
         });

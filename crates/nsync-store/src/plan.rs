@@ -11,7 +11,7 @@ mod sql;
 
 use std::collections::HashSet;
 
-use nsync_core::{Change, Plan};
+use nsync_core::{Change, IntegrationId, Plan};
 use serde_json::{json, Value};
 
 use crate::row::Cols;
@@ -30,6 +30,9 @@ const ANALYZE_AFTER: u64 = 10_000;
 pub struct Applied {
     /// Rows inserted, updated or deleted (0 when the plan was already applied).
     pub rows_written: u64,
+    /// The integration's state version once the plan is in: one more than before when the plan
+    /// changed its mirror or options, the same otherwise (see [`Store::state_version`]).
+    pub state_version: i64,
 }
 
 impl Store {
@@ -60,18 +63,22 @@ impl Store {
             if run_row.map(|r| r.int("integration_id")).transpose()? != Some(integration) {
                 return Err(StoreError::InvalidPlan(format!("run {} is not a run of integration {integration}", run.id)));
             }
-            let mut written = 0u64;
+            let mut state_written = 0u64;
             for chunk in &mirror_chunks {
-                written += sqlx::query(sql.mirror_upsert).bind(integration).bind(chunk).execute(&mut *tx).await?.rows_affected();
+                state_written += sqlx::query(sql.mirror_upsert).bind(integration).bind(chunk).execute(&mut *tx).await?.rows_affected();
             }
             for chunk in &removal_chunks {
-                written += sqlx::query(sql.mirror_remove).bind(integration).bind(chunk).execute(&mut *tx).await?.rows_affected();
+                state_written += sqlx::query(sql.mirror_remove).bind(integration).bind(chunk).execute(&mut *tx).await?.rows_affected();
             }
             let options_written = options::write(&mut *tx, plan).await?;
             if let (Some(analyze), true) = (sql.analyze_options, options_written >= ANALYZE_AFTER) {
                 sqlx::query(analyze).execute(&mut *tx).await?;
             }
-            written += options_written;
+            state_written += options_written;
+            // Only a change moves the version: re-applying a plan writes no row at all.
+            let version = sqlx::query(if state_written > 0 { STATE_BUMP } else { STATE_VERSION })
+                .bind(integration).fetch_one(&mut *tx).await?.int("state_version")?;
+            let mut written = state_written;
             for chunk in &change_chunks {
                 written += sqlx::query(sql.change_insert).bind(run.id.get()).bind(field).bind(chunk).execute(&mut *tx).await?.rows_affected();
             }
@@ -86,14 +93,35 @@ impl Store {
                 written += sqlx::query(sql.cursor_update).bind(integration).bind(cursor).execute(&mut *tx).await?.rows_affected();
             }
             tx.commit().await?;
-            written
+            (written, version)
         });
-        tracing::debug!(rows_written = written, "plan applied");
+        let (written, state_version) = written;
+        tracing::debug!(rows_written = written, state_version, "plan applied");
         Ok(Applied {
             rows_written: written,
+            state_version,
+        })
+    }
+
+    /// The integration's state version: it moves forward in the same transaction as every change
+    /// to its mirror or to its field's options, so a copy of them read at version `v` is still
+    /// exact while this returns `v`.
+    pub async fn state_version(&self, integration: IntegrationId) -> Result<i64, StoreError> {
+        let version = with_pool!(self, pool => sqlx::query(STATE_VERSION).bind(integration.get())
+            .fetch_optional(pool).await?.map(|r| r.int("state_version")).transpose()?);
+        version.ok_or(StoreError::NotFound {
+            what: "integration",
+            id: integration.get(),
         })
     }
 }
+
+const STATE_VERSION: &str = "SELECT state_version FROM integrations WHERE id = $1";
+const STATE_BUMP: &str =
+    "UPDATE integrations SET state_version = state_version + 1 WHERE id = $1 RETURNING state_version";
+/// The same, for the integration whose field holds option `$1` (none for a manual field).
+pub(crate) const STATE_BUMP_OF_OPTION: &str = "UPDATE integrations SET state_version = state_version + 1 \
+     WHERE id = (SELECT f.integration_id FROM options o JOIN custom_fields f ON f.id = o.field_id WHERE o.id = $1)";
 
 /// A plan naming the same record twice is ambiguous (which state wins?): refuse it whole.
 fn check_unique(plan: &Plan) -> Result<(), StoreError> {

@@ -56,6 +56,8 @@ pub struct App {
     pub integration: IntegrationId,
     pub field: CustomFieldId,
     pub sub: i64,
+    key: String,
+    settings: ClientSettings,
 }
 
 /// A small generated account: enough records at every depth, quick to read.
@@ -128,7 +130,7 @@ pub async fn app_with(store: Store, account: AccountConfig) -> App {
     let engine = Engine::new(
         store.clone(),
         MasterKey::from_base64(&encoded).unwrap(),
-        Arc::new(settings),
+        Arc::new(settings.clone()),
     );
     App {
         store,
@@ -138,10 +140,21 @@ pub async fn app_with(store: Store, account: AccountConfig) -> App {
         integration,
         field,
         sub,
+        key: encoded,
+        settings,
     }
 }
 
 impl App {
+    /// Another engine over the same store and account that has kept nothing in memory yet.
+    pub fn new_engine(&self) -> Engine {
+        Engine::new(
+            self.store.clone(),
+            MasterKey::from_base64(&self.key).unwrap(),
+            Arc::new(self.settings.clone()),
+        )
+    }
+
     pub fn control(&self) -> Control {
         self.emulator.control()
     }

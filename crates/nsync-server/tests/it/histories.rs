@@ -194,6 +194,19 @@ fn key(kind: RecordKind, id: i64) -> UpstreamKey {
 }
 
 async fn update_and_check(app: &App) {
+    // What the engine kept in memory from its earlier runs plans exactly what the store holds.
+    let mut preview = RunOptions::new(RunTrigger::Cli);
+    preview.preview = true;
+    let warm = app.engine.update(app.integration, preview).await.unwrap();
+    let cold = app
+        .new_engine()
+        .update(app.integration, preview)
+        .await
+        .unwrap();
+    assert_eq!(
+        (warm.status, warm.counts, &warm.changes),
+        (cold.status, cold.counts, &cold.changes)
+    );
     let report = app
         .engine
         .update(app.integration, RunOptions::new(RunTrigger::Cli))

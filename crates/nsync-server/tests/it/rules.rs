@@ -28,6 +28,7 @@ both_backends!(
     a_bad_upstream_record_is_rejected_with_its_reason_and_the_rest_applies,
     the_import_customers_list_marks_searches_and_pages,
     importing_a_record_removed_here_restores_the_same_option,
+    an_update_sees_a_removal_here_made_after_the_last_run,
 );
 
 fn cli() -> RunOptions {
@@ -590,4 +591,35 @@ async fn importing_a_record_removed_here_restores_the_same_option(store: Store) 
     let restored = app.options().await[&project(p)].clone();
     assert_eq!(restored.id, option.id);
     assert!(!restored.removed_here);
+}
+
+/// The engine keeps the last run's options in memory; a removal here made since (outside any
+/// run) must reach the next update, or renaming the option would bring it back.
+async fn an_update_sees_a_removal_here_made_after_the_last_run(store: Store) {
+    let app = app(store).await;
+    import_all(&app).await;
+    let p = leaf_project(&app);
+    app.engine.update(app.integration, cli()).await.unwrap();
+    let option = app.options().await[&project(p)].clone();
+    assert_eq!(app.store.remove_option_here(option.id).await.unwrap(), 1);
+    app.tick();
+    app.control()
+        .rename(ACCOUNT, RecordKind::Project, p, "Renamed While Removed")
+        .unwrap();
+    let report = app.engine.update(app.integration, cli()).await.unwrap();
+    assert_eq!(report.counts.renamed, 1);
+    let after = app.options().await[&project(p)].clone();
+    assert_eq!(after.name.as_str(), "Renamed While Removed");
+    assert!(
+        after.removed_here,
+        "the update must not bring back an option removed here"
+    );
+    // And a restore here reaches the next update the same way.
+    app.store.restore_option_here(option.id).await.unwrap();
+    app.tick();
+    app.control()
+        .rename(ACCOUNT, RecordKind::Project, p, "Renamed Again")
+        .unwrap();
+    app.engine.update(app.integration, cli()).await.unwrap();
+    assert!(!app.options().await[&project(p)].removed_here);
 }

@@ -19,6 +19,7 @@ contract!(
     the_run_its_change_list_and_the_cursor_are_written_with_the_plan,
     mirror_records_round_trip_page_and_are_removed,
     a_plan_naming_another_integrations_field_is_refused,
+    the_state_version_moves_with_every_change_of_mirror_or_options_only,
 );
 
 fn tree() -> Vec<nsync_core::OptionUpsert> {
@@ -282,4 +283,53 @@ async fn a_plan_naming_another_integrations_field_is_refused(store: Store) {
         store.apply_plan(&dup).await,
         Err(StoreError::InvalidPlan(_))
     ));
+}
+
+async fn the_state_version_moves_with_every_change_of_mirror_or_options_only(store: Store) {
+    let fx = fixture(&store).await;
+    let start = store.state_version(fx.integration).await.unwrap();
+    let p = plan(&store, &fx, tree()).await;
+    let first = store.apply_plan(&p).await.unwrap();
+    assert_eq!(first.state_version, start + 1);
+    // Applying it again changes nothing, so the version stays.
+    assert_eq!(store.apply_plan(&p).await.unwrap().state_version, start + 1);
+    // A plan that only records a run leaves it too.
+    let empty = plan(&store, &fx, Vec::new()).await;
+    assert_eq!(
+        store.apply_plan(&empty).await.unwrap().state_version,
+        start + 1
+    );
+    assert_eq!(
+        store.state_version(fx.integration).await.unwrap(),
+        start + 1
+    );
+    // Removing and restoring here change the options: the version moves each time.
+    let acme = store.integrated_options(fx.field).await.unwrap()[0].id;
+    store.remove_option_here(acme).await.unwrap();
+    assert_eq!(
+        store.state_version(fx.integration).await.unwrap(),
+        start + 2
+    );
+    store.remove_option_here(acme).await.unwrap();
+    assert_eq!(
+        store.state_version(fx.integration).await.unwrap(),
+        start + 2,
+        "nothing to remove"
+    );
+    store.restore_option_here(acme).await.unwrap();
+    assert_eq!(
+        store.state_version(fx.integration).await.unwrap(),
+        start + 3
+    );
+    // Ids of options added after a known one, for a process that keeps options in memory.
+    let all = store.integrated_options(fx.field).await.unwrap();
+    let after = store
+        .integrated_option_ids_after(fx.field, Some(all[1].id))
+        .await
+        .unwrap();
+    let expected: Vec<_> = all[2..]
+        .iter()
+        .map(|o| (o.upstream.unwrap(), o.id))
+        .collect();
+    assert_eq!(after, expected);
 }

@@ -7,6 +7,8 @@ mod select;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rustc_hash::{FxHashMap, FxHashSet};
+
 use crate::{
     Change, ChangeKind, IntegrationSettings, Level, MirrorRecord, OptionState, OptionUpsert,
     RunCounts, StoredOption, SubsidiaryId, UpstreamKey,
@@ -34,8 +36,9 @@ pub struct PlanInput<'a> {
     pub scope: Option<SubsidiaryId>,
     /// The integrated field's options, in any state.
     pub options: &'a [StoredOption],
-    /// The mirror as refreshed for this run, tombstones included.
-    pub mirror: &'a [MirrorRecord],
+    /// The mirror as refreshed for this run, tombstones included (references, so a caller that
+    /// keeps it in a map does not copy 100,000 records to plan).
+    pub mirror: &'a [&'a MirrorRecord],
 }
 
 /// The planner's answer: the option states to write (parents first) and the change list.
@@ -61,7 +64,7 @@ impl Planned {
 /// Plans one import or update. Deterministic: records are visited in key order.
 pub fn plan(input: PlanInput<'_>, request: &Request) -> Planned {
     let projector = Projector::new(input);
-    let existing: BTreeMap<UpstreamKey, &StoredOption> = input
+    let existing: FxHashMap<UpstreamKey, &StoredOption> = input
         .options
         .iter()
         .filter_map(|o| o.upstream.map(|key| (key, o)))
@@ -108,7 +111,7 @@ pub fn plan(input: PlanInput<'_>, request: &Request) -> Planned {
 
 struct Planner<'a> {
     projector: Projector<'a>,
-    existing: BTreeMap<UpstreamKey, &'a StoredOption>,
+    existing: FxHashMap<UpstreamKey, &'a StoredOption>,
     settings: &'a IntegrationSettings,
     /// Import restores options removed here; Update leaves that mark alone.
     restore: bool,
@@ -128,7 +131,7 @@ impl<'a> Planner<'a> {
         let mut upserts = Vec::new();
         for (key, level) in order {
             let upsert = match (projections.get(&key), tree.placed.contains(&key)) {
-                (Some(Projection::Valid(desired)), true) => self.diff(key, desired.clone(), level),
+                (Some(Projection::Valid(desired)), true) => self.diff(key, desired, level),
                 (Some(Projection::Gone(reason)), _) => self.deactivate(key, *reason, level),
                 // Not in this run, rejected, or unable to follow its record: the option stays as
                 // it is, except for a level its ancestors' moves imply.
@@ -158,18 +161,21 @@ impl<'a> Planner<'a> {
         self.out.changes.sort_by_key(|c| (c.upstream, c.kind));
     }
 
+    /// Projects every target and the ancestors of each valid one. A projection depends on its
+    /// key alone, so the order of the walk does not matter.
     fn close_over_ancestors(
         &self,
-        mut queue: BTreeSet<UpstreamKey>,
+        targets: BTreeSet<UpstreamKey>,
     ) -> BTreeMap<UpstreamKey, Projection> {
-        let mut projections = BTreeMap::new();
-        while let Some(key) = queue.pop_first() {
+        let mut projections = FxHashMap::default();
+        let mut stack: Vec<UpstreamKey> = targets.into_iter().collect();
+        while let Some(key) = stack.pop() {
             if projections.contains_key(&key) {
                 continue;
             }
             let projection = self.projector.project(key);
             if matches!(projection, Projection::Valid(_)) {
-                queue.extend(
+                stack.extend(
                     self.projector
                         .ancestors(key)
                         .into_iter()
@@ -178,7 +184,7 @@ impl<'a> Planner<'a> {
             }
             projections.insert(key, projection);
         }
-        projections
+        projections.into_iter().collect()
     }
 
     /// Decides the final tree: every existing option and every valid record, each under its
@@ -188,7 +194,7 @@ impl<'a> Planner<'a> {
     /// has an option, that option keeps its old parent. Repeats until nothing more is rejected;
     /// each record is rejected at most once, so this ends.
     fn settle(&self, projections: &BTreeMap<UpstreamKey, Projection>) -> Tree {
-        let mut parent_of: BTreeMap<UpstreamKey, Option<UpstreamKey>> = self
+        let mut parent_of: FxHashMap<UpstreamKey, Option<UpstreamKey>> = self
             .existing
             .iter()
             .map(|(key, option)| (*key, option.upstream_parent))
@@ -276,7 +282,7 @@ impl<'a> Planner<'a> {
             number: current.number.clone(),
             state: OptionState::Inactive(reason),
         };
-        self.diff(key, desired, level)
+        self.diff(key, &desired, level)
     }
 
     /// An option that stays as stored, at the level its final parent implies.
@@ -295,7 +301,7 @@ impl<'a> Planner<'a> {
 
     /// Compares the option as stored with what NetSuite says it should be; records each
     /// difference as a change and returns the state to write, or nothing when they agree.
-    fn diff(&mut self, key: UpstreamKey, desired: Desired, level: Level) -> Option<OptionUpsert> {
+    fn diff(&mut self, key: UpstreamKey, desired: &Desired, level: Level) -> Option<OptionUpsert> {
         let Some(current) = self.existing.get(&key).copied() else {
             self.out.counts.added += 1;
             self.push(
@@ -306,7 +312,7 @@ impl<'a> Planner<'a> {
                 Some(desired.name.to_string()),
                 None,
             );
-            return Some(desired.into_upsert(key, level, false));
+            return Some(desired.clone().into_upsert(key, level, false));
         };
         let before = self.out.changes.len();
         let id = Some(current.id);
@@ -349,7 +355,7 @@ impl<'a> Planner<'a> {
             self.out.counts.unchanged += 1;
             return None;
         }
-        Some(desired.into_upsert(key, level, removed_here))
+        Some(desired.clone().into_upsert(key, level, removed_here))
     }
 
     fn diff_state(&mut self, key: UpstreamKey, current: &StoredOption, desired: OptionState) {
@@ -410,7 +416,7 @@ impl<'a> Planner<'a> {
 /// The final tree of a plan.
 struct Tree {
     /// The level of every option in it, existing or new.
-    levels: BTreeMap<UpstreamKey, Level>,
+    levels: FxHashMap<UpstreamKey, Level>,
     /// Valid records that take their NetSuite place.
     placed: BTreeSet<UpstreamKey>,
     /// Valid records that could not be placed, with the reason.
@@ -419,11 +425,12 @@ struct Tree {
 
 /// Levels from parent links: a root is level 1, a child one below its parent. A key whose chain
 /// reaches a missing parent, a cycle, or a depth past [`Level::MAX`] gets no level.
+/// The answer does not depend on the order the keys are visited in.
 fn levels_of(
-    parent_of: &BTreeMap<UpstreamKey, Option<UpstreamKey>>,
-) -> BTreeMap<UpstreamKey, Level> {
-    let mut levels: BTreeMap<UpstreamKey, Level> = BTreeMap::new();
-    let mut failed: BTreeSet<UpstreamKey> = BTreeSet::new();
+    parent_of: &FxHashMap<UpstreamKey, Option<UpstreamKey>>,
+) -> FxHashMap<UpstreamKey, Level> {
+    let mut levels: FxHashMap<UpstreamKey, Level> = FxHashMap::default();
+    let mut failed: FxHashSet<UpstreamKey> = FxHashSet::default();
     for start in parent_of.keys() {
         // Walk up to the first key already decided, then assign levels on the way back down.
         let mut chain = vec![*start];

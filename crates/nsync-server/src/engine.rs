@@ -605,7 +605,7 @@ impl Engine {
         let active_options = options.iter().filter(|o| is_live(o)).count() as u64;
         let planned = match request {
             Some(request) => {
-                let mirror: Vec<_> = refreshed.mirror.values().cloned().collect();
+                let mirror: Vec<_> = refreshed.mirror.values().collect();
                 let input = PlanInput {
                     settings: &integration.settings,
                     scope: integration.subsidiary,

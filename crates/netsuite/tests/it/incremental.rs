@@ -206,3 +206,60 @@ async fn deletions_since_the_cursor_are_read_with_their_kind() {
         "the cursor persists"
     );
 }
+
+#[tokio::test]
+async fn links_of_customers_changed_since_the_cursor_are_read_with_them() {
+    let emulator = support::start(support::demo()).await;
+    let control = emulator.control();
+    let sub: i64 = ground_truth(
+        &emulator,
+        "SELECT subsidiary FROM customersubsidiaryrelationship ORDER BY id",
+    )[0]
+    .parse()
+    .unwrap();
+    let linked: Vec<i64> = ground_truth(
+        &emulator,
+        &format!("SELECT r.entity FROM customersubsidiaryrelationship r JOIN customer c ON c.id = r.entity WHERE r.subsidiary = {sub} AND c.isperson = 'F' ORDER BY r.entity"),
+    )
+    .iter()
+    .map(|id| id.parse().unwrap())
+    .collect();
+    let unlinked: i64 = ground_truth(
+        &emulator,
+        &format!("SELECT c.id FROM customer c WHERE c.isperson = 'F' AND NOT EXISTS (SELECT 1 FROM customersubsidiaryrelationship r WHERE r.entity = c.id AND r.subsidiary = {sub}) ORDER BY c.id"),
+    )[0]
+    .parse()
+    .unwrap();
+    let t = at(2026, 7, 1, 8, 0, 0);
+    control.set_clock(t);
+    // Two linked customers and one unlinked one change; other linked customers do not.
+    for (id, name) in [
+        (linked[0], "Changed A"),
+        (linked[1], "Changed B"),
+        (unlinked, "Changed C"),
+    ] {
+        control
+            .rename(support::ACCOUNT, RecordKind::Customer, id, name)
+            .unwrap();
+    }
+    let client = exact_client(&emulator);
+    let scope = netsuite::Scope::Subsidiary(netsuite::SubsidiaryId(sub));
+    let (links, bad) = collect(
+        client
+            .subsidiary_links_changed_since(scope, &Cursor::at(t))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(bad.is_empty(), "{bad:?}");
+    let customers: std::collections::BTreeSet<i64> = links.iter().map(|l| l.customer.0).collect();
+    assert_eq!(customers, [linked[0], linked[1]].into());
+    assert!(links
+        .iter()
+        .all(|l| l.subsidiary == netsuite::SubsidiaryId(sub)));
+    // Without a cursor there is nothing to be relative to.
+    assert!(client
+        .subsidiary_links_changed_since(scope, &Cursor::default())
+        .await
+        .is_err());
+}

@@ -1,6 +1,6 @@
 //! What one upstream record should look like as an option, read from the mirror alone.
 
-use std::collections::BTreeMap;
+use rustc_hash::FxHashMap;
 
 use crate::{
     InactiveReason, Level, MirrorRecord, OptionName, OptionState, OptionUpsert, UpstreamKey,
@@ -48,10 +48,13 @@ pub(super) enum Projection {
     Rejected(String),
 }
 
-/// Indexes of the mirror, built once per plan.
+/// Indexes of the mirror, built once per plan. Hash maps for the lookups (a plan makes several
+/// per record, and they dominated its time as B-trees); `ordered` keeps key order where it
+/// is visible.
 pub(super) struct Projector<'a> {
-    records: BTreeMap<UpstreamKey, &'a MirrorRecord>,
-    children: BTreeMap<UpstreamKey, Vec<UpstreamKey>>,
+    records: FxHashMap<UpstreamKey, &'a MirrorRecord>,
+    ordered: Vec<&'a MirrorRecord>,
+    children: FxHashMap<UpstreamKey, Vec<UpstreamKey>>,
     input: PlanInput<'a>,
 }
 
@@ -60,15 +63,19 @@ const MAX_CHAIN: usize = 64;
 
 impl<'a> Projector<'a> {
     pub fn new(input: PlanInput<'a>) -> Self {
-        let records: BTreeMap<_, _> = input.mirror.iter().map(|r| (r.key, r)).collect();
-        let mut children: BTreeMap<UpstreamKey, Vec<UpstreamKey>> = BTreeMap::new();
-        for record in records.values() {
+        // The last of duplicate keys wins, as it would in a map built in order.
+        let records: FxHashMap<_, _> = input.mirror.iter().map(|r| (r.key, *r)).collect();
+        let mut ordered: Vec<&MirrorRecord> = records.values().copied().collect();
+        ordered.sort_unstable_by_key(|r| r.key);
+        let mut children: FxHashMap<UpstreamKey, Vec<UpstreamKey>> = FxHashMap::default();
+        for record in &ordered {
             if let Some(parent) = record.parent {
                 children.entry(parent).or_default().push(record.key);
             }
         }
         Self {
             records,
+            ordered,
             children,
             input,
         }
@@ -76,7 +83,7 @@ impl<'a> Projector<'a> {
 
     /// Records the Import Customers list offers: in scope and not deleted, in key order.
     pub fn candidates(&self) -> impl Iterator<Item = &'a MirrorRecord> + '_ {
-        self.records.values().copied().filter(|r| self.in_scope(r))
+        self.ordered.iter().copied().filter(|r| self.in_scope(r))
     }
 
     pub fn record(&self, key: UpstreamKey) -> Option<&'a MirrorRecord> {

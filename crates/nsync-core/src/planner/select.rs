@@ -1,6 +1,8 @@
 //! Which records a run looks at: the selection of an import, or the imported options of an update.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap;
 
 use crate::{fold_for_search, IntegrationSettings, StoredOption, UpstreamKey, UpstreamKind};
 
@@ -81,7 +83,7 @@ fn descendants(projector: &Projector<'_>, roots: Vec<UpstreamKey>) -> BTreeSet<U
 /// on, also at the projects below an imported customer that are not imported yet.
 pub(super) fn update_targets(
     projector: &Projector<'_>,
-    existing: &BTreeMap<UpstreamKey, &StoredOption>,
+    existing: &FxHashMap<UpstreamKey, &StoredOption>,
     settings: &IntegrationSettings,
 ) -> BTreeSet<UpstreamKey> {
     let mut targets: BTreeSet<UpstreamKey> = existing.keys().copied().collect();

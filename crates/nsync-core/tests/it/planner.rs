@@ -71,11 +71,12 @@ impl Field {
     }
 
     fn plan(&self, mirror: &[MirrorRecord], request: Request) -> Planned {
+        let mirror: Vec<&MirrorRecord> = mirror.iter().collect();
         let input = PlanInput {
             settings: &self.settings,
             scope: self.scope,
             options: &self.options,
-            mirror,
+            mirror: &mirror,
         };
         plan(input, &request)
     }

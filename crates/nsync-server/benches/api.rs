@@ -6,6 +6,10 @@
 //! Smaller runs: NSYNC_BENCH_CUSTOMERS=2000 NSYNC_BENCH_PROJECTS=10000 bench/api.sh.
 //! The load generator runs on its own runtime thread so the server's workers are its own.
 
+// The allocator of the nsync binary (see its main.rs), so these figures are the product's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

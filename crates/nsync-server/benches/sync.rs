@@ -6,6 +6,10 @@
 //! (100), `NSYNC_BENCH_LIMIT` (5, the account's concurrency limit and the client's budget),
 //! `NSYNC_BENCH_CHANGED_PERMILLE` (5), `NSYNC_BENCH_DATABASE_URL` (a temporary SQLite file).
 
+// The allocator of the nsync binary (see its main.rs), so these figures are the product's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::sync::Arc;
 use std::time::Duration;
 

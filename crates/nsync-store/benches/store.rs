@@ -4,6 +4,10 @@
 //! Each backend runs in its own child process so that peak memory (VmHWM) is its own.
 //! `cargo bench -p nsync-store --bench store [-- sqlite|postgres]`.
 
+// The allocator of the nsync binary (see its main.rs), so these figures are the product's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::time::{Duration, Instant};
 
 use nsync_core::{

@@ -2,6 +2,13 @@
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc for Rust and, through its `override` feature, for the bundled SQLite too: under
+/// glibc's allocator, the first allocation after a large read (millions of small values freed
+/// by another thread) consolidated the freed chunks and stalled that connection's next query
+/// for about 175 ms (`bench/store.sh`, children page after an import).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod demo;
 mod netsuite_cmd;
 mod serve_cmd;

@@ -55,4 +55,8 @@ fn a_person_is_named_by_first_middle_and_last_name() {
 fn search_keys_fold_case_and_accents() {
     assert_eq!(fold_for_search("Café ÜNÏON Straße"), "cafe union straße");
     assert_eq!(fold_for_search("ÅNGSTRÖM"), "angstrom");
+    assert_eq!(
+        fold_for_search("ACME Corp. (West) #42"),
+        "acme corp. (west) #42"
+    );
 }

@@ -596,8 +596,15 @@ impl Engine {
             .clone()
             .and_then(|c| serde_json::from_value(c).ok());
         let clock = Instant::now();
-        let refreshed =
-            refresh::refresh(&client, integration.subsidiary, &prior, cursor, mode).await;
+        let refreshed = refresh::refresh(
+            &client,
+            integration.subsidiary,
+            &prior,
+            &options,
+            cursor,
+            mode,
+        )
+        .await;
         *requests = u32::try_from(client.requests_made() - before).unwrap_or(u32::MAX);
         let refreshed = refreshed?;
         phases.read = clock.elapsed();

@@ -211,25 +211,7 @@ async fn deletions_since_the_cursor_are_read_with_their_kind() {
 async fn links_of_customers_changed_since_the_cursor_are_read_with_them() {
     let emulator = support::start(support::demo()).await;
     let control = emulator.control();
-    let sub: i64 = ground_truth(
-        &emulator,
-        "SELECT subsidiary FROM customersubsidiaryrelationship ORDER BY id",
-    )[0]
-    .parse()
-    .unwrap();
-    let linked: Vec<i64> = ground_truth(
-        &emulator,
-        &format!("SELECT r.entity FROM customersubsidiaryrelationship r JOIN customer c ON c.id = r.entity WHERE r.subsidiary = {sub} AND c.isperson = 'F' ORDER BY r.entity"),
-    )
-    .iter()
-    .map(|id| id.parse().unwrap())
-    .collect();
-    let unlinked: i64 = ground_truth(
-        &emulator,
-        &format!("SELECT c.id FROM customer c WHERE c.isperson = 'F' AND NOT EXISTS (SELECT 1 FROM customersubsidiaryrelationship r WHERE r.entity = c.id AND r.subsidiary = {sub}) ORDER BY c.id"),
-    )[0]
-    .parse()
-    .unwrap();
+    let (sub, linked, unlinked) = support::linked_companies(&emulator);
     let t = at(2026, 7, 1, 8, 0, 0);
     control.set_clock(t);
     // Two linked customers and one unlinked one change; other linked customers do not.

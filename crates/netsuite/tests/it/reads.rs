@@ -129,25 +129,7 @@ async fn a_subsidiary_that_does_not_exist_reads_nothing() {
 async fn subsidiary_links_of_given_customers_are_only_theirs_and_only_the_scopes() {
     let emulator = support::start(support::demo()).await;
     let client = support::client(&emulator);
-    let sub: i64 = ground_truth(
-        &emulator,
-        "SELECT subsidiary FROM customersubsidiaryrelationship ORDER BY id",
-    )[0]
-    .parse()
-    .unwrap();
-    let linked: Vec<i64> = ground_truth(
-        &emulator,
-        &format!("SELECT entity FROM customersubsidiaryrelationship WHERE subsidiary = {sub} ORDER BY entity"),
-    )
-    .iter()
-    .map(|id| id.parse().unwrap())
-    .collect();
-    let unlinked: i64 = ground_truth(
-        &emulator,
-        &format!("SELECT c.id FROM customer c WHERE NOT EXISTS (SELECT 1 FROM customersubsidiaryrelationship r WHERE r.entity = c.id AND r.subsidiary = {sub}) ORDER BY c.id"),
-    )[0]
-    .parse()
-    .unwrap();
+    let (sub, linked, unlinked) = support::linked_companies(&emulator);
     let asked = vec![netsuite::RecordId(linked[0]), netsuite::RecordId(unlinked)];
     let (links, bad) = collect(
         client

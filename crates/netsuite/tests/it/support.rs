@@ -132,3 +132,28 @@ pub fn ground_truth(emulator: &Emulator, q: &str) -> Vec<String> {
         offset += 1000;
     }
 }
+
+/// A subsidiary, the companies linked to it, and a company that is not: what subsidiary-link
+/// reads are checked against.
+pub fn linked_companies(emulator: &Emulator) -> (i64, Vec<i64>, i64) {
+    let sub: i64 = ground_truth(
+        emulator,
+        "SELECT subsidiary FROM customersubsidiaryrelationship ORDER BY id",
+    )[0]
+    .parse()
+    .unwrap();
+    let linked = ground_truth(
+        emulator,
+        &format!("SELECT r.entity FROM customersubsidiaryrelationship r JOIN customer c ON c.id = r.entity WHERE r.subsidiary = {sub} AND c.isperson = 'F' ORDER BY r.entity"),
+    )
+    .iter()
+    .map(|id| id.parse().unwrap())
+    .collect();
+    let unlinked = ground_truth(
+        emulator,
+        &format!("SELECT c.id FROM customer c WHERE c.isperson = 'F' AND NOT EXISTS (SELECT 1 FROM customersubsidiaryrelationship r WHERE r.entity = c.id AND r.subsidiary = {sub}) ORDER BY c.id"),
+    )[0]
+    .parse()
+    .unwrap();
+    (sub, linked, unlinked)
+}

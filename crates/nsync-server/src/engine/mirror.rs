@@ -3,7 +3,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use nsync_core::{MirrorName, MirrorRecord, RecordId, SubsidiaryId, UpstreamKey, UpstreamKind};
+use nsync_core::{
+    MirrorName, MirrorRecord, RecordId, StoredOption, SubsidiaryId, UpstreamKey, UpstreamKind,
+};
 
 /// The mirror of one integration, by record.
 pub(crate) type Mirror = BTreeMap<UpstreamKey, MirrorRecord>;
@@ -151,6 +153,38 @@ pub(crate) fn after_change_read(prior: &Mirror, read: ChangeRead) -> Mirror {
     }
     resolve_parents(&mut out);
     out
+}
+
+/// The mirror holds the records in scope, so a record that left the subsidiary is no longer in
+/// it; if NetSuite then deletes the record, its option must say "deleted in NetSuite", not "no
+/// longer in the subsidiary". Such a record gets a tombstone made from its option (the last
+/// state nsync knew), and keeps it like any other tombstone. Both roads read the same
+/// deletions, so both bury the same records.
+pub(crate) fn bury_departed(
+    mirror: &mut Mirror,
+    deleted: &BTreeSet<UpstreamKey>,
+    options: &[StoredOption],
+) {
+    if deleted.is_empty() {
+        return;
+    }
+    for option in options {
+        let Some(key) = option.upstream.filter(|k| deleted.contains(k)) else {
+            continue;
+        };
+        mirror.entry(key).or_insert_with(|| MirrorRecord {
+            key,
+            parent: option.upstream_parent,
+            name: MirrorName::Plain {
+                name: option.name.as_str().to_owned(),
+            },
+            number: option.number.clone(),
+            inactive: false,
+            subsidiaries: Vec::new(),
+            last_modified: None,
+            deleted: true,
+        });
+    }
 }
 
 /// What to write to turn `prior` into `next`.

@@ -5,7 +5,9 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use netsuite::{Client, Cursor, RecordKind, RowError, RowStream, Scope};
-use nsync_core::{Change, ChangeKind, MirrorRecord, SubsidiaryId, UpstreamKey, UpstreamKind};
+use nsync_core::{
+    Change, ChangeKind, MirrorRecord, StoredOption, SubsidiaryId, UpstreamKey, UpstreamKind,
+};
 
 use super::mirror::{self, ChangeRead, FullRead, Mirror};
 use crate::EngineError;
@@ -31,15 +33,18 @@ pub(crate) struct Refreshed {
 }
 
 /// Reads NetSuite and computes the new mirror of an integration.
+/// `options` are the integration's options: a record deleted after it left the mirror is buried
+/// there only if an option still stands for it.
 pub(crate) async fn refresh(
     client: &Client,
     scope: Option<SubsidiaryId>,
     prior: &Mirror,
+    options: &[StoredOption],
     cursor: Option<Cursor>,
     mode: RefreshMode,
 ) -> Result<Refreshed, EngineError> {
     let mut rejected = Vec::new();
-    let (next, cursor) = match (mode, cursor) {
+    let (mut next, cursor, deleted) = match (mode, cursor) {
         (RefreshMode::Incremental, Some(cursor)) if cursor.modified.is_some() => {
             incremental(client, scope, prior, cursor, &mut rejected).await?
         }
@@ -54,6 +59,7 @@ pub(crate) async fn refresh(
             .await?
         }
     };
+    mirror::bury_departed(&mut next, &deleted, options);
     let (upserts, removals) = mirror::diff(prior, &next);
     Ok(Refreshed {
         mirror: next,
@@ -136,7 +142,7 @@ async fn full(
     prior: &Mirror,
     cursor: Cursor,
     rejected: &mut Vec<Change>,
-) -> Result<(Mirror, Cursor), EngineError> {
+) -> Result<(Mirror, Cursor, BTreeSet<UpstreamKey>), EngineError> {
     let facts = client.probe().await?;
     let ns_scope = netsuite_scope(scope);
     let customers = async { drain(client.customers(ns_scope).await?).await };
@@ -178,7 +184,7 @@ async fn full(
         FullRead {
             live,
             unreadable: unreadable_keys,
-            deleted,
+            deleted: deleted.clone(),
         },
     );
     let newest_deletion = deletions.iter().map(|d| d.at).max();
@@ -188,7 +194,7 @@ async fn full(
         // start (the client reads an overlap window before it).
         deleted: latest(latest(cursor.deleted, newest_deletion), newest),
     };
-    Ok((next, cursor))
+    Ok((next, cursor, deleted))
 }
 
 /// An answer with no record of a kind, where records of that kind were known and NetSuite did
@@ -221,7 +227,7 @@ async fn incremental(
     prior: &Mirror,
     mut cursor: Cursor,
     rejected: &mut Vec<Change>,
-) -> Result<(Mirror, Cursor), EngineError> {
+) -> Result<(Mirror, Cursor, BTreeSet<UpstreamKey>), EngineError> {
     // All four reads go out at once: one round trip of latency.
     let changes = async { drain(client.changes_since(&cursor).await?).await };
     let deletions = async { drain(client.deletions_since(&cursor).await?).await };
@@ -255,7 +261,8 @@ async fn incremental(
     }
     changes.iter().for_each(|c| cursor.observe_change(c));
     deletions.iter().for_each(|d| cursor.observe_deletion(d));
-    Ok((mirror::after_change_read(prior, read), cursor))
+    let deleted = read.deleted.clone();
+    Ok((mirror::after_change_read(prior, read), cursor, deleted))
 }
 
 /// Which customers modified since the cursor are associated with the integrated subsidiary

@@ -17,7 +17,7 @@ both_backends!(
     importing_a_sub_project_brings_its_ancestors_and_nothing_else,
     update_when_nothing_changed_writes_no_option_and_records_an_empty_run,
     update_carries_renames_inactive_status_and_deletions,
-    update_marks_a_customer_that_left_the_subsidiary_inactive,
+    update_marks_a_customer_that_left_the_subsidiary_inactive_then_deleted,
     preview_returns_exactly_the_changes_and_writes_nothing,
     an_update_past_the_guard_waits_and_confirm_applies_that_same_plan,
     a_failed_read_applies_nothing_and_the_run_says_why,
@@ -183,7 +183,7 @@ async fn update_carries_renames_inactive_status_and_deletions(store: Store) {
     assert_eq!(again[&project(other)].id, options[&project(other)].id);
 }
 
-async fn update_marks_a_customer_that_left_the_subsidiary_inactive(store: Store) {
+async fn update_marks_a_customer_that_left_the_subsidiary_inactive_then_deleted(store: Store) {
     let app = app(store).await;
     let control = app.control();
     let other_sub = app.ids(&format!(
@@ -238,6 +238,20 @@ async fn update_marks_a_customer_that_left_the_subsidiary_inactive(store: Store)
         app.options().await[&customer(created)].state,
         OptionState::Inactive(InactiveReason::LeftSubsidiary)
     );
+    // Deleted in NetSuite once it was out of the subsidiary (and out of the mirror): the
+    // deletion still reaches its option, on both roads.
+    app.tick();
+    control
+        .delete(ACCOUNT, RecordKind::Customer, created)
+        .unwrap();
+    app.engine.update(app.integration, cli()).await.unwrap();
+    let deleted = OptionState::Inactive(InactiveReason::DeletedInNetSuite);
+    assert_eq!(app.options().await[&customer(created)].state, deleted);
+    let mut full = cli();
+    full.refresh = RefreshMode::Full;
+    let report = app.engine.update(app.integration, full).await.unwrap();
+    assert_eq!(report.counts.deactivated, 0, "{:?}", report.changes);
+    assert_eq!(app.options().await[&customer(created)].state, deleted);
 }
 
 async fn preview_returns_exactly_the_changes_and_writes_nothing(store: Store) {

@@ -68,7 +68,7 @@ async fn soak_keeps_options_true_to_netsuite_through_faults_and_changes(store: S
         "soak ({:?}, seed {seed}): {runs} runs, {} failed, {} held; {} faults in {} requests ({}); \
          {} NetSuite changes ({} refused); lost {}, duplicated {}, wrongly deactivated {}, \
          otherwise wrong {}, missed by incremental reads {missed}; {} options ({} deleted after \
-         leaving the subsidiary, still marked as having left; {} below the deepest level, {} not \
+         leaving the subsidiary but still marked as having left; {} below the deepest level, {} not \
          one level below their parent); also equal to NetSuite's state after {} of the applied \
          runs; {:.1} s",
         soak.app.store.backend(),
@@ -523,8 +523,8 @@ struct Verdict {
     wrongly_deactivated: Vec<String>,
     /// Any other difference (name, parent, level, a state that should be inactive).
     wrong: Vec<String>,
-    /// Records deleted after they left the subsidiary: the integration had stopped following
-    /// them (the mirror holds only records in scope), so their options still say they left.
+    /// Options of records deleted after they left the subsidiary that still say the record left
+    /// (the mirror holds only records in scope; the deletion must still reach the option).
     deleted_after_leaving: Vec<UpstreamKey>,
     /// Options below the integration's deepest level, or not one level below their parent: a
     /// rejected record keeps its option under its old parent, which can sink as customers
@@ -616,6 +616,7 @@ impl Verdict {
             && self.duplicated.is_empty()
             && self.wrongly_deactivated.is_empty()
             && self.wrong.is_empty()
+            && self.deleted_after_leaving.is_empty()
     }
 }
 

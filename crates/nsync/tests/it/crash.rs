@@ -845,8 +845,8 @@ struct Verdict {
     duplicated: Vec<UpstreamKey>,
     wrongly_deactivated: Vec<String>,
     wrong: Vec<String>,
-    /// Records deleted after they left the subsidiary: the integration had stopped following
-    /// them (the mirror holds only records in scope), so their options still say they left.
+    /// Options of records deleted after they left the subsidiary that still say the record left
+    /// (the mirror holds only records in scope; the deletion must still reach the option).
     deleted_after_leaving: Vec<UpstreamKey>,
 }
 
@@ -937,5 +937,6 @@ impl Verdict {
             && self.duplicated.is_empty()
             && self.wrongly_deactivated.is_empty()
             && self.wrong.is_empty()
+            && self.deleted_after_leaving.is_empty()
     }
 }

@@ -8,7 +8,8 @@
 //! every conflicting row even when its `WHERE` then skips the update).
 
 use nsync_core::{fold_for_search, OptionUpsert, Plan, RecordId, UpstreamKey, UpstreamKind};
-use sqlx::{PgConnection, SqliteConnection};
+use sqlx::postgres::PgArguments;
+use sqlx::{Arguments, PgConnection, SqliteConnection};
 
 use super::sql;
 use crate::row::Cols;
@@ -28,11 +29,28 @@ pub(super) trait OptionStore {
     /// Upserts the rows that are new or differ; returns how many were written. Fails with
     /// `MissingParent`, writing nothing, when a row's parent has no option.
     async fn upsert(&mut self, field: i64, rows: &[&OptionUpsert]) -> Result<u64, StoreError>;
+
+    /// The rows that are new or differ, when the backend can tell more cheaply than by
+    /// upserting them all; `None` to upsert them all.
+    async fn changed<'a>(
+        &mut self,
+        field: i64,
+        rows: &[&'a OptionUpsert],
+    ) -> Result<Option<Vec<&'a OptionUpsert>>, StoreError>;
 }
+
+/// Plans with fewer options than this are upserted as they are: the pre-check pays off only
+/// where the upserts would take several statements.
+const PRECHECK_FROM: usize = 20_000;
 
 /// Writes the plan's options; returns how many rows were inserted or updated.
 pub(super) async fn write<C: OptionStore>(conn: &mut C, plan: &Plan) -> Result<u64, StoreError> {
     let mut order: Vec<&OptionUpsert> = plan.options.iter().collect();
+    if order.len() >= PRECHECK_FROM {
+        if let Some(changed) = conn.changed(plan.field.get(), &order).await? {
+            order = changed;
+        }
+    }
     order.sort_by_key(|o| o.level);
     let mut written = 0;
     for level in order.chunk_by(|a, b| a.level == b.level) {
@@ -46,37 +64,37 @@ pub(super) async fn write<C: OptionStore>(conn: &mut C, plan: &Plan) -> Result<u
 impl OptionStore for PgConnection {
     const ROWS: usize = POSTGRES_ROWS;
 
+    async fn changed<'a>(
+        &mut self,
+        field: i64,
+        rows: &[&'a OptionUpsert],
+    ) -> Result<Option<Vec<&'a OptionUpsert>>, StoreError> {
+        // A field without options yet (a first import): every row is new, nothing to learn.
+        let any: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM options WHERE field_id = $1)")
+                .bind(field)
+                .fetch_one(&mut *self)
+                .await?;
+        if !any {
+            return Ok(None);
+        }
+        let positions: Vec<i64> =
+            sqlx::query_scalar_with(sql::POSTGRES_OPTIONS_CHANGED, pg_rows(field, rows)?)
+                .fetch_all(&mut *self)
+                .await?;
+        let changed = positions
+            .into_iter()
+            .filter_map(|p| {
+                usize::try_from(p - 1)
+                    .ok()
+                    .and_then(|i| rows.get(i).copied())
+            })
+            .collect();
+        Ok(Some(changed))
+    }
+
     async fn upsert(&mut self, field: i64, rows: &[&OptionUpsert]) -> Result<u64, StoreError> {
-        let names: Vec<&str> = rows.iter().map(|o| o.name.as_str()).collect();
-        let row = sqlx::query(sql::POSTGRES_OPTION_UPSERT)
-            .bind(field)
-            .bind(
-                rows.iter()
-                    .map(|o| o.upstream.kind.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(rows.iter().map(|o| o.upstream.id.get()).collect::<Vec<_>>())
-            .bind(
-                rows.iter()
-                    .map(|o| o.parent.map(|p| p.kind.as_str()))
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                rows.iter()
-                    .map(|o| o.parent.map(|p| p.id.get()))
-                    .collect::<Vec<_>>(),
-            )
-            .bind(rows.iter().map(|o| i64::from(o.level)).collect::<Vec<_>>())
-            .bind(&names)
-            .bind(names.iter().map(|n| fold_for_search(n)).collect::<Vec<_>>())
-            .bind(rows.iter().map(|o| o.number.as_deref()).collect::<Vec<_>>())
-            .bind(rows.iter().map(|o| o.state.is_active()).collect::<Vec<_>>())
-            .bind(
-                rows.iter()
-                    .map(|o| o.state.reason().map(|r| r.as_str()))
-                    .collect::<Vec<_>>(),
-            )
-            .bind(rows.iter().map(|o| o.removed_here).collect::<Vec<_>>())
+        let row = sqlx::query_with(sql::POSTGRES_OPTION_UPSERT, pg_rows(field, rows)?)
             .fetch_one(&mut *self)
             .await?;
         if let Some(kind) = row.opt_text("missing_kind")? {
@@ -89,8 +107,82 @@ impl OptionStore for PgConnection {
     }
 }
 
+/// The field, then one array per column of the rows: the parameters of both PostgreSQL
+/// statements.
+fn pg_rows(field: i64, rows: &[&OptionUpsert]) -> Result<PgArguments, StoreError> {
+    fn add<'q, T>(args: &mut PgArguments, value: T) -> Result<(), StoreError>
+    where
+        T: sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + 'q,
+    {
+        args.add(value)
+            .map_err(|e| StoreError::from(sqlx::Error::Encode(e)))
+    }
+    let names: Vec<&str> = rows.iter().map(|o| o.name.as_str()).collect();
+    let mut args = PgArguments::default();
+    add(&mut args, field)?;
+    add(
+        &mut args,
+        rows.iter()
+            .map(|o| o.upstream.kind.as_str())
+            .collect::<Vec<_>>(),
+    )?;
+    add(
+        &mut args,
+        rows.iter().map(|o| o.upstream.id.get()).collect::<Vec<_>>(),
+    )?;
+    add(
+        &mut args,
+        rows.iter()
+            .map(|o| o.parent.map(|p| p.kind.as_str()))
+            .collect::<Vec<_>>(),
+    )?;
+    add(
+        &mut args,
+        rows.iter()
+            .map(|o| o.parent.map(|p| p.id.get()))
+            .collect::<Vec<_>>(),
+    )?;
+    add(
+        &mut args,
+        rows.iter().map(|o| i64::from(o.level)).collect::<Vec<_>>(),
+    )?;
+    add(&mut args, names.clone())?;
+    add(
+        &mut args,
+        names.iter().map(|n| fold_for_search(n)).collect::<Vec<_>>(),
+    )?;
+    add(
+        &mut args,
+        rows.iter().map(|o| o.number.as_deref()).collect::<Vec<_>>(),
+    )?;
+    add(
+        &mut args,
+        rows.iter().map(|o| o.state.is_active()).collect::<Vec<_>>(),
+    )?;
+    add(
+        &mut args,
+        rows.iter()
+            .map(|o| o.state.reason().map(|r| r.as_str()))
+            .collect::<Vec<_>>(),
+    )?;
+    add(
+        &mut args,
+        rows.iter().map(|o| o.removed_here).collect::<Vec<_>>(),
+    )?;
+    Ok(args)
+}
+
 impl OptionStore for SqliteConnection {
     const ROWS: usize = SQLITE_ROWS;
+
+    /// SQLite's upserts probe the unique index row by row; a pre-check would do the same work.
+    async fn changed<'a>(
+        &mut self,
+        _field: i64,
+        _rows: &[&'a OptionUpsert],
+    ) -> Result<Option<Vec<&'a OptionUpsert>>, StoreError> {
+        Ok(None)
+    }
 
     async fn upsert(&mut self, field: i64, rows: &[&OptionUpsert]) -> Result<u64, StoreError> {
         let statement = sql::sqlite_option_upsert(rows.len());

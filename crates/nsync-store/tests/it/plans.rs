@@ -20,6 +20,7 @@ contract!(
     mirror_records_round_trip_page_and_are_removed,
     a_plan_naming_another_integrations_field_is_refused,
     the_state_version_moves_with_every_change_of_mirror_or_options_only,
+    a_large_plan_applied_again_writes_only_what_differs,
 );
 
 fn tree() -> Vec<nsync_core::OptionUpsert> {
@@ -332,4 +333,40 @@ async fn the_state_version_moves_with_every_change_of_mirror_or_options_only(sto
         .map(|o| (o.upstream.unwrap(), o.id))
         .collect();
     assert_eq!(after, expected);
+}
+
+/// Large enough that PostgreSQL first asks which rows differ (see the store's `PRECHECK_FROM`).
+async fn a_large_plan_applied_again_writes_only_what_differs(store: Store) {
+    let fx = fixture(&store).await;
+    let acme = key(UpstreamKind::Customer, 1);
+    let mut options = vec![customer(1, "Acme")];
+    options.extend((2..=21_000).map(|i| project(i, acme, 2, &format!("Project {i}"))));
+    let first = store
+        .apply_plan(&plan(&store, &fx, options.clone()).await)
+        .await
+        .unwrap();
+    assert_eq!(first.rows_written, 21_000 + 1, "the options and the run");
+    let again = store
+        .apply_plan(&plan(&store, &fx, options.clone()).await)
+        .await
+        .unwrap();
+    assert_eq!(again.rows_written, 1, "only the new run");
+    options[500].name = nsync_core::OptionName::from_stored("Renamed Project".into());
+    options[20_000].state = OptionState::Inactive(InactiveReason::InactiveInNetSuite);
+    let changed = store
+        .apply_plan(&plan(&store, &fx, options.clone()).await)
+        .await
+        .unwrap();
+    assert_eq!(changed.rows_written, 2 + 1);
+    let stored = store.integrated_options(fx.field).await.unwrap();
+    assert_eq!(stored.len(), 21_000);
+    let by_key = |k| stored.iter().find(|o| o.upstream == Some(k)).unwrap();
+    assert_eq!(
+        by_key(options[500].upstream).name.as_str(),
+        "Renamed Project"
+    );
+    assert_eq!(
+        by_key(options[20_000].upstream).state,
+        OptionState::Inactive(InactiveReason::InactiveInNetSuite)
+    );
 }

@@ -79,7 +79,7 @@ impl OptionStore for PgConnection {
             return Ok(None);
         }
         let positions: Vec<i64> =
-            sqlx::query_scalar_with(sql::POSTGRES_OPTIONS_CHANGED, pg_rows(field, rows)?)
+            sqlx::query_scalar_with(sql::POSTGRES_OPTIONS_CHANGED, pg_rows(field, rows, false)?)
                 .fetch_all(&mut *self)
                 .await?;
         let changed = positions
@@ -94,7 +94,7 @@ impl OptionStore for PgConnection {
     }
 
     async fn upsert(&mut self, field: i64, rows: &[&OptionUpsert]) -> Result<u64, StoreError> {
-        let row = sqlx::query_with(sql::POSTGRES_OPTION_UPSERT, pg_rows(field, rows)?)
+        let row = sqlx::query_with(sql::POSTGRES_OPTION_UPSERT, pg_rows(field, rows, true)?)
             .fetch_one(&mut *self)
             .await?;
         if let Some(kind) = row.opt_text("missing_kind")? {
@@ -108,8 +108,12 @@ impl OptionStore for PgConnection {
 }
 
 /// The field, then one array per column of the rows: the parameters of both PostgreSQL
-/// statements.
-fn pg_rows(field: i64, rows: &[&OptionUpsert]) -> Result<PgArguments, StoreError> {
+/// statements (the pre-check does without the search keys).
+fn pg_rows(
+    field: i64,
+    rows: &[&OptionUpsert],
+    search_keys: bool,
+) -> Result<PgArguments, StoreError> {
     fn add<'q, T>(args: &mut PgArguments, value: T) -> Result<(), StoreError>
     where
         T: sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + 'q,
@@ -146,11 +150,13 @@ fn pg_rows(field: i64, rows: &[&OptionUpsert]) -> Result<PgArguments, StoreError
         &mut args,
         rows.iter().map(|o| i64::from(o.level)).collect::<Vec<_>>(),
     )?;
-    add(&mut args, names.clone())?;
-    add(
-        &mut args,
-        names.iter().map(|n| fold_for_search(n)).collect::<Vec<_>>(),
-    )?;
+    add(&mut args, &names)?;
+    if search_keys {
+        add(
+            &mut args,
+            names.iter().map(|n| fold_for_search(n)).collect::<Vec<_>>(),
+        )?;
+    }
     add(
         &mut args,
         rows.iter().map(|o| o.number.as_deref()).collect::<Vec<_>>(),

@@ -104,13 +104,13 @@ pub(super) const POSTGRES_OPTION_UPSERT: &str = concat!(
 );
 
 /// PostgreSQL: the 1-based positions of the rows that are new or differ, over a whole plan in
-/// one statement (same parameters as [`POSTGRES_OPTION_UPSERT`]). One pair of hash joins over
-/// the field's options instead of one per chunk and level: re-applying a large plan writes
-/// nothing and now reads the options once.
+/// one statement (the parameters of [`POSTGRES_OPTION_UPSERT`] but the search key, which
+/// follows from the name). One pair of hash joins over the field's options instead of one per
+/// chunk and level: re-applying a large plan writes nothing and reads the options once.
 pub(super) const POSTGRES_OPTIONS_CHANGED: &str = concat!(
     "WITH v AS (SELECT * FROM UNNEST($2::text[], $3::bigint[], $4::text[], $5::bigint[], \
-       $6::bigint[], $7::text[], $8::text[], $9::text[], $10::boolean[], $11::text[], $12::boolean[]) \
-       WITH ORDINALITY AS v (kind, id, parent_kind, parent_upstream_id, level, name, search_key, number, \
+       $6::bigint[], $7::text[], $8::text[], $9::boolean[], $10::text[], $11::boolean[]) \
+       WITH ORDINALITY AS v (kind, id, parent_kind, parent_upstream_id, level, name, number, \
        active, inactive_reason, removed_here, ord)) \
      SELECT v.ord FROM v \
        LEFT JOIN options AS p ON p.field_id = $1 AND p.upstream_kind = v.parent_kind \

@@ -531,8 +531,9 @@ impl Engine {
         options: Vec<StoredOption>,
         plan: &Plan,
     ) {
-        let moved = applied.state_version - version;
-        if moved != 0 && moved != 1 {
+        // Any other version means another change (a removal here, say) came between: what this
+        // process holds would miss it.
+        if applied.state_version != version + i64::from(applied.state_changed) {
             return;
         }
         // Ids of options this plan added: the store gave them, above every id known here.

@@ -30,9 +30,10 @@ const ANALYZE_AFTER: u64 = 10_000;
 pub struct Applied {
     /// Rows inserted, updated or deleted (0 when the plan was already applied).
     pub rows_written: u64,
-    /// The integration's state version once the plan is in: one more than before when the plan
-    /// changed its mirror or options, the same otherwise (see [`Store::state_version`]).
+    /// The integration's state version once the plan is in (see [`Store::state_version`]).
     pub state_version: i64,
+    /// Whether the plan changed the mirror or the options, and so moved the version by one.
+    pub state_changed: bool,
 }
 
 impl Store {
@@ -93,13 +94,14 @@ impl Store {
                 written += sqlx::query(sql.cursor_update).bind(integration).bind(cursor).execute(&mut *tx).await?.rows_affected();
             }
             tx.commit().await?;
-            (written, version)
+            (written, version, state_written > 0)
         });
-        let (written, state_version) = written;
+        let (written, state_version, state_changed) = written;
         tracing::debug!(rows_written = written, state_version, "plan applied");
         Ok(Applied {
             rows_written: written,
             state_version,
+            state_changed,
         })
     }
 

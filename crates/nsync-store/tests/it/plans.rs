@@ -291,9 +291,16 @@ async fn the_state_version_moves_with_every_change_of_mirror_or_options_only(sto
     let start = store.state_version(fx.integration).await.unwrap();
     let p = plan(&store, &fx, tree()).await;
     let first = store.apply_plan(&p).await.unwrap();
-    assert_eq!(first.state_version, start + 1);
+    assert_eq!(
+        (first.state_version, first.state_changed),
+        (start + 1, true)
+    );
     // Applying it again changes nothing, so the version stays.
-    assert_eq!(store.apply_plan(&p).await.unwrap().state_version, start + 1);
+    let again = store.apply_plan(&p).await.unwrap();
+    assert_eq!(
+        (again.state_version, again.state_changed),
+        (start + 1, false)
+    );
     // A plan that only records a run leaves it too.
     let empty = plan(&store, &fx, Vec::new()).await;
     assert_eq!(

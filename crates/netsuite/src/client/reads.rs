@@ -78,36 +78,6 @@ impl Client {
         Ok(stream::iter(parts).flatten().boxed())
     }
 
-    /// Links of `scope` for every customer modified since `cursor` (minus the overlap window):
-    /// the same answer as [`Client::subsidiary_links_of`] for the customers
-    /// [`Client::changes_since`] returns, without waiting for them, so an incremental read
-    /// takes one round trip instead of two. Empty on non-OneWorld accounts.
-    pub async fn subsidiary_links_changed_since(
-        &self,
-        scope: Scope,
-        cursor: &crate::Cursor,
-    ) -> Result<RowStream<SubsidiaryLink>, Error> {
-        let facts = self.facts().await?;
-        let Some(at) = cursor.modified else {
-            return Err(Error::Config(
-                "links of changed customers need a cursor; read everything instead".into(),
-            ));
-        };
-        if !facts.one_world {
-            return Ok(stream::empty().boxed());
-        }
-        let changed = self.since_filter("c", "lastmodifieddate", at);
-        let filter = self.scope_filter(scope, &facts, |s| {
-            format!(
-                "r.subsidiary = {s} AND r.entity IN (SELECT c.id FROM customer c WHERE {changed})"
-            )
-        })?;
-        let filter = filter.unwrap_or_else(|| {
-            format!("r.entity IN (SELECT c.id FROM customer c WHERE {changed})")
-        });
-        Ok(self.single_range(TableQuery::links(Some(filter)), records::link))
-    }
-
     /// Customers, projects and subsidiary links created or modified since `cursor` (minus the
     /// overlap window), across the whole account, so records that left a subsidiary are seen too.
     /// Feed each change to [`crate::Cursor::observe_change`] once it is applied.

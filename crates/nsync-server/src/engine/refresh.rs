@@ -228,11 +228,21 @@ async fn incremental(
     mut cursor: Cursor,
     rejected: &mut Vec<Change>,
 ) -> Result<(Mirror, Cursor, BTreeSet<UpstreamKey>), EngineError> {
-    // All four reads go out at once: one round trip of latency.
     let changes = async { drain(client.changes_since(&cursor).await?).await };
     let deletions = async { drain(client.deletions_since(&cursor).await?).await };
-    let linked = linked_customers(client, scope, &cursor);
-    let ((changes, bad), (deletions, _), linked) = tokio::try_join!(changes, deletions, linked)?;
+    let ((changes, bad), (deletions, _)) = tokio::try_join!(changes, deletions)?;
+    // The links are read after the changes, not beside them: read first, they could miss an
+    // edit made between the two reads whose customer row the change read then returns, and the
+    // cursor would move past it with the wrong answer. Read after, a link edit in between moves
+    // the customer's stamp past the cursor, so the next run reads it again.
+    let customers: Vec<&netsuite::Customer> = changes
+        .iter()
+        .filter_map(|c| match c {
+            netsuite::Change::Customer(c) => Some(c),
+            _ => None,
+        })
+        .collect();
+    let linked = linked_customers(client, scope, &customers).await?;
     // Unreadable rows keep their last known state: an incremental read leaves them alone.
     unreadable(&bad, rejected);
     let mut read = ChangeRead {
@@ -265,20 +275,19 @@ async fn incremental(
     Ok((mirror::after_change_read(prior, read), cursor, deleted))
 }
 
-/// Which customers modified since the cursor are associated with the integrated subsidiary
-/// (a superset of the changed customers read beside it: one modified in between is read again
-/// next time, since the cursor moves only as far as the rows read).
+/// Which of these changed customers are still associated with the integrated subsidiary.
 async fn linked_customers(
     client: &Client,
     scope: Option<SubsidiaryId>,
-    cursor: &Cursor,
+    customers: &[&netsuite::Customer],
 ) -> Result<BTreeSet<netsuite::RecordId>, EngineError> {
-    if scope.is_none() {
+    if scope.is_none() || customers.is_empty() {
         return Ok(BTreeSet::new());
     }
+    let ids: Vec<netsuite::RecordId> = customers.iter().map(|c| c.id).collect();
     let (links, bad) = drain(
         client
-            .subsidiary_links_changed_since(netsuite_scope(scope), cursor)
+            .subsidiary_links_of(netsuite_scope(scope), &ids)
             .await?,
     )
     .await?;

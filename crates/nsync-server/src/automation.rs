@@ -143,13 +143,17 @@ impl Automation {
         Ok(queued)
     }
 
+    /// The lease length as the store counts it.
+    fn lease_ms(&self) -> i64 {
+        i64::try_from(self.config.lease.as_millis()).unwrap_or(i64::MAX)
+    }
+
     /// Leases one due job and runs it to its end. Returns whether there was one.
     pub async fn work_once(&self) -> Result<bool, EngineError> {
-        let lease_ms = i64::try_from(self.config.lease.as_millis()).unwrap_or(i64::MAX);
         let Some(lease) = self
             .engine
             .store()
-            .lease_job(self.now_ms(), lease_ms)
+            .lease_job(self.now_ms(), self.lease_ms())
             .await?
         else {
             return Ok(false);
@@ -192,7 +196,7 @@ impl Automation {
 
     /// Renews the lease every third of its length; returns only when it was lost.
     async fn keep_leased(&self, lease: &LeasedJob) {
-        let lease_ms = i64::try_from(self.config.lease.as_millis()).unwrap_or(i64::MAX);
+        let lease_ms = self.lease_ms();
         loop {
             tokio::time::sleep(self.config.lease / 3).await;
             match self

@@ -39,8 +39,7 @@ const NOT_VERIFIED: ApiError =
 
 /// The HMAC of a notification, as the sender computes it (hex, lower case).
 pub fn sign(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
-    let mac = mac(secret, timestamp, body).finalize().into_bytes();
-    mac.iter().map(|b| format!("{b:02x}")).collect()
+    encode_hex(&mac(secret, timestamp, body).finalize().into_bytes())
 }
 
 fn mac(secret: &[u8], timestamp: i64, body: &[u8]) -> Hmac<Sha256> {
@@ -91,7 +90,7 @@ pub(crate) async fn netsuite_notification(
             "the notification's timestamp is more than 5 minutes away from now",
         ));
     }
-    let signature_hex: String = signature.iter().map(|b| format!("{b:02x}")).collect();
+    let signature_hex = encode_hex(&signature);
     let keep_ms = 2 * TOLERANCE_SECS * 1000 + 60_000;
     if !state
         .store()
@@ -107,6 +106,11 @@ pub(crate) async fn netsuite_notification(
         StatusCode::ACCEPTED,
         Json(serde_json::json!({ "job": job.get(), "queued": queued })),
     ))
+}
+
+/// Bytes as lower-case hex text.
+fn encode_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Hex text to bytes; `None` unless it is an even number of hex digits (at most 128).

@@ -6,7 +6,7 @@ mod mirror;
 mod refresh;
 mod warm;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -14,7 +14,7 @@ use netsuite::{Client, Cursor};
 use nsync_core::planner::{plan, PlanInput, Planned, Request, Selection};
 use nsync_core::{
     Change, IntegrationId, JobId, Plan, Run, RunCounts, RunId, RunKind, RunOutcome, RunStatus,
-    RunTrigger, StoredOption, UpstreamKey, UserId,
+    RunTrigger, StoredOption, UserId,
 };
 use nsync_store::{Applied, Integration, MasterKey, NewAuditEntry, RunLock, Store};
 
@@ -536,10 +536,9 @@ impl Engine {
         if applied.state_version != version + i64::from(applied.state_changed) {
             return;
         }
-        // Ids of options this plan added: the store gave them, above every id known here.
-        let stored: HashSet<UpstreamKey> = options.iter().filter_map(|o| o.upstream).collect();
-        let known = plan.options.iter().all(|o| stored.contains(&o.upstream));
-        let new_ids = if known {
+        // Ids of options this plan added: the store gave them, above every id known here. (Should
+        // the count ever disagree with the upserts, `options_after` refuses to guess.)
+        let new_ids = if plan.run.counts.added == 0 {
             Vec::new()
         } else {
             let after = options.iter().map(|o| o.id).max();

@@ -322,10 +322,16 @@ impl Store {
                 // index would first collect every row that holds its trigrams (tens of
                 // milliseconds for a trigram in thousands of names). Only a substring too rare
                 // for the sample goes to the index. Either way: matching options, in no set order.
-                let head = "SELECT id, level FROM options TABLESAMPLE SYSTEM ($4) REPEATABLE (0) \
-                            WHERE field_id = $1 AND active AND NOT removed_here AND search_key LIKE $2 LIMIT $3";
-                let indexed = "SELECT id, level FROM options WHERE field_id = $1 AND active AND NOT removed_here \
-                               AND search_key LIKE $2 LIMIT $3";
+                macro_rules! matching {
+                    () => {
+                        " WHERE field_id = $1 AND active AND NOT removed_here AND search_key LIKE $2 LIMIT $3"
+                    };
+                }
+                let head = concat!(
+                    "SELECT id, level FROM options TABLESAMPLE SYSTEM ($4) REPEATABLE (0)",
+                    matching!()
+                );
+                let indexed = concat!("SELECT id, level FROM options", matching!());
                 let pattern = like_pattern(&folded);
                 let mut rows = sqlx::query(head)
                     .bind(field.get())

@@ -31,12 +31,15 @@ pub(super) trait OptionStore {
     async fn upsert(&mut self, field: i64, rows: &[&OptionUpsert]) -> Result<u64, StoreError>;
 
     /// The rows that are new or differ, when the backend can tell more cheaply than by
-    /// upserting them all; `None` to upsert them all.
+    /// upserting them all; `None` to upsert them all (the default: SQLite's upserts probe the
+    /// unique index row by row, and a pre-check would do the same work).
     async fn changed<'a>(
         &mut self,
-        field: i64,
-        rows: &[&'a OptionUpsert],
-    ) -> Result<Option<Vec<&'a OptionUpsert>>, StoreError>;
+        _field: i64,
+        _rows: &[&'a OptionUpsert],
+    ) -> Result<Option<Vec<&'a OptionUpsert>>, StoreError> {
+        Ok(None)
+    }
 }
 
 /// Plans with fewer options than this are upserted as they are: the pre-check pays off only
@@ -180,15 +183,6 @@ fn pg_rows(
 
 impl OptionStore for SqliteConnection {
     const ROWS: usize = SQLITE_ROWS;
-
-    /// SQLite's upserts probe the unique index row by row; a pre-check would do the same work.
-    async fn changed<'a>(
-        &mut self,
-        _field: i64,
-        _rows: &[&'a OptionUpsert],
-    ) -> Result<Option<Vec<&'a OptionUpsert>>, StoreError> {
-        Ok(None)
-    }
 
     async fn upsert(&mut self, field: i64, rows: &[&OptionUpsert]) -> Result<u64, StoreError> {
         let statement = sql::sqlite_option_upsert(rows.len());

@@ -3,9 +3,10 @@
 
 mod reads;
 
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::atomic::AtomicU64;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono_tz::Tz;
@@ -19,6 +20,7 @@ use crate::decode::RawRow;
 use crate::error::Error;
 use crate::governance;
 use crate::model::{AccountFacts, Subsidiary};
+use crate::plan::IdStats;
 use crate::records::{self, DecodeCtx};
 use crate::retry::RetryPolicy;
 use crate::transport::{TokenCache, Transport};
@@ -116,6 +118,20 @@ pub struct Client {
     transport: Arc<Transport>,
     config: Arc<ClientConfig>,
     facts: Arc<OnceCell<AccountFacts>>,
+    /// The probe's first round trip (customers can be read).
+    access: Arc<OnceCell<()>>,
+    /// The smallest and largest id last seen per table: what sizes a read's histogram (see
+    /// `client/reads.rs`). Learnt by the probe, widened by every read.
+    spans: Arc<Mutex<HashMap<&'static str, IdSpan>>>,
+    /// Set when NetSuite refused a histogram query: reads are sized the plain way from then on.
+    histograms_refused: Arc<AtomicBool>,
+}
+
+/// Ids from `min` to `max`, both included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct IdSpan {
+    min: i64,
+    max: i64,
 }
 
 impl Client {
@@ -159,6 +175,9 @@ impl Client {
             transport: Arc::new(transport),
             config: Arc::new(config),
             facts: Arc::default(),
+            access: Arc::default(),
+            spans: Arc::default(),
+            histograms_refused: Arc::default(),
         })
     }
 
@@ -192,16 +211,29 @@ impl Client {
         self.probe().await
     }
 
+    /// The probe's first round trip: customers, alone, because it proves the credentials (so
+    /// refused ones cost one failed login in NetSuite's audit trail, not four). It also gives the
+    /// span of customer ids, so the customers' sizing query can go out beside the probe's second
+    /// round trip.
+    pub(crate) async fn access(&self) -> Result<(), Error> {
+        self.access
+            .get_or_try_init(|| async {
+                self.try_table("customer", "c.id").await?.map_err(|detail| {
+                    Error::InsufficientPermission {
+                        detail: format!(
+                            "cannot read customers ({detail}): add Lists > Customers (View)"
+                        ),
+                    }
+                })
+            })
+            .await
+            .copied()
+    }
+
     async fn run_probe(&self) -> Result<AccountFacts, Error> {
         let mut warnings = Vec::new();
-        // Customers first: it proves the credentials, so refused ones cost one failed login in
-        // NetSuite's audit trail, not four. The other three reads are independent: one round
-        // trip of latency instead of three.
-        self.try_table("customer", "c.id")
-            .await?
-            .map_err(|detail| Error::InsufficientPermission {
-                detail: format!("cannot read customers ({detail}): add Lists > Customers (View)"),
-            })?;
+        self.access().await?;
+        // The other three reads are independent: one round trip of latency instead of three.
         let (subsidiaries, projects, deletions_ok) = tokio::try_join!(
             self.try_table("subsidiary", "s.id"),
             self.try_table("job", "j.id"),
@@ -231,18 +263,48 @@ impl Client {
         })
     }
 
-    /// `Ok(Ok)` when one row of `table` can be read; `Ok(Err(detail))` when NetSuite says the
-    /// table does not exist or may not be read; other errors (login, transport) are errors.
-    async fn try_table(&self, table: &str, id: &str) -> Result<Result<(), String>, Error> {
+    /// `Ok(Ok)` when `table` can be read; `Ok(Err(detail))` when NetSuite says the table does
+    /// not exist or may not be read; other errors (login, transport) are errors. It asks for the
+    /// smallest and largest id, which cost NetSuite no more than one row and size later reads.
+    async fn try_table(&self, table: &'static str, id: &str) -> Result<Result<(), String>, Error> {
         let alias = &id[..1];
-        let q = format!("SELECT {id} FROM {table} {alias}");
+        let q = format!(
+            "SELECT MIN({id}) AS minid, MAX({id}) AS maxid, COUNT(*) AS total FROM {table} {alias}"
+        );
         match self.transport.suiteql(&q, 1, 0).await {
-            Ok(_) => Ok(Ok(())),
+            Ok(page) => {
+                let stats = page
+                    .items
+                    .into_iter()
+                    .next()
+                    .and_then(|item| records::id_stats(&RawRow::new(table, item)));
+                self.saw_ids(table, stats);
+                Ok(Ok(()))
+            }
             Err(Error::InvalidQuery { detail })
             | Err(Error::InsufficientPermission { detail })
             | Err(Error::Rejected { detail, .. }) => Ok(Err(detail)),
             Err(e) => Err(e),
         }
+    }
+
+    /// Widens the span of ids known for `table` to take in `stats`.
+    fn saw_ids(&self, table: &'static str, stats: Option<IdStats>) {
+        let Some(stats) = stats.filter(|s| s.count > 0 && s.min <= s.max) else {
+            return;
+        };
+        let mut spans = self.spans.lock().unwrap_or_else(|p| p.into_inner());
+        let span = spans.entry(table).or_insert(IdSpan {
+            min: stats.min,
+            max: stats.max,
+        });
+        span.min = span.min.min(stats.min);
+        span.max = span.max.max(stats.max);
+    }
+
+    fn span(&self, table: &str) -> Option<IdSpan> {
+        let spans = self.spans.lock().unwrap_or_else(|p| p.into_inner());
+        spans.get(table).copied()
     }
 
     /// Every subsidiary except elimination subsidiaries; empty on non-OneWorld accounts. A row that

@@ -6,7 +6,7 @@ use crate::decode::{RawRow, RowError, DATETIME_FORMAT_SQL};
 use crate::model::{
     Customer, Deletion, Project, RecordId, RecordKind, Subsidiary, SubsidiaryId, SubsidiaryLink,
 };
-use crate::plan::IdStats;
+use crate::plan::{Bucket, IdStats};
 
 /// What decoding needs to know about the account.
 #[derive(Debug, Clone, Copy)]
@@ -56,6 +56,23 @@ impl TableQuery {
         if let Some(filter) = &self.filter {
             q.push_str(&format!(" WHERE ({filter})"));
         }
+        q
+    }
+
+    /// Rows, smallest and largest id per bucket of `width` ids (see [`crate::plan::Bucket`]):
+    /// `TRUNC` and `GROUP BY` are both in SuiteQL's supported set, and the answer is one row per
+    /// bucket that has rows.
+    pub fn histogram(&self, width: i64) -> String {
+        let bucket = format!("TRUNC({} / {width})", self.key);
+        let mut q = format!(
+            "SELECT MIN({k}) AS minid, MAX({k}) AS maxid, COUNT(*) AS total FROM {}",
+            self.from,
+            k = self.key
+        );
+        if let Some(filter) = &self.filter {
+            q.push_str(&format!(" WHERE ({filter})"));
+        }
+        q.push_str(&format!(" GROUP BY {bucket} ORDER BY {bucket}"));
         q
     }
 
@@ -201,6 +218,16 @@ pub(crate) fn subsidiary(row: &RawRow) -> Result<Subsidiary, RowError> {
 
 /// The row of [`TableQuery::stats`]. `None` when unreadable, which only costs parallelism: the
 /// read then goes through everything as one range.
+/// One row of [`TableQuery::histogram`]; `None` if it cannot be read.
+pub(crate) fn histogram_bucket(row: &RawRow) -> Option<Bucket> {
+    let stats = id_stats(row)?;
+    (stats.count > 0).then_some(Bucket {
+        first: stats.min,
+        last: stats.max,
+        rows: stats.count,
+    })
+}
+
 pub(crate) fn id_stats(row: &RawRow) -> Option<IdStats> {
     let count = row
         .text("total")

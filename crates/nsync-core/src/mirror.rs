@@ -28,13 +28,22 @@ pub enum MirrorName {
 impl MirrorName {
     /// The text an option of this record is named by.
     pub fn display(&self) -> String {
+        self.display_text().into_owned()
+    }
+
+    /// [`MirrorName::display`] without a copy where the name is stored whole.
+    pub fn display_text(&self) -> std::borrow::Cow<'_, str> {
         match self {
-            Self::Plain { name } => name.clone(),
+            Self::Plain { name } => std::borrow::Cow::Borrowed(name),
             Self::Person {
                 first,
                 middle,
                 last,
-            } => person_display_name(first.as_deref(), middle.as_deref(), last.as_deref()),
+            } => std::borrow::Cow::Owned(person_display_name(
+                first.as_deref(),
+                middle.as_deref(),
+                last.as_deref(),
+            )),
         }
     }
 }

@@ -5,7 +5,7 @@
 mod project;
 mod select;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -123,16 +123,24 @@ impl<'a> Planner<'a> {
     /// customer that was not imported brings that customer along: nothing hangs in the air),
     /// settles the final tree, then diffs parents before children.
     fn run(&mut self, targets: BTreeSet<UpstreamKey>) {
-        let projections = self.close_over_ancestors(targets);
+        let mut projections = self.close_over_ancestors(targets);
         let tree = self.settle(&projections);
         let mut order: Vec<(UpstreamKey, Level)> =
             tree.levels.iter().map(|(k, l)| (*k, *l)).collect();
-        order.sort_by_key(|(key, level)| (*level, *key));
+        order.sort_unstable_by_key(|(key, level)| (*level, *key));
         let mut upserts = Vec::new();
         for (key, level) in order {
-            let upsert = match (projections.get(&key), tree.placed.contains(&key)) {
-                (Some(Projection::Valid(desired)), true) => self.diff(key, desired, level),
-                (Some(Projection::Gone(reason)), _) => self.deactivate(key, *reason, level),
+            let placed = tree.placed.contains(&key);
+            if placed && matches!(projections.get(&key), Some(Projection::Valid(_))) {
+                // Placed where NetSuite has it: the projection becomes the upsert (it is not
+                // visited again below).
+                if let Some(Projection::Valid(desired)) = projections.remove(&key) {
+                    upserts.extend(self.diff(key, desired, level));
+                }
+                continue;
+            }
+            let upsert = match projections.get(&key) {
+                Some(Projection::Gone(reason)) => self.deactivate(key, *reason, level),
                 // Not in this run, rejected, or unable to follow its record: the option stays as
                 // it is, except for a level its ancestors' moves imply.
                 _ => self.relevel(key, level),
@@ -142,11 +150,17 @@ impl<'a> Planner<'a> {
         // An option whose kept chain has no level in the final tree (its ancestors' moves took it
         // past the deepest level there is) stays where it is; a deletion or a departure from the
         // subsidiary must still reach it, or a deleted record would stay selectable.
-        for (key, projection) in &projections {
-            if let (Projection::Gone(reason), false) = (projection, tree.levels.contains_key(key)) {
-                if let Some(level) = self.existing.get(key).map(|o| o.level) {
-                    upserts.extend(self.deactivate(*key, *reason, level));
-                }
+        let mut unplaced: Vec<(UpstreamKey, crate::InactiveReason)> = projections
+            .iter()
+            .filter_map(|(key, projection)| match projection {
+                Projection::Gone(reason) if !tree.levels.contains_key(key) => Some((*key, *reason)),
+                _ => None,
+            })
+            .collect();
+        unplaced.sort_unstable_by_key(|(key, _)| *key);
+        for (key, reason) in unplaced {
+            if let Some(level) = self.existing.get(&key).map(|o| o.level) {
+                upserts.extend(self.deactivate(key, reason, level));
             }
         }
         for (key, reason) in tree.rejected {
@@ -162,11 +176,12 @@ impl<'a> Planner<'a> {
     }
 
     /// Projects every target and the ancestors of each valid one. A projection depends on its
-    /// key alone, so the order of the walk does not matter.
+    /// key alone, so the order of the walk does not matter (and callers that visit the answer
+    /// where order shows sort first: the change list is sorted at the end).
     fn close_over_ancestors(
         &self,
         targets: BTreeSet<UpstreamKey>,
-    ) -> BTreeMap<UpstreamKey, Projection> {
+    ) -> FxHashMap<UpstreamKey, Projection> {
         let mut projections = FxHashMap::default();
         let mut stack: Vec<UpstreamKey> = targets.into_iter().collect();
         while let Some(key) = stack.pop() {
@@ -184,7 +199,7 @@ impl<'a> Planner<'a> {
             }
             projections.insert(key, projection);
         }
-        projections.into_iter().collect()
+        projections
     }
 
     /// Decides the final tree: every existing option and every valid record, each under its
@@ -193,13 +208,13 @@ impl<'a> Planner<'a> {
     /// sit below itself next to an option that kept its old place) is rejected; if it already
     /// has an option, that option keeps its old parent. Repeats until nothing more is rejected;
     /// each record is rejected at most once, so this ends.
-    fn settle(&self, projections: &BTreeMap<UpstreamKey, Projection>) -> Tree {
+    fn settle(&self, projections: &FxHashMap<UpstreamKey, Projection>) -> Tree {
         let mut parent_of: FxHashMap<UpstreamKey, Option<UpstreamKey>> = self
             .existing
             .iter()
             .map(|(key, option)| (*key, option.upstream_parent))
             .collect();
-        let mut placed = BTreeSet::new();
+        let mut placed = FxHashSet::default();
         for (key, projection) in projections {
             if let Projection::Valid(desired) = projection {
                 parent_of.insert(*key, desired.parent);
@@ -282,7 +297,7 @@ impl<'a> Planner<'a> {
             number: current.number.clone(),
             state: OptionState::Inactive(reason),
         };
-        self.diff(key, &desired, level)
+        self.diff(key, desired, level)
     }
 
     /// An option that stays as stored, at the level its final parent implies.
@@ -301,7 +316,7 @@ impl<'a> Planner<'a> {
 
     /// Compares the option as stored with what NetSuite says it should be; records each
     /// difference as a change and returns the state to write, or nothing when they agree.
-    fn diff(&mut self, key: UpstreamKey, desired: &Desired, level: Level) -> Option<OptionUpsert> {
+    fn diff(&mut self, key: UpstreamKey, desired: Desired, level: Level) -> Option<OptionUpsert> {
         let Some(current) = self.existing.get(&key).copied() else {
             self.out.counts.added += 1;
             self.push(
@@ -312,7 +327,7 @@ impl<'a> Planner<'a> {
                 Some(desired.name.to_string()),
                 None,
             );
-            return Some(desired.clone().into_upsert(key, level, false));
+            return Some(desired.into_upsert(key, level, false));
         };
         let before = self.out.changes.len();
         let id = Some(current.id);
@@ -355,7 +370,7 @@ impl<'a> Planner<'a> {
             self.out.counts.unchanged += 1;
             return None;
         }
-        Some(desired.clone().into_upsert(key, level, removed_here))
+        Some(desired.into_upsert(key, level, removed_here))
     }
 
     fn diff_state(&mut self, key: UpstreamKey, current: &StoredOption, desired: OptionState) {
@@ -418,7 +433,7 @@ struct Tree {
     /// The level of every option in it, existing or new.
     levels: FxHashMap<UpstreamKey, Level>,
     /// Valid records that take their NetSuite place.
-    placed: BTreeSet<UpstreamKey>,
+    placed: FxHashSet<UpstreamKey>,
     /// Valid records that could not be placed, with the reason.
     rejected: Vec<(UpstreamKey, String)>,
 }

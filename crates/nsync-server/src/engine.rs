@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use netsuite::{Client, Cursor};
 use nsync_core::planner::{plan, PlanInput, Planned, Request, Selection};
 use nsync_core::{
-    Change, IntegrationId, JobId, Plan, Run, RunCounts, RunId, RunKind, RunOutcome, RunStatus,
-    RunTrigger, StoredOption, UserId,
+    Change, CustomFieldId, IntegrationId, JobId, OptionUpsert, Plan, Run, RunCounts, RunId,
+    RunKind, RunOutcome, RunStatus, RunTrigger, StoredOption, UserId,
 };
 use nsync_store::{Applied, Integration, MasterKey, NewAuditEntry, RunLock, Store};
 
@@ -99,7 +99,10 @@ pub struct Engine {
     key: MasterKey,
     connector: Arc<dyn Connector>,
     clients: Mutex<HashMap<IntegrationId, Client>>,
-    warm: Mutex<warm::WarmCache>,
+    warm: Arc<Mutex<warm::WarmCache>>,
+    /// Copies being computed after a run applied (see [`Engine::keep_applied`]): the run has
+    /// ended; the next run of the integration waits for its copy instead of loading.
+    filling: Mutex<HashMap<IntegrationId, tokio::task::JoinHandle<()>>>,
     metrics: Arc<Metrics>,
 }
 
@@ -124,7 +127,8 @@ impl Engine {
             key,
             connector,
             clients: Mutex::default(),
-            warm: Mutex::default(),
+            warm: Arc::default(),
+            filling: Mutex::default(),
             metrics: Arc::default(),
         }
     }
@@ -461,7 +465,7 @@ impl Engine {
             self.keep_warm(integration.id, version, prior, stored);
             return Ok(report(None, changes, phases));
         };
-        let plan = Plan {
+        let mut plan = Plan {
             integration: integration.id,
             field: integration.field,
             mirror_upserts: refreshed.upserts,
@@ -488,17 +492,16 @@ impl Engine {
             let applied = self.store.apply_plan(&plan).await?;
             phases.apply = clock.elapsed();
             drop(prior);
-            let clock = Instant::now();
-            self.keep_applied(
-                &integration,
+            let kept = Applying {
+                field: integration.field,
                 version,
                 applied,
-                refreshed.mirror,
-                stored,
-                &plan,
-            )
-            .await;
-            phases.load += clock.elapsed();
+                mirror: refreshed.mirror,
+                options: stored,
+                upserts: std::mem::take(&mut plan.options),
+                added: plan.run.counts.added,
+            };
+            self.keep_applied(integration.id, kept);
         }
         Ok(report(Some(run), plan.changes, phases))
     }
@@ -516,48 +519,23 @@ impl Engine {
             mirror,
             options,
         };
-        self.lock_warm().put(integration, warm);
+        lock(&self.warm).put(integration, warm);
     }
 
-    /// Keeps the state an applied plan left, computed in memory, when the store confirms that
-    /// this plan was the only change since the state was read. Never fails the run: at worst
-    /// the next run loads from the store.
-    async fn keep_applied(
-        &self,
-        integration: &Integration,
-        version: i64,
-        applied: Applied,
-        mirror: mirror::Mirror,
-        options: Vec<StoredOption>,
-        plan: &Plan,
-    ) {
-        // Any other version means another change (a removal here, say) came between: what this
-        // process holds would miss it.
-        if applied.state_version != version + i64::from(applied.state_changed) {
-            return;
-        }
-        // Ids of options this plan added: the store gave them, above every id known here. (Should
-        // the count ever disagree with the upserts, `options_after` refuses to guess.)
-        let new_ids = if plan.run.counts.added == 0 {
-            Vec::new()
-        } else {
-            let after = options.iter().map(|o| o.id).max();
-            match self
-                .store
-                .integrated_option_ids_after(integration.field, after)
-                .await
-            {
-                Ok(ids) => ids,
-                Err(err) => {
-                    tracing::debug!(error = %err, "options not kept in memory");
-                    return;
-                }
+    /// Keeps the state an applied plan left, computed in memory, for the next run. The run has
+    /// ended by then (its plan is committed), so this goes on in a task of its own, and the next
+    /// run of the integration waits for it (see [`Engine::prepare`]). Never fails anything: at
+    /// worst the next run loads from the store.
+    fn keep_applied(&self, integration: IntegrationId, kept: Applying) {
+        let (store, warm) = (self.store.clone(), Arc::clone(&self.warm));
+        let task = tokio::spawn(async move {
+            if let Some(state) = kept.state_after(&store).await {
+                lock(&warm).put(integration, state);
             }
-        };
-        if let Some(options) =
-            warm::options_after(integration.field, options, &plan.options, &new_ids)
-        {
-            self.keep_warm(integration.id, applied.state_version, mirror, options);
+        });
+        if let Some(earlier) = lock(&self.filling).insert(integration, task) {
+            // Runs of one integration are one at a time, so an earlier copy has long been kept.
+            earlier.abort();
         }
     }
 
@@ -573,9 +551,14 @@ impl Engine {
         let before = client.requests_made();
         let mut phases = Phases::default();
         let clock = Instant::now();
+        let filling = lock(&self.filling).remove(&integration.id);
+        if let Some(task) = filling {
+            // Its copy is most of the way there; loading from the store would take longer.
+            let _ = task.await;
+        }
         // The version first: what is read after it is at least that new (see `warm`).
         let version = self.store.state_version(integration.id).await?;
-        let kept = self.lock_warm().take(integration.id, version);
+        let kept = lock(&self.warm).take(integration.id, version);
         let (prior, options) = match kept {
             Some(kept) => (kept.mirror, kept.options),
             None => {
@@ -677,13 +660,59 @@ impl Engine {
         Ok(client)
     }
 
-    fn lock_warm(&self) -> std::sync::MutexGuard<'_, warm::WarmCache> {
-        self.warm.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
     fn lock_clients(&self) -> std::sync::MutexGuard<'_, HashMap<IntegrationId, Client>> {
         self.clients.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+/// What a run that applied leaves for the in-memory copy of its integration.
+struct Applying {
+    field: CustomFieldId,
+    /// The state version the run read its state at.
+    version: i64,
+    applied: Applied,
+    mirror: mirror::Mirror,
+    /// The options as the run read them.
+    options: Vec<StoredOption>,
+    upserts: Vec<OptionUpsert>,
+    added: u32,
+}
+
+impl Applying {
+    /// The state after the plan, computed in memory, when the store confirms that this plan was
+    /// the only change since the state was read.
+    async fn state_after(self, store: &Store) -> Option<warm::Warm> {
+        // Any other version means another change (a removal here, say) came between: what this
+        // process holds would miss it.
+        let changed = i64::from(self.applied.state_changed);
+        if self.applied.state_version != self.version + changed {
+            return None;
+        }
+        // Ids of options this plan added: the store gave them, above every id known here. (Should
+        // the count ever disagree with the upserts, `options_after` refuses to guess.)
+        let new_ids = if self.added == 0 {
+            Vec::new()
+        } else {
+            let after = self.options.iter().map(|o| o.id).max();
+            match store.integrated_option_ids_after(self.field, after).await {
+                Ok(ids) => ids,
+                Err(err) => {
+                    tracing::debug!(error = %err, "options not kept in memory");
+                    return None;
+                }
+            }
+        };
+        let options = warm::options_after(self.field, self.options, &self.upserts, &new_ids)?;
+        Some(warm::Warm {
+            version: self.applied.state_version,
+            mirror: self.mirror,
+            options,
+        })
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// The report of a run already recorded (its change list stays in the store).

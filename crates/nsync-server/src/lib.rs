@@ -8,6 +8,10 @@
 //!
 //! Must not: bypass the planner or the store, write to NetSuite, or log a secret.
 
+// The job worker's futures nest the engine's, which nest the NetSuite client's reads: their
+// layout takes the compiler deeper than its default limit of 128 queries.
+#![recursion_limit = "256"]
+
 pub mod automation;
 mod connector;
 pub mod engine;

@@ -1,5 +1,7 @@
 //! The big reads: customers, projects, subsidiary links, changes and deletions, each a stream.
 
+use std::sync::atomic::Ordering;
+
 use chrono::{DateTime, Utc};
 use futures::stream::{self, StreamExt};
 
@@ -7,7 +9,7 @@ use super::Client;
 use crate::decode::{utc_to_local_text, RawRow, DATETIME_FORMAT_SQL};
 use crate::error::Error;
 use crate::model::{Change, Customer, Deletion, Project, RecordId, Scope, SubsidiaryLink};
-use crate::plan::{self, IdRange, IdStats};
+use crate::plan::{self, Bucket, IdRange, IdStats};
 use crate::read::{read, Decoder, RowStream};
 use crate::records::{self, TableQuery};
 
@@ -15,12 +17,17 @@ impl Client {
     /// Customers associated with `scope`: through `customersubsidiaryrelationship`, primary or
     /// secondary, for a subsidiary; all of them for the whole account.
     pub async fn customers(&self, scope: Scope) -> Result<RowStream<Customer>, Error> {
-        let facts = self.facts().await?;
-        let filter = self.scope_filter(scope, &facts, |s| {
+        let filter = scope_text(scope, |s| {
             format!("EXISTS (SELECT 1 FROM customersubsidiaryrelationship r WHERE r.entity = c.id AND r.subsidiary = {s})")
-        })?;
+        });
+        // The histogram's text does not depend on the probe's answers: it goes out beside them.
+        let sizing = TableQuery::customers(true, filter.clone());
+        let (facts, sized) = self.facts_and_histogram(&sizing).await;
+        let facts = facts?;
+        self.check_scope(scope, &facts)?;
         self.split_read(
             TableQuery::customers(facts.one_world, filter),
+            sized?,
             records::customer,
         )
         .await
@@ -29,13 +36,17 @@ impl Client {
     /// Projects of `scope` (a project's subsidiary is its own). Each carries its `parent` and
     /// `customer`, from which the caller builds the parent chain.
     pub async fn projects(&self, scope: Scope) -> Result<RowStream<Project>, Error> {
-        let facts = self.facts().await?;
+        let filter = scope_text(scope, |s| format!("j.subsidiary = {s}"));
+        let sizing = TableQuery::projects(true, filter.clone());
+        let (facts, sized) = self.facts_and_histogram(&sizing).await;
+        let facts = facts?;
         if !facts.projects_enabled {
             return Err(Error::ProjectsDisabled);
         }
-        let filter = self.scope_filter(scope, &facts, |s| format!("j.subsidiary = {s}"))?;
+        self.check_scope(scope, &facts)?;
         self.split_read(
             TableQuery::projects(facts.one_world, filter),
+            sized?,
             records::project,
         )
         .await
@@ -48,8 +59,9 @@ impl Client {
             return Ok(stream::empty().boxed());
         }
         let filter = self.scope_filter(scope, &facts, |s| format!("r.subsidiary = {s}"))?;
-        self.split_read(TableQuery::links(filter), records::link)
-            .await
+        let q = TableQuery::links(filter);
+        let sized = self.histogram(&q).await?;
+        self.split_read(q, sized, records::link).await
     }
 
     /// Links of `scope` for these customers only: what an incremental read needs to tell whether
@@ -118,6 +130,8 @@ impl Client {
         &self,
         cursor: &crate::Cursor,
     ) -> Result<RowStream<Deletion>, Error> {
+        // After the probe's first request, which proves the credentials on its own.
+        self.access().await?;
         let filter = match cursor.deleted {
             Some(at) => self.since_filter("d", "deleteddate", at),
             None => "d.deleteddate IS NOT NULL".to_owned(),
@@ -132,6 +146,12 @@ impl Client {
             chrono::Duration::from_std(self.config.overlap).unwrap_or(chrono::Duration::zero());
         let local = utc_to_local_text(at - overlap, self.config.time_zone);
         format!("{alias}.{column} >= TO_DATE('{local}', '{DATETIME_FORMAT_SQL}')")
+    }
+
+    /// Refuses a subsidiary scope on an account without subsidiaries.
+    fn check_scope(&self, scope: Scope, facts: &crate::AccountFacts) -> Result<(), Error> {
+        self.scope_filter(scope, facts, |_| String::new())
+            .map(|_| ())
     }
 
     fn scope_filter(
@@ -155,7 +175,8 @@ impl Client {
         from_scratch: bool,
     ) -> Result<RowStream<T>, Error> {
         if from_scratch {
-            return self.split_read(q, decode).await;
+            let sized = self.histogram(&q).await?;
+            return self.split_read(q, sized, decode).await;
         }
         Ok(self.single_range(q, decode))
     }
@@ -173,21 +194,29 @@ impl Client {
         )
     }
 
-    /// Sizes the read with one `MIN/MAX/COUNT` query, then reads the planned ranges within the
-    /// budget.
+    /// Reads the ranges planned from `sized` (or, where it has no histogram, from one
+    /// `MIN/MAX/COUNT` query) within the budget.
     async fn split_read<T: Send + 'static>(
         &self,
         q: TableQuery,
+        sized: Sized,
         decode: Decoder<T>,
     ) -> Result<RowStream<T>, Error> {
-        let stats = self.stats(&q).await?;
-        let ranges = plan::plan(stats, self.config.page_size);
-        tracing::debug!(
-            table = q.table,
-            ranges = ranges.len(),
-            ?stats,
-            "planned read"
-        );
+        let ranges = match sized {
+            Sized::Histogram(buckets) => plan::plan_histogram(&buckets, self.config.page_size),
+            other => {
+                if let Sized::Refused(detail) = other {
+                    // The query was otherwise sound (the caller checked its scope): NetSuite does
+                    // not take histograms here. Do not ask again.
+                    tracing::warn!(%detail, "NetSuite refused the histogram query; reads are sized by MIN/MAX/COUNT");
+                    self.histograms_refused.store(true, Ordering::Relaxed);
+                }
+                let stats = self.stats(&q).await?;
+                self.saw_ids(q.table, stats);
+                plan::plan(stats, self.config.page_size)
+            }
+        };
+        tracing::debug!(table = q.table, ranges = ranges.len(), "planned read");
         // Twice the budget in readers: one waiting out a backoff leaves its slot to another, so
         // the budget stays full. The account semaphore still caps requests in flight.
         let workers = self.config.concurrency * 2;
@@ -202,6 +231,71 @@ impl Client {
         ))
     }
 
+    /// The probe's answers and the histogram of `q`, side by side.
+    async fn facts_and_histogram(
+        &self,
+        q: &TableQuery,
+    ) -> (Result<crate::AccountFacts, Error>, Result<Sized, Error>) {
+        tokio::join!(self.facts(), self.histogram(q))
+    }
+
+    /// Rows per bucket of ids, the buckets sized so that the span last seen (by the probe, or
+    /// the last read) fills most of one page. [`Sized::Unknown`] when no span
+    /// is known, the span grew past a few pages of buckets, or a row cannot be read: the read is
+    /// then sized the plain way.
+    async fn histogram(&self, q: &TableQuery) -> Result<Sized, Error> {
+        /// Pages of buckets read at most before the plain sizing query is the cheaper way.
+        const MAX_PAGES: u32 = 4;
+        if self.histograms_refused.load(Ordering::Relaxed) {
+            return Ok(Sized::Unknown);
+        }
+        // The probe learns the spans: customers' in its first round trip, the others' in its
+        // second (a table it could not read has none).
+        self.access().await?;
+        let span = match self.span(q.table) {
+            Some(span) => Some(span),
+            None => self.facts().await.ok().and_then(|_| self.span(q.table)),
+        };
+        let Some(span) = span else {
+            return Ok(Sized::Unknown);
+        };
+        let page_size = self.config.page_size.max(1);
+        // A tenth of the page left free: the span grows as records are created.
+        let target = i64::from(page_size - page_size / 10);
+        let width = (span.max - span.min) / target + 1;
+        let text = q.histogram(width);
+        let mut buckets = Vec::new();
+        for n in 0..MAX_PAGES {
+            let page = match self
+                .transport
+                .suiteql(&text, page_size, n * page_size)
+                .await
+            {
+                Ok(page) => page,
+                Err(Error::InvalidQuery { detail } | Error::Rejected { detail, .. }) => {
+                    return Ok(Sized::Refused(detail));
+                }
+                Err(e) => return Err(e),
+            };
+            for item in page.items {
+                match records::histogram_bucket(&RawRow::new(q.table, item)) {
+                    Some(bucket) => buckets.push(bucket),
+                    None => return Ok(Sized::Unknown),
+                }
+            }
+            if !page.has_more {
+                let stats = IdStats {
+                    min: buckets.iter().map(|b: &Bucket| b.first).min().unwrap_or(0),
+                    max: buckets.iter().map(|b| b.last).max().unwrap_or(0),
+                    count: buckets.iter().map(|b| b.rows).sum(),
+                };
+                self.saw_ids(q.table, Some(stats));
+                return Ok(Sized::Histogram(buckets));
+            }
+        }
+        Ok(Sized::Unknown)
+    }
+
     async fn stats(&self, q: &TableQuery) -> Result<Option<IdStats>, Error> {
         let page = self.transport.suiteql(&q.stats(), 1, 0).await?;
         Ok(page
@@ -209,5 +303,24 @@ impl Client {
             .into_iter()
             .next()
             .and_then(|item| records::id_stats(&RawRow::new(q.table, item))))
+    }
+}
+
+/// What sizes a split read.
+enum Sized {
+    /// Rows per bucket of ids.
+    Histogram(Vec<Bucket>),
+    /// Nothing yet: the read asks `MIN/MAX/COUNT`.
+    Unknown,
+    /// NetSuite refused the histogram query, with its words.
+    Refused(String),
+}
+
+/// The filter of a subsidiary scope, `None` for the whole account. Whether the account has
+/// subsidiaries is checked once the probe has answered.
+fn scope_text(scope: Scope, filter: impl Fn(i64) -> String) -> Option<String> {
+    match scope {
+        Scope::Account => None,
+        Scope::Subsidiary(s) => Some(filter(s.0)),
     }
 }

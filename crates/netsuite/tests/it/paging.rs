@@ -56,3 +56,37 @@ async fn pages_past_100000_projects_by_id_reading_each_once() {
         .collect();
     assert_eq!(changed, ids);
 }
+
+#[tokio::test]
+async fn a_subsidiarys_records_are_read_in_nearly_as_few_pages_as_they_fill() {
+    let spec = GeneratorSpec {
+        customers: 6_000,
+        projects: 60_000,
+        subsidiaries: 3,
+        seed: 5,
+    };
+    let emulator = support::start(AccountConfig::generated(support::ACCOUNT, spec)).await;
+    let client = support::client(&emulator);
+    let sub = client.subsidiaries().await.unwrap()[0].id;
+    let before = emulator.control().requests().len();
+    let (projects, bad) = collect(client.projects(Scope::Subsidiary(sub)).await.unwrap()).await;
+    assert!(bad.is_empty());
+    let expected = support::ground_truth(
+        &emulator,
+        &format!("SELECT id FROM job WHERE subsidiary = {sub}"),
+    );
+    assert_eq!(projects.len(), expected.len());
+    let pages: Vec<usize> = emulator.control().requests()[before..]
+        .iter()
+        .filter_map(|r| r.rows)
+        .collect();
+    // One histogram request, then one page per thousand rows (ranges sized from the average
+    // density take a tenth more, and some spill into a second request).
+    let minimum = expected.len().div_ceil(1000);
+    assert!(
+        pages.len() <= 1 + minimum,
+        "{} requests for {} projects: {pages:?}",
+        pages.len(),
+        expected.len()
+    );
+}

@@ -149,10 +149,20 @@ impl<'a> Projector<'a> {
     }
 
     fn validate(&self, record: &MirrorRecord) -> Result<Desired, String> {
-        let who = describe(record);
-        self.check_chain(record, &who)?;
-        let name = OptionName::parse(record.key.kind, &record.name.display(), &who)
-            .map_err(|e| e.to_string())?;
+        // How a rejection names the record, built only for a rejection: most records pass.
+        let who = || describe(record);
+        self.check_chain(record, who)?;
+        let name =
+            OptionName::parse(record.key.kind, &record.name.display_text(), "").map_err(|err| {
+                match err {
+                    crate::Error::InvalidName { rule, .. } => crate::Error::InvalidName {
+                        record: who(),
+                        rule,
+                    }
+                    .to_string(),
+                    other => other.to_string(),
+                }
+            })?;
         let number = match record.key.kind {
             UpstreamKind::Project => record.number.clone().filter(|n| !n.trim().is_empty()),
             UpstreamKind::Customer => None,
@@ -172,32 +182,39 @@ impl<'a> Projector<'a> {
 
     /// Walks the parent chain: every ancestor must be in the mirror, in scope, not deleted, and
     /// the chain must end. The option's level is decided later, from the final tree.
-    fn check_chain(&self, record: &MirrorRecord, who: &str) -> Result<(), String> {
+    fn check_chain(&self, record: &MirrorRecord, who: impl Fn() -> String) -> Result<(), String> {
         let mut depth = 1;
         let mut child = record.key;
         let mut next = record.parent;
         while let Some(parent) = next {
             if depth > MAX_CHAIN || parent == record.key {
                 return Err(format!(
-                    "{who} is part of a parent cycle in NetSuite's data"
+                    "{} is part of a parent cycle in NetSuite's data",
+                    who()
                 ));
             }
             let Some(up) = self.record(parent) else {
                 return Err(format!(
-                    "{who} has parent {parent}, which NetSuite did not return"
+                    "{} has parent {parent}, which NetSuite did not return",
+                    who()
                 ));
             };
             if up.deleted {
                 return Err(format!(
-                    "{who} has parent {parent}, which was deleted in NetSuite"
+                    "{} has parent {parent}, which was deleted in NetSuite",
+                    who()
                 ));
             }
             if !self.in_scope(up) {
-                return Err(format!("{who} has parent {parent}, which is not associated with the integrated subsidiary"));
+                return Err(format!(
+                    "{} has parent {parent}, which is not associated with the integrated subsidiary",
+                    who()
+                ));
             }
             if child.kind == UpstreamKind::Customer && parent.kind == UpstreamKind::Project {
                 return Err(format!(
-                    "{who}: customer {child} has a project ({parent}) as its parent"
+                    "{}: customer {child} has a project ({parent}) as its parent",
+                    who()
                 ));
             }
             depth += 1;

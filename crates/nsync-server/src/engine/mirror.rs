@@ -98,7 +98,7 @@ fn tombstone(record: &MirrorRecord) -> MirrorRecord {
 #[derive(Debug, Default)]
 pub(crate) struct FullRead {
     /// Every record associated with the integrated subsidiary.
-    pub live: Vec<MirrorRecord>,
+    pub live: Mirror,
     /// Rows NetSuite sent that could not be decoded: their last known state is kept.
     pub unreadable: BTreeSet<UpstreamKey>,
     /// Records deleted since the cursor.
@@ -108,7 +108,7 @@ pub(crate) struct FullRead {
 /// The mirror after a full read: what was read; known records that were deleted become
 /// tombstones; known records neither read nor deleted left the subsidiary and are dropped.
 pub(crate) fn after_full_read(prior: &Mirror, read: FullRead) -> Mirror {
-    let mut out: Mirror = read.live.into_iter().map(|r| (r.key, r)).collect();
+    let mut out = read.live;
     for (key, record) in prior {
         if out.contains_key(key) {
             continue;

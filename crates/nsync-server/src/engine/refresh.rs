@@ -89,6 +89,39 @@ async fn drain<T>(mut stream: RowStream<T>) -> Result<(Vec<T>, Vec<RowError>), E
     Ok((good, bad))
 }
 
+/// What a full read of one kind left: its records as the mirror keeps them, the newest stamp,
+/// how many rows were read, and the rows that could not be.
+#[derive(Default)]
+struct Live {
+    records: Mirror,
+    newest: Option<DateTime<Utc>>,
+    rows: usize,
+    bad: Vec<RowError>,
+}
+
+/// Drains a full read, turning each row into its mirror record as it arrives. A read error ends
+/// it, as in [`drain`].
+async fn collect_live<T>(
+    mut stream: RowStream<T>,
+    record: impl Fn(&T) -> (DateTime<Utc>, Option<MirrorRecord>),
+) -> Result<Live, EngineError> {
+    let mut live = Live::default();
+    while let Some(item) = stream.next().await {
+        match item? {
+            Ok(row) => {
+                let (stamp, mirrored) = record(&row);
+                live.rows += 1;
+                live.newest = latest(live.newest, Some(stamp));
+                if let Some(mirrored) = mirrored {
+                    live.records.insert(mirrored.key, mirrored);
+                }
+            }
+            Err(row) => live.bad.push(row),
+        }
+    }
+    Ok(live)
+}
+
 /// Bad rows become rejections naming the record; the key they carry keeps its last known state.
 fn unreadable(bad: &[RowError], rejected: &mut Vec<Change>) -> BTreeSet<UpstreamKey> {
     let mut keys = BTreeSet::new();
@@ -143,14 +176,18 @@ async fn full(
     cursor: Cursor,
     rejected: &mut Vec<Change>,
 ) -> Result<(Mirror, Cursor, BTreeSet<UpstreamKey>), EngineError> {
-    let facts = client.probe().await?;
     let ns_scope = netsuite_scope(scope);
-    let customers = async { drain(client.customers(ns_scope).await?).await };
+    // Straight to the reads: each sizes itself beside the account probe it needs. Rows become
+    // mirror records as they arrive, while later pages are still in flight.
+    let customers = async {
+        let stream = client.customers(ns_scope).await?;
+        collect_live(stream, |c| (c.last_modified, mirror::customer(c, scope))).await
+    };
     let projects = async {
-        if facts.projects_enabled {
-            drain(client.projects(ns_scope).await?).await
-        } else {
-            Ok((Vec::new(), Vec::new()))
+        match client.projects(ns_scope).await {
+            Ok(stream) => collect_live(stream, |p| (p.last_modified, mirror::project(p))).await,
+            Err(netsuite::Error::ProjectsDisabled) => Ok(Live::default()),
+            Err(err) => Err(err.into()),
         }
     };
     // Deletions matter only for records already known; a first read has none.
@@ -162,23 +199,16 @@ async fn full(
             Ok((Vec::new(), Vec::new()))
         }
     };
-    let ((customers, bad_c), (projects, bad_p), (deletions, _)) =
-        tokio::try_join!(customers, projects, deletions)?;
+    let (customers, projects, (deletions, _)) = tokio::try_join!(customers, projects, deletions)?;
     let deleted = deleted_keys(&deletions);
-    check_not_suspiciously_empty(prior, UpstreamKind::Customer, customers.len(), &deleted)?;
-    check_not_suspiciously_empty(prior, UpstreamKind::Project, projects.len(), &deleted)?;
-    let mut unreadable_keys = unreadable(&bad_c, rejected);
-    unreadable_keys.extend(unreadable(&bad_p, rejected));
-    let newest = customers
-        .iter()
-        .map(|c| c.last_modified)
-        .chain(projects.iter().map(|p| p.last_modified))
-        .max();
-    let live = customers
-        .iter()
-        .filter_map(|c| mirror::customer(c, scope))
-        .chain(projects.iter().filter_map(mirror::project))
-        .collect();
+    check_not_suspiciously_empty(prior, UpstreamKind::Customer, customers.rows, &deleted)?;
+    check_not_suspiciously_empty(prior, UpstreamKind::Project, projects.rows, &deleted)?;
+    let mut unreadable_keys = unreadable(&customers.bad, rejected);
+    unreadable_keys.extend(unreadable(&projects.bad, rejected));
+    let newest = latest(customers.newest, projects.newest);
+    let mut live = customers.records;
+    let mut project_records = projects.records;
+    live.append(&mut project_records);
     let next = mirror::after_full_read(
         prior,
         FullRead {

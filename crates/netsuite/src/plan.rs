@@ -2,15 +2,16 @@
 //!
 //! SuiteQL answers at most 100,000 rows per query and offset paging past that fails, while
 //! unordered paging skips or repeats rows. Every read therefore pages by id (`WHERE id > :last
-//! ORDER BY id`), and a large read is cut into id ranges, sized from one `MIN/MAX/COUNT` query so
-//! that each holds about one page: the ranges are independent, so `budget` of them are always in
-//! flight, and each costs one request when ids are dense.
+//! ORDER BY id`), and a large read is cut into id ranges of about one page each: the ranges are
+//! independent, so `budget` of them are always in flight, and each costs one request.
 //!
 //! Ids are rarely dense in a read that filters (a subsidiary's customers are a third of the
 //! account's), and a range sized from the average density spills into a second request whenever
-//! its stretch of ids holds more than its share. So a read first asks for a histogram (rows per
-//! stretch of `width` ids, one `GROUP BY` query in the same round trip the sizing query would
-//! take) and cuts ranges where the counted rows add up to a page.
+//! its stretch of ids holds more than its share. So a read is sized by a histogram (one `GROUP
+//! BY` query: rows, first and last id per bucket of ids, in the round trip a plain sizing query
+//! would take) and cut where the counted rows add up to a page ([`plan_histogram`]). Without a
+//! histogram (no span of ids known yet to size its buckets, or NetSuite refuses the query) one
+//! `MIN/MAX/COUNT` query sizes even ranges a little under a page ([`plan`]).
 
 /// What the `MIN/MAX/COUNT` query says about a table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

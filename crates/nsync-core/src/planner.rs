@@ -182,24 +182,50 @@ impl<'a> Planner<'a> {
         &self,
         targets: BTreeSet<UpstreamKey>,
     ) -> FxHashMap<UpstreamKey, Projection> {
-        let mut projections = FxHashMap::default();
-        let mut stack: Vec<UpstreamKey> = targets.into_iter().collect();
+        let targets: Vec<UpstreamKey> = targets.into_iter().collect();
+        let mut projections =
+            FxHashMap::with_capacity_and_hasher(targets.len(), Default::default());
+        projections.extend(
+            targets
+                .iter()
+                .copied()
+                .zip(project_all(&self.projector, &targets)),
+        );
+        let mut stack = Vec::new();
+        for key in &targets {
+            if matches!(projections.get(key), Some(Projection::Valid(_))) {
+                self.push_unprojected_ancestors(*key, &projections, &mut stack);
+            }
+        }
         while let Some(key) = stack.pop() {
             if projections.contains_key(&key) {
                 continue;
             }
             let projection = self.projector.project(key);
-            if matches!(projection, Projection::Valid(_)) {
-                stack.extend(
-                    self.projector
-                        .ancestors(key)
-                        .into_iter()
-                        .filter(|a| !projections.contains_key(a)),
-                );
-            }
+            let valid = matches!(projection, Projection::Valid(_));
             projections.insert(key, projection);
+            if valid {
+                self.push_unprojected_ancestors(key, &projections, &mut stack);
+            }
         }
         projections
+    }
+
+    /// Pushes the ancestors of the valid record `key` that have no projection yet, walking up
+    /// until an ancestor with a valid projection: that one's ancestors are its own walk's.
+    fn push_unprojected_ancestors(
+        &self,
+        key: UpstreamKey,
+        projections: &FxHashMap<UpstreamKey, Projection>,
+        stack: &mut Vec<UpstreamKey>,
+    ) {
+        for ancestor in self.projector.ancestors_of(key) {
+            match projections.get(&ancestor) {
+                Some(Projection::Valid(_)) => return,
+                Some(_) => {}
+                None => stack.push(ancestor),
+            }
+        }
     }
 
     /// Decides the final tree: every existing option and every valid record, each under its
@@ -209,12 +235,17 @@ impl<'a> Planner<'a> {
     /// has an option, that option keeps its old parent. Repeats until nothing more is rejected;
     /// each record is rejected at most once, so this ends.
     fn settle(&self, projections: &FxHashMap<UpstreamKey, Projection>) -> Tree {
-        let mut parent_of: FxHashMap<UpstreamKey, Option<UpstreamKey>> = self
-            .existing
-            .iter()
-            .map(|(key, option)| (*key, option.upstream_parent))
-            .collect();
-        let mut placed = FxHashSet::default();
+        let mut parent_of: FxHashMap<UpstreamKey, Option<UpstreamKey>> =
+            FxHashMap::with_capacity_and_hasher(
+                self.existing.len() + projections.len(),
+                Default::default(),
+            );
+        parent_of.extend(
+            self.existing
+                .iter()
+                .map(|(key, option)| (*key, option.upstream_parent)),
+        );
+        let mut placed = FxHashSet::with_capacity_and_hasher(projections.len(), Default::default());
         for (key, projection) in projections {
             if let Projection::Valid(desired) = projection {
                 parent_of.insert(*key, desired.parent);
@@ -428,6 +459,35 @@ impl<'a> Planner<'a> {
     }
 }
 
+/// Projects `keys`, in order. A projection reads the mirror and nothing else, so a large plan
+/// (an import of everything) projects on every core: a third of its time otherwise.
+fn project_all(projector: &Projector<'_>, keys: &[UpstreamKey]) -> Vec<Projection> {
+    const PARALLEL_FROM: usize = 20_000;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    if keys.len() < PARALLEL_FROM || threads < 2 {
+        return keys.iter().map(|key| projector.project(*key)).collect();
+    }
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = keys
+            .chunks(keys.len().div_ceil(threads))
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|key| projector.project(*key))
+                        .collect::<Vec<Projection>>()
+                })
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|part| {
+                part.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect::<Vec<Projection>>()
+    })
+}
+
 /// The final tree of a plan.
 struct Tree {
     /// The level of every option in it, existing or new.
@@ -444,7 +504,8 @@ struct Tree {
 fn levels_of(
     parent_of: &FxHashMap<UpstreamKey, Option<UpstreamKey>>,
 ) -> FxHashMap<UpstreamKey, Level> {
-    let mut levels: FxHashMap<UpstreamKey, Level> = FxHashMap::default();
+    let mut levels: FxHashMap<UpstreamKey, Level> =
+        FxHashMap::with_capacity_and_hasher(parent_of.len(), Default::default());
     let mut failed: FxHashSet<UpstreamKey> = FxHashSet::default();
     for start in parent_of.keys() {
         // Walk up to the first key already decided, then assign levels on the way back down.

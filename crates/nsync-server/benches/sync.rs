@@ -2,7 +2,8 @@
 //! after 0.5% of the records changed, then update when nothing changed; each figure beside its
 //! target. Sizes and conditions come from the environment, so a quick run is possible:
 //!
-//! `NSYNC_BENCH_CUSTOMERS` (50000), `NSYNC_BENCH_PROJECTS` (250000), `NSYNC_BENCH_LATENCY_MS`
+//! `NSYNC_BENCH_CUSTOMERS` (50000), `NSYNC_BENCH_PROJECTS` (250000), `NSYNC_BENCH_SUBSIDIARIES`
+//! (3; the integration takes the one with the most customers), `NSYNC_BENCH_LATENCY_MS`
 //! (100), `NSYNC_BENCH_LIMIT` (5, the account's concurrency limit and the client's budget),
 //! `NSYNC_BENCH_CHANGED_PERMILLE` (5), `NSYNC_BENCH_DATABASE_URL` (a temporary SQLite file).
 
@@ -43,6 +44,7 @@ async fn bench() -> Result<(), Box<dyn std::error::Error>> {
     let latency = Duration::from_millis(env("NSYNC_BENCH_LATENCY_MS", 100));
     let limit = env("NSYNC_BENCH_LIMIT", 5) as usize;
     let permille = env("NSYNC_BENCH_CHANGED_PERMILLE", 5);
+    let subsidiaries = env("NSYNC_BENCH_SUBSIDIARIES", 3).max(1) as usize;
     println!("sync benchmark: {customers} customers, {projects} projects, {latency:?} per request, account limit {limit}");
 
     let mut account = AccountConfig::generated(
@@ -50,7 +52,7 @@ async fn bench() -> Result<(), Box<dyn std::error::Error>> {
         GeneratorSpec {
             customers,
             projects,
-            subsidiaries: 3,
+            subsidiaries,
             seed: 42,
         },
     );
@@ -132,10 +134,22 @@ async fn bench() -> Result<(), Box<dyn std::error::Error>> {
     let import = engine.import(integration, Selection::All, cli).await?;
     let import_time = import.duration;
     line("import all", &import);
+    // The target allows 1.3x the read lower bound plus the time the store takes to apply: the
+    // import's own apply phase is that time.
+    let bound = lower_bound.as_secs_f64().max(1e-9);
+    let without_apply = import_time
+        .saturating_sub(import.phases.apply)
+        .as_secs_f64();
     println!(
-        "  {in_scope_customers} customers + {in_scope_projects} projects in scope, {pages} pages; read lower bound {:.2} s; import took {:.2}x of it (target: at most 1.3x plus the storage apply time)",
+        "  {in_scope_customers} customers + {in_scope_projects} projects in scope, {pages} pages; read lower bound {:.2} s; import took {:.2}x of it",
         lower_bound.as_secs_f64(),
-        import_time.as_secs_f64() / lower_bound.as_secs_f64().max(1e-9)
+        import_time.as_secs_f64() / bound
+    );
+    println!(
+        "  import without its apply phase: {without_apply:.2} s = {:.3}x the read lower bound (target: at most 1.3x; allowed {:.2} s + apply {:.2} s)",
+        without_apply / bound,
+        1.3 * bound,
+        import.phases.apply.as_secs_f64()
     );
 
     // 0.5% of the imported records change in NetSuite.

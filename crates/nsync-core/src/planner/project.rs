@@ -64,9 +64,21 @@ const MAX_CHAIN: usize = 64;
 impl<'a> Projector<'a> {
     pub fn new(input: PlanInput<'a>) -> Self {
         // The last of duplicate keys wins, as it would in a map built in order.
-        let records: FxHashMap<_, _> = input.mirror.iter().map(|r| (r.key, *r)).collect();
-        let mut ordered: Vec<&MirrorRecord> = records.values().copied().collect();
-        ordered.sort_unstable_by_key(|r| r.key);
+        let mut records: FxHashMap<UpstreamKey, &MirrorRecord> =
+            FxHashMap::with_capacity_and_hasher(input.mirror.len(), Default::default());
+        records.extend(input.mirror.iter().map(|r| (r.key, *r)));
+        // The mirror usually comes in key order (from its map): then only duplicates go.
+        let mut ordered: Vec<&MirrorRecord> = input.mirror.to_vec();
+        if !ordered.is_sorted_by_key(|r| r.key) {
+            ordered.sort_by_key(|r| r.key);
+        }
+        ordered.dedup_by(|later, earlier| {
+            let duplicate = later.key == earlier.key;
+            if duplicate {
+                *earlier = *later;
+            }
+            duplicate
+        });
         let mut children: FxHashMap<UpstreamKey, Vec<UpstreamKey>> = FxHashMap::default();
         for record in &ordered {
             if let Some(parent) = record.parent {
@@ -104,16 +116,26 @@ impl<'a> Projector<'a> {
 
     /// The record's ancestors in the mirror, nearest first; stops at a gap or a cycle.
     pub fn ancestors(&self, key: UpstreamKey) -> Vec<UpstreamKey> {
-        let mut chain = Vec::new();
+        self.ancestors_of(key).collect()
+    }
+
+    /// [`Projector::ancestors`], one at a time, so a walk can stop early without a list.
+    pub fn ancestors_of(&self, key: UpstreamKey) -> impl Iterator<Item = UpstreamKey> + '_ {
+        // On the stack: most walks stop after one step, and a list would cost an allocation.
+        let mut seen = [key; MAX_CHAIN];
+        let mut len = 0;
         let mut next = self.record(key).and_then(|r| r.parent);
-        while let Some(parent) = next {
-            if chain.len() >= MAX_CHAIN || chain.contains(&parent) || parent == key {
-                break;
+        std::iter::from_fn(move || {
+            let parent = next?;
+            if len >= MAX_CHAIN || seen[..len].contains(&parent) || parent == key {
+                next = None;
+                return None;
             }
-            chain.push(parent);
+            seen[len] = parent;
+            len += 1;
             next = self.record(parent).and_then(|r| r.parent);
-        }
-        chain
+            Some(parent)
+        })
     }
 
     /// A person-readable name for a parent in a change list.

@@ -123,7 +123,12 @@ impl<T: Send + 'static> Worker<T> {
         loop {
             let q = self.query.page(after, range.upto);
             let page = self.transport.suiteql(&q, self.page_size, 0).await?;
-            let (batch, last) = decode_page(self.query.table, page.items, self.decode, self.ctx);
+            let (table, decode, ctx) = (self.query.table, self.decode, self.ctx);
+            // Off the async threads, like the parse (see `Transport::suiteql`).
+            let (batch, last) =
+                tokio::task::spawn_blocking(move || decode_page(table, page.items, decode, ctx))
+                    .await
+                    .map_err(|e| Error::Decode(format!("decoding a page: {e}")))?;
             if self.tx.send(Ok(batch)).await.is_err() {
                 return Ok(());
             }

@@ -98,7 +98,11 @@ impl Transport {
             .append_pair("offset", &offset.to_string());
         let body = Body::Json(serde_json::json!({ "q": q }));
         let text = self.send(Method::POST, url, &body).await?;
-        let page = Page::parse(&text)?;
+        // A page is up to a megabyte of JSON: parsed off the async threads, so the readers waiting
+        // for a slot are woken the moment one frees.
+        let page = tokio::task::spawn_blocking(move || Page::parse(&text))
+            .await
+            .map_err(|e| Error::Decode(format!("SuiteQL page: {e}")))??;
         // More rows than asked for is not NetSuite: refuse the page rather than trust it.
         if page.items.len() > limit as usize {
             return Err(Error::Decode(format!(

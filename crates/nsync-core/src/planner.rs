@@ -130,10 +130,9 @@ impl<'a> Planner<'a> {
         order.sort_unstable_by_key(|(key, level)| (*level, *key));
         let mut upserts = Vec::new();
         for (key, level) in order {
-            let placed = tree.placed.contains(&key);
-            if placed && matches!(projections.get(&key), Some(Projection::Valid(_))) {
-                // Placed where NetSuite has it: the projection becomes the upsert (it is not
-                // visited again below).
+            if tree.placed.contains(&key) {
+                // Placed where NetSuite has it (only valid records are): the projection becomes
+                // the upsert, and is not visited again below.
                 if let Some(Projection::Valid(desired)) = projections.remove(&key) {
                     upserts.extend(self.diff(key, desired, level));
                 }
@@ -193,7 +192,14 @@ impl<'a> Planner<'a> {
         );
         let mut stack = Vec::new();
         for key in &targets {
-            if matches!(projections.get(key), Some(Projection::Valid(_))) {
+            let Some(Projection::Valid(desired)) = projections.get(key) else {
+                continue;
+            };
+            // Most parents are targets with a valid projection: one lookup settles it.
+            let parent_valid = desired
+                .parent
+                .is_none_or(|p| matches!(projections.get(&p), Some(Projection::Valid(_))));
+            if !parent_valid {
                 self.push_unprojected_ancestors(*key, &projections, &mut stack);
             }
         }

@@ -54,7 +54,8 @@ pub(super) enum Projection {
 pub(super) struct Projector<'a> {
     records: FxHashMap<UpstreamKey, &'a MirrorRecord>,
     ordered: Vec<&'a MirrorRecord>,
-    children: FxHashMap<UpstreamKey, Vec<UpstreamKey>>,
+    /// Built on first use: only a selection of subtrees asks.
+    children: std::sync::OnceLock<FxHashMap<UpstreamKey, Vec<UpstreamKey>>>,
     input: PlanInput<'a>,
 }
 
@@ -79,16 +80,10 @@ impl<'a> Projector<'a> {
             }
             duplicate
         });
-        let mut children: FxHashMap<UpstreamKey, Vec<UpstreamKey>> = FxHashMap::default();
-        for record in &ordered {
-            if let Some(parent) = record.parent {
-                children.entry(parent).or_default().push(record.key);
-            }
-        }
         Self {
             records,
             ordered,
-            children,
+            children: std::sync::OnceLock::new(),
             input,
         }
     }
@@ -103,7 +98,16 @@ impl<'a> Projector<'a> {
     }
 
     pub fn children(&self, key: UpstreamKey) -> &[UpstreamKey] {
-        self.children.get(&key).map_or(&[], Vec::as_slice)
+        let children = self.children.get_or_init(|| {
+            let mut children: FxHashMap<UpstreamKey, Vec<UpstreamKey>> = FxHashMap::default();
+            for record in &self.ordered {
+                if let Some(parent) = record.parent {
+                    children.entry(parent).or_default().push(record.key);
+                }
+            }
+            children
+        });
+        children.get(&key).map_or(&[], Vec::as_slice)
     }
 
     pub fn in_scope(&self, record: &MirrorRecord) -> bool {

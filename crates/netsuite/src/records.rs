@@ -59,21 +59,12 @@ impl TableQuery {
         q
     }
 
-    /// Rows, smallest and largest id per bucket of `width` ids (see [`crate::plan::Bucket`]):
+    /// [`TableQuery::stats`] per bucket of `width` ids (see [`crate::plan::Bucket`]):
     /// `TRUNC` and `GROUP BY` are both in SuiteQL's supported set, and the answer is one row per
     /// bucket that has rows.
     pub fn histogram(&self, width: i64) -> String {
         let bucket = format!("TRUNC({} / {width})", self.key);
-        let mut q = format!(
-            "SELECT MIN({k}) AS minid, MAX({k}) AS maxid, COUNT(*) AS total FROM {}",
-            self.from,
-            k = self.key
-        );
-        if let Some(filter) = &self.filter {
-            q.push_str(&format!(" WHERE ({filter})"));
-        }
-        q.push_str(&format!(" GROUP BY {bucket} ORDER BY {bucket}"));
-        q
+        format!("{} GROUP BY {bucket} ORDER BY {bucket}", self.stats())
     }
 
     /// Customers; with subsidiary columns only on OneWorld accounts, which are the only ones that

@@ -207,8 +207,6 @@ pub(crate) fn subsidiary(row: &RawRow) -> Result<Subsidiary, RowError> {
     })
 }
 
-/// The row of [`TableQuery::stats`]. `None` when unreadable, which only costs parallelism: the
-/// read then goes through everything as one range.
 /// One row of [`TableQuery::histogram`]; `None` if it cannot be read.
 pub(crate) fn histogram_bucket(row: &RawRow) -> Option<Bucket> {
     let stats = id_stats(row)?;
@@ -219,6 +217,8 @@ pub(crate) fn histogram_bucket(row: &RawRow) -> Option<Bucket> {
     })
 }
 
+/// The row of [`TableQuery::stats`]. `None` when unreadable, which only costs parallelism: the
+/// read then goes through everything as one range.
 pub(crate) fn id_stats(row: &RawRow) -> Option<IdStats> {
     let count = row
         .text("total")

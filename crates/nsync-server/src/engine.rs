@@ -150,7 +150,7 @@ impl Engine {
 
     /// Forgets the cached client of an integration (after its credentials changed).
     pub fn forget_client(&self, integration: IntegrationId) {
-        self.lock_clients().remove(&integration);
+        lock(&self.clients).remove(&integration);
     }
 
     /// Refreshes the mirror only (what the Import Customers list is served from).
@@ -648,7 +648,7 @@ impl Engine {
     }
 
     async fn client(&self, integration: &Integration) -> Result<Client, EngineError> {
-        if let Some(client) = self.lock_clients().get(&integration.id) {
+        if let Some(client) = lock(&self.clients).get(&integration.id) {
             return Ok(client.clone());
         }
         let credentials = self.store.credentials(&self.key, integration.id).await?;
@@ -656,12 +656,8 @@ impl Engine {
         let client = self
             .connector
             .connect(integration, &credentials, observer)?;
-        self.lock_clients().insert(integration.id, client.clone());
+        lock(&self.clients).insert(integration.id, client.clone());
         Ok(client)
-    }
-
-    fn lock_clients(&self) -> std::sync::MutexGuard<'_, HashMap<IntegrationId, Client>> {
-        self.clients.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 

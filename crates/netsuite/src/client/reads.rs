@@ -150,21 +150,21 @@ impl Client {
 
     /// Refuses a subsidiary scope on an account without subsidiaries.
     fn check_scope(&self, scope: Scope, facts: &crate::AccountFacts) -> Result<(), Error> {
-        self.scope_filter(scope, facts, |_| String::new())
-            .map(|_| ())
+        match scope {
+            Scope::Subsidiary(s) if !facts.one_world => Err(Error::NotOneWorld(s.to_string())),
+            _ => Ok(()),
+        }
     }
 
+    /// The filter of `scope` once the probe has answered: [`scope_text`], after [`Client::check_scope`].
     fn scope_filter(
         &self,
         scope: Scope,
         facts: &crate::AccountFacts,
         filter: impl Fn(i64) -> String,
     ) -> Result<Option<String>, Error> {
-        match scope {
-            Scope::Account => Ok(None),
-            Scope::Subsidiary(s) if facts.one_world => Ok(Some(filter(s.0))),
-            Scope::Subsidiary(s) => Err(Error::NotOneWorld(s.to_string())),
-        }
+        self.check_scope(scope, facts)?;
+        Ok(scope_text(scope, filter))
     }
 
     /// A change read: one open range (changes are usually few), or a split read from scratch.

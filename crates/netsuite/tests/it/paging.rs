@@ -3,21 +3,32 @@
 use std::collections::HashSet;
 
 use chrono::{TimeZone, Utc};
-use netsuite::{Change, Cursor, Scope};
-use netsuite_emulator::{AccountConfig, GeneratorSpec};
+use netsuite::{Change, Client, Cursor, Scope};
+use netsuite_emulator::{AccountConfig, Emulator, GeneratorSpec};
 
 use crate::support::{self, collect};
 
-#[tokio::test]
-async fn pages_past_100000_projects_by_id_reading_each_once() {
+/// An emulator serving a generated account of this size, and a client of it.
+async fn generated(
+    customers: usize,
+    projects: usize,
+    subsidiaries: usize,
+    seed: u64,
+) -> (Emulator, Client) {
     let spec = GeneratorSpec {
-        customers: 200,
-        projects: 101_000,
-        subsidiaries: 2,
-        seed: 11,
+        customers,
+        projects,
+        subsidiaries,
+        seed,
     };
     let emulator = support::start(AccountConfig::generated(support::ACCOUNT, spec)).await;
     let client = support::client(&emulator);
+    (emulator, client)
+}
+
+#[tokio::test]
+async fn pages_past_100000_projects_by_id_reading_each_once() {
+    let (emulator, client) = generated(200, 101_000, 2, 11).await;
     let total = emulator
         .control()
         .suiteql(support::ACCOUNT, "SELECT COUNT(*) AS n FROM job", 0, 1)
@@ -59,14 +70,7 @@ async fn pages_past_100000_projects_by_id_reading_each_once() {
 
 #[tokio::test]
 async fn a_subsidiarys_records_are_read_in_nearly_as_few_pages_as_they_fill() {
-    let spec = GeneratorSpec {
-        customers: 6_000,
-        projects: 60_000,
-        subsidiaries: 3,
-        seed: 5,
-    };
-    let emulator = support::start(AccountConfig::generated(support::ACCOUNT, spec)).await;
-    let client = support::client(&emulator);
+    let (emulator, client) = generated(6_000, 60_000, 3, 5).await;
     let sub = client.subsidiaries().await.unwrap()[0].id;
     let before = emulator.control().requests().len();
     let (projects, bad) = collect(client.projects(Scope::Subsidiary(sub)).await.unwrap()).await;

@@ -51,6 +51,10 @@ pub struct CustomerRow {
     pub subsidiary: Option<i64>,
     /// E-mail address.
     pub email: Option<String>,
+    /// Lead, prospect or customer (`searchstage`).
+    pub stage: Stage,
+    /// Customer status id (`entitystatus`): one of [`CUSTOMER_STATUSES`] of the same stage.
+    pub status: i64,
     /// Creation time.
     pub date_created: DateTime<Utc>,
     /// Last change.
@@ -72,7 +76,7 @@ pub struct ProjectRow {
     pub subsidiary: Option<i64>,
     /// Inactive flag.
     pub is_inactive: bool,
-    /// Project status id (1..=5).
+    /// Project status id: one of [`PROJECT_STATUSES`] (1 is Closed).
     pub entity_status: i64,
     /// Creation time.
     pub date_created: DateTime<Utc>,
@@ -94,6 +98,110 @@ pub struct RelationshipRow {
     /// Last change.
     pub last_modified: DateTime<Utc>,
 }
+
+/// A customer record's stage in the sales cycle. NetSuite keeps leads, prospects and customers
+/// in one record type; `searchstage` says which (Oracle, "Understanding Leads, Prospects, and
+/// Customers", section_N394436; capture `"searchstage": "Customer"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    /// A lead.
+    Lead,
+    /// A prospect.
+    Prospect,
+    /// A customer.
+    Customer,
+}
+
+impl Stage {
+    /// The `searchstage` text: `Lead`, `Prospect`, `Customer` (only `Customer` is seen in a
+    /// capture; the other two follow the same form: docs/netsuite-emulator.md).
+    pub fn text(self) -> &'static str {
+        match self {
+            Self::Lead => "Lead",
+            Self::Prospect => "Prospect",
+            Self::Customer => "Customer",
+        }
+    }
+
+    /// The status a record converted to this stage gets when none is named.
+    pub fn default_status(self) -> i64 {
+        match self {
+            Self::Lead => 6,
+            Self::Prospect => 8,
+            Self::Customer => 13,
+        }
+    }
+
+    /// The order of the sales cycle: a lead becomes a prospect, a prospect a customer.
+    pub fn rank(self) -> u8 {
+        match self {
+            Self::Lead => 0,
+            Self::Prospect => 1,
+            Self::Customer => 2,
+        }
+    }
+}
+
+/// One row of the account's status lists (SuiteQL `entitystatus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusRow {
+    /// The status id (`key`), what `entitystatus` on a customer or project holds.
+    pub key: i64,
+    /// Its label.
+    pub name: &'static str,
+    /// The customer stage it belongs to; `None` for a project status.
+    pub stage: Option<Stage>,
+    /// The probability in percent (customer statuses).
+    pub probability: u8,
+}
+
+const fn customer_status(key: i64, name: &'static str, stage: Stage, probability: u8) -> StatusRow {
+    StatusRow {
+        key,
+        name,
+        stage: Some(stage),
+        probability,
+    }
+}
+
+const fn project_status(key: i64, name: &'static str) -> StatusRow {
+    StatusRow {
+        key,
+        name,
+        stage: None,
+        probability: 0,
+    }
+}
+
+/// NetSuite's default customer statuses (Setup > Sales > Customer Statuses), ids as a new
+/// account numbers them: 13 is "Closed Won" with stage Customer (capture); the others are
+/// account data whose ids vary (docs/netsuite-emulator.md).
+pub const CUSTOMER_STATUSES: &[StatusRow] = &[
+    customer_status(6, "Unqualified", Stage::Lead, 10),
+    customer_status(7, "Qualified", Stage::Lead, 20),
+    customer_status(8, "In Discussion", Stage::Prospect, 30),
+    customer_status(9, "Identified Decision Makers", Stage::Prospect, 40),
+    customer_status(10, "Proposal", Stage::Prospect, 50),
+    customer_status(11, "In Negotiation", Stage::Prospect, 75),
+    customer_status(12, "Purchasing", Stage::Prospect, 90),
+    customer_status(13, "Closed Won", Stage::Customer, 100),
+    customer_status(15, "Renewal", Stage::Customer, 100),
+    customer_status(16, "Lost Customer", Stage::Customer, 0),
+];
+
+/// NetSuite's default project statuses (REST `job.entityStatus`, enum ids 1 to 5; labels are
+/// account data).
+pub const PROJECT_STATUSES: &[StatusRow] = &[
+    project_status(1, "Closed"),
+    project_status(2, "In Progress"),
+    project_status(3, "Not Awarded"),
+    project_status(4, "Pending"),
+    project_status(5, "Awarded"),
+];
+
+/// The project status id of "Closed".
+pub const PROJECT_CLOSED: i64 = 1;
 
 /// Which kind of entity a row of `deletedrecord` or a mutation is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]

@@ -36,7 +36,8 @@ use serde_json::{Map, Value};
 
 pub use dataset::{
     default_clock_start, CustomerRow, Dataset, DeletedRow, GeneratorSpec, ProjectRow, RecordKind,
-    RelationshipRow, SubsidiaryRow,
+    RelationshipRow, Stage, StatusRow, SubsidiaryRow, CUSTOMER_STATUSES, PROJECT_CLOSED,
+    PROJECT_STATUSES,
 };
 pub use error::{DbError, MutationError, RecordError, SuiteQlError, SUITEQL_PREFIX};
 pub use mutation::{Applied, Mode, Mutation, NewCustomer, NewProject, PersonName};

@@ -54,8 +54,9 @@ pub(crate) fn load(
     {
         let mut stmt = tx.prepare(
             "INSERT INTO customer (id, entityid, companyname, altname, entitytitle, isperson, firstname,
-             middlename, lastname, isinactive, parent, subsidiary, email, searchstage, datecreated,
-             lastmodifieddate, toplevelparent) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,'Customer',?14,?15,?16)",
+             middlename, lastname, isinactive, parent, subsidiary, email, searchstage, entitystatus,
+             datecreated, lastmodifieddate, toplevelparent)
+             VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
         )?;
         for c in &data.customers {
             let root = c.parent.map_or(c.id, |p| *top.get(&p).unwrap_or(&p));
@@ -75,6 +76,8 @@ pub(crate) fn load(
                 c.parent,
                 c.subsidiary.filter(|_| opts.one_world),
                 c.email,
+                c.stage.text(),
+                c.status,
                 to_storage(c.date_created),
                 to_storage(c.last_modified),
                 root
@@ -174,6 +177,21 @@ fn load_subsidiaries(tx: &rusqlite::Transaction<'_>, data: &Dataset) -> Result<(
             s.country,
             to_storage(s.last_modified)
         ])?;
+    }
+    Ok(())
+}
+
+/// The account's status lists, as a new account has them.
+pub(crate) fn seed_statuses(conn: &Connection) -> Result<(), DbError> {
+    let mut stmt = conn.prepare(
+        "INSERT INTO entitystatus (key, name, entitytype, probability, stage) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for s in crate::CUSTOMER_STATUSES {
+        let stage = s.stage.map(|st| st.text());
+        stmt.execute(params![s.key, s.name, "CUSTOMER", s.probability, stage])?;
+    }
+    for s in crate::PROJECT_STATUSES {
+        stmt.execute(params![s.key, s.name, "JOB", None::<u8>, None::<&str>])?;
     }
     Ok(())
 }

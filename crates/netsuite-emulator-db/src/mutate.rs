@@ -4,12 +4,25 @@ use crate::load::{customer_altname, entity_title, tf};
 use crate::time::to_storage;
 use crate::{
     Applied, Mode, Mutation, MutationError, NewCustomer, NewProject, PersonName, RecordKind,
-    SchemaOptions, COMPANY_NAME_MAX, PROJECT_NAME_MAX,
+    SchemaOptions, Stage, COMPANY_NAME_MAX, PROJECT_NAME_MAX,
 };
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 mod tree;
+
+/// The status a new project gets: In Progress.
+const IN_PROGRESS: i64 = 2;
+
+/// Whether `status` is one of the account's statuses: `Some(Some(stage))` for a customer
+/// status, `Some(None)` for a project status, `None` when unknown.
+fn status_stage(status: i64) -> Option<Option<Stage>> {
+    crate::CUSTOMER_STATUSES
+        .iter()
+        .chain(crate::PROJECT_STATUSES)
+        .find(|s| s.key == status)
+        .map(|s| s.stage)
+}
 
 /// NetSuite's limit on first, middle and last names.
 const PERSON_NAME_MAX: usize = 32;
@@ -59,6 +72,8 @@ pub(crate) fn apply(
             customer,
             subsidiary,
         } => ctx.link(customer, subsidiary, true)?,
+        Mutation::Convert { id, stage } => ctx.convert(id, stage)?,
+        Mutation::SetStatus { kind, id, status } => ctx.set_status(kind, id, status)?,
         Mutation::SetProjectSubsidiary {
             project,
             subsidiary,
@@ -199,14 +214,23 @@ impl Ctx<'_> {
             person.is_some(),
         );
         let top = c.parent.map(|p| self.top_of(p)).transpose()?.unwrap_or(id);
+        let stage = c.stage.unwrap_or(Stage::Customer);
+        let status = c.status.unwrap_or(stage.default_status());
+        if self.strict && status_stage(status) != Some(Some(stage)) {
+            return Err(MutationError::InvalidReference {
+                field: "entitystatus",
+                value: status.to_string(),
+            });
+        }
         self.tx.execute(
             "INSERT INTO customer (id, entityid, companyname, altname, entitytitle, isperson, firstname, middlename,
-             lastname, isinactive, parent, subsidiary, searchstage, datecreated, lastmodifieddate, toplevelparent)
-             VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,'Customer',?13,?13,?14)",
+             lastname, isinactive, parent, subsidiary, searchstage, entitystatus, datecreated, lastmodifieddate,
+             toplevelparent)
+             VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?15,?16)",
             params![
                 id, entity_id, c.company_name.filter(|_| person.is_none()), alt, entity_title(&entity_id, &alt),
                 tf(person.is_some()), person.map(|p| &p.first), person.and_then(|p| p.middle.as_ref()),
-                person.map(|p| &p.last), tf(c.is_inactive), c.parent, sub, self.now, top
+                person.map(|p| &p.last), tf(c.is_inactive), c.parent, sub, stage.text(), status, self.now, top
             ],
         )?;
         if let Some(sub) = sub {
@@ -254,11 +278,84 @@ impl Ctx<'_> {
         };
         let entity_id = p.entity_id.unwrap_or_else(|| format!("PRJ{id}"));
         let top = self.top_of(p.parent)?;
+        let status = p.status.unwrap_or(IN_PROGRESS);
+        if self.strict && status_stage(status) != Some(None) {
+            return Err(MutationError::InvalidReference {
+                field: "entitystatus",
+                value: status.to_string(),
+            });
+        }
         self.tx.execute(
             "INSERT INTO job (id, entityid, companyname, altname, entitytitle, parent, customer, subsidiary, isinactive,
-             entitystatus, datecreated, lastmodifieddate, toplevelparent) VALUES (?1,?2,?3,?3,?4,?5,?6,?7,?8,2,?9,?9,?6)",
-            params![id, entity_id, p.name, entity_title(&entity_id, &p.name), p.parent, top, sub, tf(p.is_inactive), self.now],
+             entitystatus, datecreated, lastmodifieddate, toplevelparent) VALUES (?1,?2,?3,?3,?4,?5,?6,?7,?8,?9,?10,?10,?6)",
+            params![id, entity_id, p.name, entity_title(&entity_id, &p.name), p.parent, top, sub, tf(p.is_inactive), status, self.now],
         )?;
+        Ok(id)
+    }
+
+    fn stage_of(&self, id: i64) -> R<Stage> {
+        let text: Option<Option<String>> = self
+            .tx
+            .query_row(
+                "SELECT searchstage FROM customer WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let text = text.ok_or(MutationError::NotFound)?;
+        Ok(match text.as_deref() {
+            Some("Lead") => Stage::Lead,
+            Some("Prospect") => Stage::Prospect,
+            _ => Stage::Customer,
+        })
+    }
+
+    fn convert(&self, id: i64, stage: Stage) -> R<i64> {
+        let now = self.stage_of(id)?;
+        if self.strict && stage.rank() < now.rank() {
+            return Err(MutationError::InvalidReference {
+                field: "stage",
+                value: stage.text().to_owned(),
+            });
+        }
+        let sql = "UPDATE customer SET searchstage = ?2, entitystatus = ?4, lastmodifieddate = ?3 WHERE id = ?1";
+        self.tx.execute(
+            sql,
+            params![id, stage.text(), self.now, stage.default_status()],
+        )?;
+        Ok(id)
+    }
+
+    fn set_status(&self, kind: RecordKind, id: i64, status: i64) -> R<i64> {
+        let known = status_stage(status);
+        let fits = match kind {
+            RecordKind::Customer => matches!(known, Some(Some(_))),
+            RecordKind::Project => known == Some(None),
+        };
+        if self.strict && !fits {
+            return Err(MutationError::InvalidReference {
+                field: "entitystatus",
+                value: status.to_string(),
+            });
+        }
+        match (kind, known) {
+            (RecordKind::Customer, Some(Some(stage))) => {
+                let now = self.stage_of(id)?;
+                if self.strict && stage.rank() < now.rank() {
+                    return Err(MutationError::InvalidReference {
+                        field: "entitystatus",
+                        value: status.to_string(),
+                    });
+                }
+                self.touch(
+                    kind,
+                    id,
+                    &format!("entitystatus = ?2, searchstage = '{}'", stage.text()),
+                    status,
+                )?;
+            }
+            _ => self.touch(kind, id, "entitystatus = ?2", status)?,
+        }
         Ok(id)
     }
 

@@ -1,6 +1,6 @@
 //! Changes to an account's data, as the emulator's control API asks for them.
 
-use crate::RecordKind;
+use crate::{RecordKind, Stage};
 use serde::{Deserialize, Serialize};
 
 /// Whether a write is checked against NetSuite's rules.
@@ -51,6 +51,13 @@ pub struct NewCustomer {
     /// Start inactive.
     #[serde(default)]
     pub is_inactive: bool,
+    /// Lead, prospect or customer (customer when `None`).
+    #[serde(default)]
+    pub stage: Option<Stage>,
+    /// Customer status id; the stage's default status when `None`. Strict mode wants a customer
+    /// status of the record's stage.
+    #[serde(default)]
+    pub status: Option<i64>,
 }
 
 /// A project to create under a customer or another project.
@@ -72,6 +79,9 @@ pub struct NewProject {
     /// Start inactive.
     #[serde(default)]
     pub is_inactive: bool,
+    /// Project status id (In Progress when `None`).
+    #[serde(default)]
+    pub status: Option<i64>,
 }
 
 /// One change. Every change bumps `lastmodifieddate` of what it touches to the caller's `now`.
@@ -143,6 +153,25 @@ pub enum Mutation {
         customer: i64,
         /// The subsidiary.
         subsidiary: i64,
+    },
+    /// Convert a lead or a prospect: it takes the stage and that stage's default status. Strict
+    /// mode only goes forward (lead, prospect, customer), as NetSuite's conversions do.
+    Convert {
+        /// The customer record.
+        id: i64,
+        /// Its new stage.
+        stage: Stage,
+    },
+    /// Set a customer's or a project's status (`entitystatus`). A customer status carries its
+    /// stage, so a customer takes the status's stage too. Strict mode wants a status of the
+    /// record's kind; raw mode stores any id, known or not (the stage then stays).
+    SetStatus {
+        /// Customer or project.
+        kind: RecordKind,
+        /// Its id.
+        id: i64,
+        /// The status id.
+        status: i64,
     },
     /// Move a project to another subsidiary.
     SetProjectSubsidiary {

@@ -14,6 +14,9 @@ pub struct SchemaOptions {
     pub time_zone: Tz,
     /// The token user's date format preference, used for date and datetime columns.
     pub date_format: DateFormat,
+    /// Whether the role may read the status lists (`entitystatus`); without it the table is
+    /// unknown to SuiteQL, as a table without permission is.
+    pub status_lists_readable: bool,
 }
 
 impl Default for SchemaOptions {
@@ -24,6 +27,7 @@ impl Default for SchemaOptions {
             projects_enabled: true,
             time_zone: chrono_tz::America::Los_Angeles,
             date_format: DateFormat::default(),
+            status_lists_readable: true,
         }
     }
 }

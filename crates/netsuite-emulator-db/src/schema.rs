@@ -91,6 +91,7 @@ const CUSTOMER: Table = Table {
         ow("subsidiary", Ref("subsidiary")),
         col("email", Text),
         col("searchstage", Text),
+        col("entitystatus", Ref("entitystatus")),
         col("datecreated", DateTime),
         col("lastmodifieddate", DateTime),
     ],
@@ -110,7 +111,7 @@ const JOB: Table = Table {
         col("customer", Ref("customer")),
         ow("subsidiary", Ref("subsidiary")),
         col("isinactive", Bool),
-        col("entitystatus", Int),
+        col("entitystatus", Ref("entitystatus")),
         col("datecreated", DateTime),
         col("lastmodifieddate", DateTime),
     ],
@@ -170,13 +171,31 @@ const DELETED: Table = Table {
     needs_projects: false,
 };
 
-static TABLES: [&Table; 6] = [
+/// The account's customer and project statuses in one table, told apart by `entitytype`
+/// (`CUSTOMER` or `JOB`), keyed by `key`, which `entitystatus` on a customer or a project holds
+/// (docs/netsuite-emulator.md). Hidden when the role may not read status lists.
+const ENTITYSTATUS: Table = Table {
+    name: "entitystatus",
+    columns: &[
+        col("key", Int),
+        col("name", Text),
+        col("entitytype", Text),
+        col("probability", Int),
+        col("inactive", Bool),
+        col("descr", Text),
+    ],
+    needs_one_world: false,
+    needs_projects: false,
+};
+
+static TABLES: [&Table; 7] = [
     &SUBSIDIARY,
     &CUSTOMER,
     &JOB,
     &RELATIONSHIP,
     &ENTITY,
     &DELETED,
+    &ENTITYSTATUS,
 ];
 
 /// The visible part of the schema for one account.
@@ -184,6 +203,7 @@ static TABLES: [&Table; 6] = [
 pub(crate) struct Schema {
     one_world: bool,
     projects: bool,
+    statuses: bool,
 }
 
 impl Schema {
@@ -191,14 +211,16 @@ impl Schema {
         Self {
             one_world: opts.one_world,
             projects: opts.projects_enabled,
+            statuses: opts.status_lists_readable,
         }
     }
 
     /// The table named `name` (any case), if this account has it.
     pub fn table(&self, name: &str) -> Option<&'static Table> {
         let table = TABLES.iter().find(|t| t.name.eq_ignore_ascii_case(name))?;
-        let hidden =
-            (table.needs_one_world && !self.one_world) || (table.needs_projects && !self.projects);
+        let hidden = (table.needs_one_world && !self.one_world)
+            || (table.needs_projects && !self.projects)
+            || (std::ptr::eq(*table, &ENTITYSTATUS) && !self.statuses);
         (!hidden).then_some(*table)
     }
 
@@ -220,7 +242,7 @@ CREATE TABLE subsidiary (id INTEGER PRIMARY KEY, name TEXT, fullname TEXT, paren
 CREATE TABLE customer (id INTEGER PRIMARY KEY, entityid TEXT, companyname TEXT, altname TEXT,
   entitytitle TEXT, isperson TEXT NOT NULL DEFAULT 'F', firstname TEXT, middlename TEXT, lastname TEXT,
   isinactive TEXT NOT NULL DEFAULT 'F', parent INTEGER, subsidiary INTEGER, email TEXT,
-  searchstage TEXT, datecreated TEXT, lastmodifieddate TEXT, toplevelparent INTEGER);
+  searchstage TEXT, entitystatus INTEGER, datecreated TEXT, lastmodifieddate TEXT, toplevelparent INTEGER);
 CREATE TABLE job (id INTEGER PRIMARY KEY, entityid TEXT, companyname TEXT, altname TEXT,
   entitytitle TEXT, parent INTEGER, customer INTEGER, subsidiary INTEGER,
   isinactive TEXT NOT NULL DEFAULT 'F', entitystatus INTEGER, datecreated TEXT, lastmodifieddate TEXT,
@@ -229,6 +251,8 @@ CREATE TABLE customersubsidiaryrelationship (id INTEGER PRIMARY KEY, entity INTE
   subsidiary INTEGER NOT NULL, isprimarysub TEXT NOT NULL DEFAULT 'F', name TEXT, lastmodifieddate TEXT);
 CREATE TABLE deletedrecord (recordid INTEGER, recordtypeid TEXT, type TEXT, name TEXT,
   deleteddate TEXT, context TEXT, deletedby INTEGER, iscustomlist TEXT, iscustomrecord TEXT);
+CREATE TABLE entitystatus (key INTEGER PRIMARY KEY, name TEXT, entitytype TEXT NOT NULL,
+  probability INTEGER, inactive TEXT NOT NULL DEFAULT 'F', descr TEXT, stage TEXT);
 CREATE VIEW entity AS
   SELECT id, entityid, entitytitle, altname, 'CustJob' AS type, parent, toplevelparent, isperson,
     isinactive, id AS customer, NULL AS project, datecreated, lastmodifieddate FROM customer

@@ -47,6 +47,7 @@ impl Store {
         writer.execute_batch("PRAGMA journal_mode = WAL;")?;
         prepare(&writer, opts, &clock)?;
         writer.execute_batch(crate::schema::DDL)?;
+        crate::load::seed_statuses(&writer)?;
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
             let conn = Connection::open_with_flags(&path, flags)?;

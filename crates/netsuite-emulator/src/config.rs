@@ -97,6 +97,8 @@ pub struct AccountConfig {
     pub one_world: bool,
     /// Without the Projects feature there is no `job`.
     pub projects_enabled: bool,
+    /// Whether the integration role may read the status lists (`entitystatus`).
+    pub status_lists_readable: bool,
     /// The account time zone (`TO_CHAR`, date-only values).
     pub time_zone: Tz,
     /// The token user's date format preference.
@@ -135,6 +137,7 @@ impl AccountConfig {
             account_id,
             one_world: true,
             projects_enabled: true,
+            status_lists_readable: true,
             time_zone: chrono_tz::America::Los_Angeles,
             date_format: DateFormat::default(),
             concurrency_limit: 5,

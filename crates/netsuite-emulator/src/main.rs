@@ -39,6 +39,9 @@ struct Args {
     /// Generated dataset: number of projects.
     #[arg(long)]
     projects: Option<usize>,
+    /// Generated dataset: leads and prospects besides the customers.
+    #[arg(long, default_value_t = 0)]
+    leads_and_prospects: usize,
     /// Generated dataset: number of subsidiaries.
     #[arg(long, default_value_t = 3)]
     subsidiaries: usize,
@@ -60,6 +63,9 @@ struct Args {
     /// Account without the Projects feature (no `job`).
     #[arg(long)]
     no_projects: bool,
+    /// A role that may not read the status lists (`entitystatus` is unknown to SuiteQL).
+    #[arg(long)]
+    no_status_lists: bool,
     /// Where to write the private key PEM files (a new temporary directory by default).
     #[arg(long)]
     data_dir: Option<PathBuf>,
@@ -124,6 +130,7 @@ fn account_config(args: &Args) -> AccountConfig {
         (None, None, DatasetName::Empty) => DatasetChoice::Empty,
         (customers, projects, _) => DatasetChoice::Generated(GeneratorSpec {
             customers: customers.unwrap_or(0),
+            leads_and_prospects: args.leads_and_prospects,
             projects: projects.unwrap_or(0),
             subsidiaries: args.subsidiaries,
             seed: args.seed,
@@ -133,6 +140,7 @@ fn account_config(args: &Args) -> AccountConfig {
     account.concurrency_limit = args.concurrency;
     account.one_world = !args.no_one_world;
     account.projects_enabled = !args.no_projects;
+    account.status_lists_readable = !args.no_status_lists;
     account
 }
 

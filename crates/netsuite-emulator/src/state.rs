@@ -107,6 +107,7 @@ fn build_account(config: &AccountConfig) -> Result<Account, EmulatorError> {
         projects_enabled: config.projects_enabled,
         time_zone: config.time_zone,
         date_format: config.date_format.clone(),
+        status_lists_readable: config.status_lists_readable,
     };
     let db = AccountData::new(options).map_err(|e| EmulatorError::Database(e.to_string()))?;
     let dataset = match &config.dataset {

@@ -19,7 +19,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::decode::RawRow;
 use crate::error::Error;
 use crate::governance;
-use crate::model::{AccountFacts, Subsidiary};
+use crate::model::{AccountFacts, ProjectStatus, Subsidiary};
 use crate::plan::IdStats;
 use crate::records::{self, DecodeCtx};
 use crate::retry::RetryPolicy;
@@ -305,6 +305,39 @@ impl Client {
     fn span(&self, table: &str) -> Option<IdSpan> {
         let spans = self.spans.lock().unwrap_or_else(|p| p.into_inner());
         spans.get(table).copied()
+    }
+
+    /// The account's project statuses (empty without the Projects feature). A role that may not
+    /// read them gets a permission error that names the list, never an empty answer: an empty
+    /// list would make every project look open.
+    pub async fn project_statuses(&self) -> Result<Vec<ProjectStatus>, Error> {
+        if !self.facts().await?.projects_enabled {
+            return Ok(Vec::new());
+        }
+        let page = match self
+            .transport
+            .suiteql(records::PROJECT_STATUSES, 1000, 0)
+            .await
+        {
+            Ok(page) => page,
+            Err(Error::InvalidQuery { detail }) if detail.contains("entitystatus") => {
+                return Err(Error::InsufficientPermission {
+                    detail: format!(
+                        "the project statuses (entitystatus) cannot be read ({detail}); nsync \
+                         needs them to tell closed projects"
+                    ),
+                })
+            }
+            Err(other) => return Err(other),
+        };
+        if page.has_more {
+            return Err(Error::Decode("more than 1000 project statuses".into()));
+        }
+        page.items
+            .into_iter()
+            .map(|item| records::project_status(&RawRow::new("entitystatus", item)))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Error::Decode(e.to_string()))
     }
 
     /// Every subsidiary except elimination subsidiaries; empty on non-OneWorld accounts. A row that

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Change, Deletion};
+use crate::model::{Change, Deletion, Stages};
 
 /// Watermarks of the last incremental read, in UTC, taken from NetSuite's own timestamps (so the
 /// client's clock never matters). Reads start an overlap window before them, because NetSuite
@@ -15,6 +15,10 @@ pub struct Cursor {
     pub modified: Option<DateTime<Utc>>,
     /// The newest `deleteddate` seen; `None` reads every deletion.
     pub deleted: Option<DateTime<Utc>>,
+    /// The customer stages the last full read took: a read that wants more stages must read in
+    /// full (unchanged leads and prospects never come through a read of changes).
+    #[serde(default)]
+    pub stages: Stages,
 }
 
 impl Cursor {
@@ -23,6 +27,7 @@ impl Cursor {
         Self {
             modified: Some(at),
             deleted: Some(at),
+            stages: Stages::CUSTOMERS,
         }
     }
 

@@ -53,8 +53,8 @@ pub use cursor::Cursor;
 pub use decode::RowError;
 pub use error::Error;
 pub use model::{
-    AccountFacts, Change, Customer, Deletion, Project, RecordId, RecordKind, Scope, Subsidiary,
-    SubsidiaryId, SubsidiaryLink,
+    AccountFacts, Change, Customer, Deletion, Project, ProjectStatus, RecordId, RecordKind, Scope,
+    Stage, Stages, Subsidiary, SubsidiaryId, SubsidiaryLink,
 };
 pub use read::RowStream;
 pub use retry::RetryPolicy;

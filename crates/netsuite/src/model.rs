@@ -120,6 +120,10 @@ pub struct Customer {
     pub parent: Option<RecordId>,
     /// Primary subsidiary (`None` in non-OneWorld accounts).
     pub primary_subsidiary: Option<SubsidiaryId>,
+    /// `searchstage` as NetSuite sends it (`Lead`, `Prospect`, `Customer`); see [`Stage::parse`].
+    pub stage: Option<String>,
+    /// The customer status id (`entitystatus`).
+    pub status: Option<i64>,
     /// Last modification, converted from the account's time zone.
     pub last_modified: DateTime<Utc>,
 }
@@ -141,8 +145,95 @@ pub struct Project {
     pub subsidiary: Option<SubsidiaryId>,
     /// Inactive in NetSuite.
     pub is_inactive: bool,
+    /// The project status id (`entitystatus`): one of the account's [`ProjectStatus`]es.
+    pub status: Option<i64>,
     /// Last modification, converted from the account's time zone.
     pub last_modified: DateTime<Utc>,
+}
+
+/// One of the account's project statuses (Closed, In Progress, ...: labels and ids are account
+/// data), from SuiteQL's `entitystatus` with `entitytype = 'JOB'`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectStatus {
+    /// The id a project's `entitystatus` holds (`key`).
+    pub id: i64,
+    /// Its label.
+    pub name: String,
+    /// Inactive in NetSuite (no longer offered for new projects; projects may still have it).
+    pub is_inactive: bool,
+}
+
+/// A customer record's stage. NetSuite keeps leads, prospects and customers in one record
+/// type, `customer`, told apart by `searchstage`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    /// A lead.
+    Lead,
+    /// A prospect.
+    Prospect,
+    /// A customer.
+    Customer,
+}
+
+impl Stage {
+    /// Reads `searchstage`. Only `Customer` is in a capture; the match ignores case so that
+    /// `CUSTOMER` (the form of the record's `stage` field) reads the same. `None` for a value
+    /// nobody documented.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_uppercase().as_str() {
+            "LEAD" => Some(Self::Lead),
+            "PROSPECT" => Some(Self::Prospect),
+            "CUSTOMER" => Some(Self::Customer),
+            _ => None,
+        }
+    }
+
+    /// The upper-case form the read filter compares with.
+    pub fn upper(self) -> &'static str {
+        match self {
+            Self::Lead => "LEAD",
+            Self::Prospect => "PROSPECT",
+            Self::Customer => "CUSTOMER",
+        }
+    }
+}
+
+/// Which stages a customer read includes: customers always, prospects and leads when asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Stages {
+    /// Include prospects.
+    pub prospects: bool,
+    /// Include leads.
+    pub leads: bool,
+}
+
+impl Stages {
+    /// Customers only.
+    pub const CUSTOMERS: Stages = Stages {
+        prospects: false,
+        leads: false,
+    };
+
+    /// Whether a record of `stage` is included.
+    pub fn includes(self, stage: Stage) -> bool {
+        match stage {
+            Stage::Customer => true,
+            Stage::Prospect => self.prospects,
+            Stage::Lead => self.leads,
+        }
+    }
+
+    /// The SuiteQL condition on `{alias}.searchstage`: compared in upper case, so whichever case
+    /// the account's SuiteQL renders the stage in, the filter holds.
+    pub fn condition(self, alias: &str) -> String {
+        let stages: Vec<String> = [Stage::Customer, Stage::Prospect, Stage::Lead]
+            .into_iter()
+            .filter(|s| self.includes(*s))
+            .map(|s| format!("'{}'", s.upper()))
+            .collect();
+        format!("UPPER({alias}.searchstage) IN ({})", stages.join(", "))
+    }
 }
 
 /// A customer's association with a subsidiary.

@@ -4,7 +4,8 @@ use chrono_tz::Tz;
 
 use crate::decode::{RawRow, RowError, DATETIME_FORMAT_SQL};
 use crate::model::{
-    Customer, Deletion, Project, RecordId, RecordKind, Subsidiary, SubsidiaryId, SubsidiaryLink,
+    Customer, Deletion, Project, ProjectStatus, RecordId, RecordKind, Subsidiary, SubsidiaryId,
+    SubsidiaryLink,
 };
 use crate::plan::{Bucket, IdStats};
 
@@ -71,7 +72,7 @@ impl TableQuery {
     /// have them.
     pub fn customers(one_world: bool, filter: Option<String>) -> Self {
         let mut select = "c.id, c.entityid, c.companyname, c.isperson, c.firstname, c.middlename, \
-                          c.lastname, c.isinactive, c.parent"
+                          c.lastname, c.isinactive, c.parent, c.searchstage, c.entitystatus"
             .to_owned();
         if one_world {
             select.push_str(", c.subsidiary");
@@ -89,7 +90,8 @@ impl TableQuery {
     /// Projects (`job`).
     pub fn projects(one_world: bool, filter: Option<String>) -> Self {
         let mut select =
-            "j.id, j.entityid, j.companyname, j.parent, j.customer, j.isinactive".to_owned();
+            "j.id, j.entityid, j.companyname, j.parent, j.customer, j.isinactive, j.entitystatus"
+                .to_owned();
         if one_world {
             select.push_str(", j.subsidiary");
         }
@@ -153,6 +155,8 @@ pub(crate) fn customer(row: &RawRow, ctx: DecodeCtx) -> Result<Customer, RowErro
         is_inactive: row.flag("isinactive")?,
         parent: row.id("parent")?.map(RecordId),
         primary_subsidiary: row.id("subsidiary")?.map(SubsidiaryId),
+        stage: row.text("searchstage")?,
+        status: row.id("entitystatus")?,
         last_modified: row.required_datetime("lastmodified", ctx.tz)?,
     })
 }
@@ -166,7 +170,21 @@ pub(crate) fn project(row: &RawRow, ctx: DecodeCtx) -> Result<Project, RowError>
         customer: row.id("customer")?.map(RecordId),
         subsidiary: row.id("subsidiary")?.map(SubsidiaryId),
         is_inactive: row.flag("isinactive")?,
+        status: row.id("entitystatus")?,
         last_modified: row.required_datetime("lastmodified", ctx.tz)?,
+    })
+}
+
+/// The project statuses query (a short list: one page).
+pub(crate) const PROJECT_STATUSES: &str =
+    "SELECT es.key, es.name, es.inactive FROM entitystatus es \
+     WHERE es.entitytype = 'JOB' ORDER BY es.key";
+
+pub(crate) fn project_status(row: &RawRow) -> Result<ProjectStatus, RowError> {
+    Ok(ProjectStatus {
+        id: row.required_id("key")?,
+        name: row.required_text("name")?,
+        is_inactive: row.flag("inactive")?,
     })
 }
 

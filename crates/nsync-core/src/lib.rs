@@ -20,6 +20,7 @@ mod run;
 pub mod schedule;
 mod search;
 mod settings;
+mod status;
 mod time;
 mod user;
 
@@ -29,7 +30,7 @@ pub use ids::{
     AccountId, CompanyId, CustomFieldId, IntegrationId, JobId, OptionId, RecordId, RunId,
     SubsidiaryId, TokenId, UserId,
 };
-pub use mirror::{MirrorName, MirrorRecord};
+pub use mirror::{MirrorName, MirrorRecord, Stage};
 pub use name::{person_display_name, NameRule, OptionName};
 pub use option::{
     FieldKind, InactiveReason, Level, OptionState, StoredOption, UpstreamKey, UpstreamKind,
@@ -39,5 +40,6 @@ pub use run::{Change, ChangeKind, Run, RunCounts, RunKind, RunStatus, RunTrigger
 pub use schedule::{Slot, Weekdays};
 pub use search::fold_for_search;
 pub use settings::{AutoUpdate, DeactivationGuard, IntegrationSettings};
+pub use status::{ProjectStatus, StatusPolicy};
 pub use time::{LocalTime, TimeZone};
 pub use user::{Email, Role};

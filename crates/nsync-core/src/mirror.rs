@@ -67,4 +67,55 @@ pub struct MirrorRecord {
     pub last_modified: Option<String>,
     /// Seen in NetSuite's `deletedrecord`: kept as a tombstone so the reason is not lost.
     pub deleted: bool,
+    /// A customer record's `searchstage` as sent (`Lead`, `Prospect`, `Customer`); `None` for
+    /// projects, and for records mirrored before stages were read (taken as customers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+    /// NetSuite's `entitystatus`: a project's status id (or a customer's status id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<i64>,
+}
+
+/// A customer record's stage in NetSuite's sales cycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    /// A lead.
+    Lead,
+    /// A prospect.
+    Prospect,
+    /// A customer.
+    Customer,
+}
+
+impl Stage {
+    /// Reads `searchstage` in any case; `None` for a value nobody documented.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_uppercase().as_str() {
+            "LEAD" => Some(Self::Lead),
+            "PROSPECT" => Some(Self::Prospect),
+            "CUSTOMER" => Some(Self::Customer),
+            _ => None,
+        }
+    }
+
+    /// The word for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Lead => "lead",
+            Self::Prospect => "prospect",
+            Self::Customer => "customer",
+        }
+    }
+}
+
+impl MirrorRecord {
+    /// The record's stage: a customer record without one was read before stages were, when
+    /// only customers were read; `Err` carries a value nobody documented.
+    pub fn stage(&self) -> Result<Stage, &str> {
+        match &self.stage {
+            None => Ok(Stage::Customer),
+            Some(text) => Stage::parse(text).ok_or(text.as_str()),
+        }
+    }
 }

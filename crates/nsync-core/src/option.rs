@@ -74,6 +74,11 @@ text_enum!(
         LeftSubsidiary = "left_subsidiary",
         /// An administrator deactivated a manual option.
         DeactivatedHere = "deactivated_here",
+        /// The customer record is a lead or a prospect, and the integration takes only other
+        /// stages (a prospect that was imported before prospects were turned off, say).
+        StageNotIncluded = "stage_not_included",
+        /// The project is in a status the integration counts as closed.
+        ClosedInNetSuite = "closed_in_netsuite",
     }
 );
 

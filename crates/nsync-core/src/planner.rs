@@ -39,6 +39,8 @@ pub struct PlanInput<'a> {
     /// The mirror as refreshed for this run, tombstones included (references, so a caller that
     /// keeps it in a map does not copy 100,000 records to plan).
     pub mirror: &'a [&'a MirrorRecord],
+    /// The account's project statuses and which count as closed.
+    pub statuses: &'a crate::StatusPolicy,
 }
 
 /// The planner's answer: the option states to write (parents first) and the change list.
@@ -333,6 +335,7 @@ impl<'a> Planner<'a> {
             name: current.name.clone(),
             number: current.number.clone(),
             state: OptionState::Inactive(reason),
+            detail: None,
         };
         self.diff(key, desired, level)
     }
@@ -387,7 +390,7 @@ impl<'a> Planner<'a> {
             );
             self.push(key, id, ChangeKind::Moved, Some(old), Some(new), None);
         }
-        self.diff_state(key, current, desired.state);
+        self.diff_state(key, current, desired.state, desired.detail.as_deref());
         if current.number != desired.number {
             self.push(
                 key,
@@ -410,8 +413,19 @@ impl<'a> Planner<'a> {
         Some(desired.into_upsert(key, level, removed_here))
     }
 
-    fn diff_state(&mut self, key: UpstreamKey, current: &StoredOption, desired: OptionState) {
+    /// `detail`: the reason in words where the state's reason alone says too little (which
+    /// status closed a project).
+    fn diff_state(
+        &mut self,
+        key: UpstreamKey,
+        current: &StoredOption,
+        desired: OptionState,
+        detail: Option<&str>,
+    ) {
         let id = Some(current.id);
+        let why = |reason: crate::InactiveReason| {
+            detail.map_or_else(|| reason.to_string(), str::to_owned)
+        };
         match (current.state, desired) {
             (old, new) if old == new => {}
             (OptionState::Active, OptionState::Inactive(reason)) => {
@@ -423,7 +437,7 @@ impl<'a> Planner<'a> {
                     ChangeKind::Deactivated,
                     None,
                     None,
-                    Some(reason.to_string()),
+                    Some(why(reason)),
                 );
             }
             (OptionState::Inactive(_), OptionState::Active) => {
@@ -438,7 +452,7 @@ impl<'a> Planner<'a> {
                     ChangeKind::Deactivated,
                     Some(old.to_string()),
                     Some(new.to_string()),
-                    Some(new.to_string()),
+                    Some(why(new)),
                 );
             }
             (OptionState::Active, OptionState::Active) => {}

@@ -70,11 +70,39 @@ pub struct IntegrationSettings {
     pub import_new_projects: bool,
     /// The mass-deactivation guard.
     pub deactivation_guard: DeactivationGuard,
+    /// Import prospects too (NetSuite keeps leads, prospects and customers in one record type;
+    /// customers only by default).
+    pub include_prospects: bool,
+    /// Import leads too.
+    pub include_leads: bool,
+    /// The project statuses (ids) that count as closed; `None` means the account's statuses
+    /// named "Closed".
+    pub closed_project_statuses: Option<Vec<i64>>,
+}
+
+impl IntegrationSettings {
+    /// Whether customer records of `stage` belong in the field.
+    pub fn includes_stage(&self, stage: crate::Stage) -> bool {
+        match stage {
+            crate::Stage::Customer => true,
+            crate::Stage::Prospect => self.include_prospects,
+            crate::Stage::Lead => self.include_leads,
+        }
+    }
 }
 
 impl IntegrationSettings {
     /// Checks what the types alone cannot (the guard's percentage).
     pub fn validate(self) -> Result<Self, Error> {
+        if let Some(ids) = &self.closed_project_statuses {
+            if ids.len() > 1000 || ids.iter().any(|id| *id <= 0) {
+                return Err(Error::InvalidSettings(
+                    "closed project statuses are NetSuite status ids: positive whole numbers, at \
+                     most 1000 of them"
+                        .to_owned(),
+                ));
+            }
+        }
         if self.deactivation_guard.percent > 100 {
             return Err(Error::InvalidSettings(format!(
                 "the deactivation guard is {}% of active options; at most 100% makes sense",
@@ -93,6 +121,9 @@ impl Default for IntegrationSettings {
             deepest_level: Level::new(3).unwrap_or(Level::TOP),
             import_new_projects: false,
             deactivation_guard: DeactivationGuard::default(),
+            include_prospects: false,
+            include_leads: false,
+            closed_project_statuses: None,
         }
     }
 }

@@ -49,6 +49,7 @@ async fn setup() -> Result<(String, String, i64, i64), Box<dyn std::error::Error
         ACCOUNT,
         GeneratorSpec {
             customers,
+            leads_and_prospects: 0,
             projects,
             subsidiaries: 1,
             seed: 42,

@@ -51,6 +51,7 @@ async fn bench() -> Result<(), Box<dyn std::error::Error>> {
         ACCOUNT,
         GeneratorSpec {
             customers,
+            leads_and_prospects: 0,
             projects,
             subsidiaries,
             seed: 42,

@@ -2,7 +2,8 @@
 
 use super::names::{self, exactly};
 use super::{
-    CustomerRow, Dataset, DeletedRow, ProjectRow, RecordKind, RelationshipRow, SubsidiaryRow,
+    CustomerRow, Dataset, DeletedRow, ProjectRow, RecordKind, RelationshipRow, Stage,
+    SubsidiaryRow, CUSTOMER_STATUSES, PROJECT_CLOSED,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use rand::seq::SliceRandom;
@@ -12,8 +13,11 @@ use rand_chacha::ChaCha8Rng;
 /// How much data to generate, and from which seed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GeneratorSpec {
-    /// Customers (companies, individuals and sub-customers).
+    /// Customers (companies, individuals and sub-customers), stage Customer.
     pub customers: usize,
+    /// Leads and prospects besides them (top-level companies, no projects), ids after every
+    /// other record: what an account that runs NetSuite CRM holds in the same `customer` table.
+    pub leads_and_prospects: usize,
     /// Projects and sub-projects (down to 4 levels).
     pub projects: usize,
     /// Subsidiaries; from 4 on, the last one is an elimination subsidiary.
@@ -23,20 +27,23 @@ pub struct GeneratorSpec {
 }
 
 impl GeneratorSpec {
-    /// The demo account: 120 customers, 300 projects, 5 subsidiaries.
+    /// The demo account: 120 customers, 8 leads and prospects, 300 projects, 5 subsidiaries.
     pub fn demo(seed: u64) -> Self {
         Self {
             customers: 120,
+            leads_and_prospects: 8,
             projects: 300,
             subsidiaries: 5,
             seed,
         }
     }
 
-    /// The large account: 50,000 customers, 250,000 projects, 3 subsidiaries.
+    /// The large account: 50,000 customers, 33,333 leads and prospects (40% of the customer
+    /// records), 250,000 projects (about 15% closed), 3 subsidiaries.
     pub fn large(seed: u64) -> Self {
         Self {
             customers: 50_000,
+            leads_and_prospects: 33_333,
             projects: 250_000,
             subsidiaries: 3,
             seed,
@@ -56,6 +63,9 @@ struct Gen {
     trading: Vec<i64>,
     /// Per customer index: (id, primary subsidiary, all subsidiaries, depth).
     customer_subs: Vec<(i64, i64, Vec<i64>, u8)>,
+    /// Stages and statuses come from their own stream, so adding them left every other
+    /// generated value as it was.
+    side: ChaCha8Rng,
 }
 
 pub(super) fn generate(spec: &GeneratorSpec) -> Dataset {
@@ -72,6 +82,7 @@ pub(super) fn generate(spec: &GeneratorSpec) -> Dataset {
         out: Dataset::default(),
         trading: Vec::new(),
         customer_subs: Vec::new(),
+        side: ChaCha8Rng::seed_from_u64(spec.seed ^ 0x5354_4147_4553),
     };
     g.subsidiaries(spec.subsidiaries.max(1));
     g.out.customers.reserve(spec.customers);
@@ -82,6 +93,7 @@ pub(super) fn generate(spec: &GeneratorSpec) -> Dataset {
     if spec.customers > 0 && spec.customers <= 1000 {
         g.deleted(3);
     }
+    g.leads_and_prospects(spec.leads_and_prospects);
     g.out
 }
 
@@ -184,6 +196,8 @@ impl Gen {
             parent: parent_idx.map(|p| self.out.customers[p].id),
             subsidiary: None,
             email: None,
+            stage: Stage::Customer,
+            status: *[13, 13, 13, 15, 16].choose(&mut self.side).unwrap_or(&13),
             date_created,
             last_modified,
         };
@@ -270,12 +284,78 @@ impl Gen {
                 parent,
                 subsidiary: Some(subsidiary),
                 is_inactive: self.rng.gen_bool(0.1),
-                entity_status: self.rng.gen_range(1..=5),
+                entity_status: self.project_status(),
                 date_created,
                 last_modified,
             };
             by_level[level].push(self.out.projects.len());
             self.out.projects.push(row);
+        }
+    }
+
+    /// About 15% Closed, the rest spread over the other default statuses. The main stream's
+    /// draw is kept, so every other value stays as it was.
+    fn project_status(&mut self) -> i64 {
+        let drawn = self.rng.gen_range(1..=5);
+        if self.side.gen_bool(0.15) {
+            PROJECT_CLOSED
+        } else if drawn == PROJECT_CLOSED {
+            self.side.gen_range(2..=5)
+        } else {
+            drawn
+        }
+    }
+
+    /// Leads and prospects: top-level companies linked to one trading subsidiary, named by
+    /// their stage so that a person trying the demo sees which is which.
+    fn leads_and_prospects(&mut self, n: usize) {
+        for k in 0..n {
+            let id = self.id();
+            let stage = if self.side.gen_bool(0.5) {
+                Stage::Lead
+            } else {
+                Stage::Prospect
+            };
+            let statuses: Vec<i64> = CUSTOMER_STATUSES
+                .iter()
+                .filter(|s| s.stage == Some(stage))
+                .map(|s| s.key)
+                .collect();
+            let status = *statuses
+                .choose(&mut self.side)
+                .unwrap_or(&stage.default_status());
+            let created = self.side.gen_range(0..self.span_s);
+            let modified = self.side.gen_range(created..=self.span_s);
+            let word = *names::COMPANY_FIRST
+                .choose(&mut self.side)
+                .unwrap_or(&"Acme");
+            let sub = *self.trading.choose(&mut self.side).unwrap_or(&1);
+            let last_modified = self.start + Duration::seconds(modified);
+            self.out.customers.push(CustomerRow {
+                id,
+                entity_id: format!("{}{:06}", stage.text().to_ascii_uppercase(), k + 1),
+                company_name: Some(format!("{word} {} {}", stage.text(), k + 1)),
+                is_person: false,
+                first_name: None,
+                middle_name: None,
+                last_name: None,
+                is_inactive: false,
+                parent: None,
+                subsidiary: Some(sub),
+                email: None,
+                stage,
+                status,
+                date_created: self.start + Duration::seconds(created),
+                last_modified,
+            });
+            let rel_id = self.out.relationships.len() as i64 + 1;
+            self.out.relationships.push(RelationshipRow {
+                id: rel_id,
+                entity: id,
+                subsidiary: sub,
+                is_primary: true,
+                last_modified,
+            });
         }
     }
 

@@ -314,6 +314,9 @@ fn display_of((sql, kind): &(String, Kind)) -> String {
         Kind::Ref("subsidiary") => {
             format!("(SELECT \"name\" FROM \"subsidiary\" WHERE \"id\" = {sql})")
         }
+        Kind::Ref("entitystatus") => {
+            format!("(SELECT \"name\" FROM \"entitystatus\" WHERE \"key\" = {sql})")
+        }
         Kind::Ref(table) => format!(
             "(SELECT \"entitytitle\" FROM {} WHERE \"id\" = {sql})",
             quote(table)

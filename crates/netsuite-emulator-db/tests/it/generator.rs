@@ -6,6 +6,7 @@ fn the_same_seed_generates_the_same_data() {
     assert_eq!(Dataset::demo(42), Dataset::demo(42));
     let spec = GeneratorSpec {
         customers: 500,
+        leads_and_prospects: 0,
         projects: 2000,
         subsidiaries: 4,
         seed: 9,
@@ -22,6 +23,7 @@ fn another_seed_generates_other_data() {
 fn generates_exactly_the_requested_sizes() {
     let spec = GeneratorSpec {
         customers: 321,
+        leads_and_prospects: 0,
         projects: 1234,
         subsidiaries: 3,
         seed: 5,
@@ -55,6 +57,7 @@ fn demo_has_an_elimination_subsidiary_and_a_subsidiary_tree() {
 fn customers_have_realistic_shapes() {
     let d = Dataset::generate(&GeneratorSpec {
         customers: 3000,
+        leads_and_prospects: 0,
         projects: 0,
         subsidiaries: 4,
         seed: 3,
@@ -107,6 +110,7 @@ fn customers_have_realistic_shapes() {
 fn projects_nest_four_levels_under_customers() {
     let d = Dataset::generate(&GeneratorSpec {
         customers: 300,
+        leads_and_prospects: 0,
         projects: 3000,
         subsidiaries: 3,
         seed: 11,

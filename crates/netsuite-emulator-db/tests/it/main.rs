@@ -3,6 +3,7 @@
 mod generator;
 mod mutations;
 mod records;
+mod stages;
 mod suiteql_encoding;
 mod suiteql_errors;
 mod suiteql_queries;

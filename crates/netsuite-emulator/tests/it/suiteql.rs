@@ -153,6 +153,7 @@ async fn prefer_transient_is_required() {
 async fn offsets_reach_at_most_100000_rows_and_keyset_paging_goes_past_them() {
     let spec = GeneratorSpec {
         customers: 101_000,
+        leads_and_prospects: 0,
         projects: 0,
         subsidiaries: 3,
         seed: 5,
@@ -191,6 +192,7 @@ async fn a_non_oneworld_account_has_no_subsidiaries_and_projects_off_has_no_job(
         2,
         DatasetChoice::Generated(GeneratorSpec {
             customers: 10,
+            leads_and_prospects: 0,
             projects: 0,
             subsidiaries: 1,
             seed: 2,

@@ -14,6 +14,7 @@ pub fn small_account() -> AccountConfig {
         ACCOUNT,
         GeneratorSpec {
             customers: 60,
+            leads_and_prospects: 0,
             projects: 120,
             subsidiaries: 4,
             seed: 11,

@@ -8,18 +8,35 @@ use futures::stream::{self, StreamExt};
 use super::Client;
 use crate::decode::{utc_to_local_text, RawRow, DATETIME_FORMAT_SQL};
 use crate::error::Error;
-use crate::model::{Change, Customer, Deletion, Project, RecordId, Scope, SubsidiaryLink};
+use crate::model::{Change, Customer, Deletion, Project, RecordId, Scope, Stages, SubsidiaryLink};
 use crate::plan::{self, Bucket, IdRange, IdStats};
 use crate::read::{read, Decoder, RowStream};
 use crate::records::{self, TableQuery};
 
 impl Client {
-    /// Customers associated with `scope`: through `customersubsidiaryrelationship`, primary or
-    /// secondary, for a subsidiary; all of them for the whole account.
+    /// Customers (stage Customer) associated with `scope`: see [`Client::customers_in`].
     pub async fn customers(&self, scope: Scope) -> Result<RowStream<Customer>, Error> {
-        let filter = scope_text(scope, |s| {
-            format!("EXISTS (SELECT 1 FROM customersubsidiaryrelationship r WHERE r.entity = c.id AND r.subsidiary = {s})")
-        });
+        self.customers_in(scope, Stages::CUSTOMERS).await
+    }
+
+    /// Customer records of the given stages associated with `scope`: through
+    /// `customersubsidiaryrelationship`, primary or secondary, for a subsidiary; all of them for
+    /// the whole account. The stage filter is in the query, so leads and prospects that are not
+    /// wanted cost no pages.
+    pub async fn customers_in(
+        &self,
+        scope: Scope,
+        stages: Stages,
+    ) -> Result<RowStream<Customer>, Error> {
+        let stage = stages.condition("c");
+        let filter = Some(
+            match scope_text(scope, |s| {
+                format!("EXISTS (SELECT 1 FROM customersubsidiaryrelationship r WHERE r.entity = c.id AND r.subsidiary = {s})")
+            }) {
+                Some(scope) => format!("{stage} AND {scope}"),
+                None => stage,
+            },
+        );
         // The histogram's text does not depend on the probe's answers: it goes out beside them.
         let sizing = TableQuery::customers(true, filter.clone());
         let (facts, sized) = self.facts_and_histogram(&sizing).await;

@@ -17,6 +17,7 @@ async fn generated(
 ) -> (Emulator, Client) {
     let spec = GeneratorSpec {
         customers,
+        leads_and_prospects: 0,
         projects,
         subsidiaries,
         seed,

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use netsuite::{Client, Scope, SubsidiaryId};
+use netsuite::{Client, Scope, Stage, Stages, SubsidiaryId};
 
 use crate::support::{self, collect, ground_truth};
 
@@ -57,7 +57,8 @@ async fn customers_of_a_subsidiary_include_secondary_links() {
     let expected: BTreeSet<String> = ground_truth(
         &emulator,
         &format!(
-            "SELECT DISTINCT entity FROM customersubsidiaryrelationship WHERE subsidiary = {sub}"
+            "SELECT DISTINCT r.entity FROM customersubsidiaryrelationship r JOIN customer c ON \
+             c.id = r.entity WHERE r.subsidiary = {sub} AND c.searchstage = 'Customer'"
         ),
     )
     .into_iter()
@@ -142,4 +143,79 @@ async fn subsidiary_links_of_given_customers_are_only_theirs_and_only_the_scopes
     let customers: BTreeSet<i64> = links.iter().map(|l| l.customer.0).collect();
     assert_eq!(customers, BTreeSet::from([linked[0]]));
     assert!(links.iter().all(|l| l.subsidiary == SubsidiaryId(sub)));
+}
+
+#[tokio::test]
+async fn a_customer_read_takes_only_the_stages_asked_for_in_its_query() {
+    let emulator = support::start(support::demo()).await;
+    let client = support::client(&emulator);
+    let stage_ids = |stage: &str| -> BTreeSet<String> {
+        ground_truth(
+            &emulator,
+            &format!("SELECT id FROM customer WHERE searchstage = '{stage}'"),
+        )
+        .into_iter()
+        .collect()
+    };
+    let (customers, leads, prospects) = (
+        stage_ids("Customer"),
+        stage_ids("Lead"),
+        stage_ids("Prospect"),
+    );
+    assert!(
+        !leads.is_empty() && !prospects.is_empty(),
+        "the demo has both"
+    );
+    assert_eq!(customer_ids(&client, Scope::Account).await, customers);
+    let with_prospects = Stages {
+        prospects: true,
+        leads: false,
+    };
+    let (rows, _) = collect(
+        client
+            .customers_in(Scope::Account, with_prospects)
+            .await
+            .unwrap(),
+    )
+    .await;
+    let ids: BTreeSet<String> = rows.iter().map(|c| c.id.to_string()).collect();
+    assert_eq!(ids, &customers | &prospects);
+    assert!(rows
+        .iter()
+        .all(|c| c.stage.as_deref().and_then(Stage::parse).is_some() && c.status.is_some()));
+    // The filter is in the query: no lead left the emulator.
+    let sent = emulator.control().requests();
+    assert!(sent
+        .iter()
+        .filter(|r| r
+            .query
+            .as_deref()
+            .is_some_and(|q| q.contains("FROM customer c")))
+        .all(|r| r
+            .query
+            .as_deref()
+            .is_some_and(|q| q.contains("UPPER(c.searchstage) IN"))));
+}
+
+#[tokio::test]
+async fn project_statuses_are_the_accounts_list_and_a_role_without_access_gets_a_clear_error() {
+    let emulator = support::start(support::demo()).await;
+    let statuses = support::client(&emulator).project_statuses().await.unwrap();
+    let names: Vec<&str> = statuses.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["Closed", "In Progress", "Not Awarded", "Pending", "Awarded"]
+    );
+    let mut account = support::demo();
+    account.status_lists_readable = false;
+    let emulator = support::start(account).await;
+    let err = support::client(&emulator)
+        .project_statuses()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, netsuite::Error::InsufficientPermission { .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("project statuses"), "{err}");
 }

@@ -16,6 +16,8 @@ pub(super) struct Desired {
     pub name: OptionName,
     pub number: Option<String>,
     pub state: OptionState,
+    /// The reason in words, when the state's reason says too little.
+    pub detail: Option<String>,
 }
 
 impl Desired {
@@ -110,12 +112,27 @@ impl<'a> Projector<'a> {
         children.get(&key).map_or(&[], Vec::as_slice)
     }
 
+    /// Not deleted, associated with the subsidiary, and (a customer record) of a stage the
+    /// integration takes.
     pub fn in_scope(&self, record: &MirrorRecord) -> bool {
+        self.in_subsidiary(record) && self.stage_included(record)
+    }
+
+    fn in_subsidiary(&self, record: &MirrorRecord) -> bool {
         !record.deleted
             && self
                 .input
                 .scope
                 .is_none_or(|s| record.subsidiaries.contains(&s))
+    }
+
+    /// A project has no stage; a customer record of an undocumented stage is not excluded here
+    /// (it is rejected with its reason instead).
+    fn stage_included(&self, record: &MirrorRecord) -> bool {
+        record.key.kind == UpstreamKind::Project
+            || record
+                .stage()
+                .map_or(true, |stage| self.input.settings.includes_stage(stage))
     }
 
     /// The record's ancestors in the mirror, nearest first; stops at a gap or a cycle.
@@ -165,8 +182,11 @@ impl<'a> Projector<'a> {
         if record.deleted {
             return Projection::Gone(InactiveReason::DeletedInNetSuite);
         }
-        if !self.in_scope(record) {
+        if !self.in_subsidiary(record) {
             return Projection::Gone(InactiveReason::LeftSubsidiary);
+        }
+        if !self.stage_included(record) {
+            return Projection::Gone(InactiveReason::StageNotIncluded);
         }
         match self.validate(record) {
             Ok(desired) => Projection::Valid(desired),
@@ -177,6 +197,14 @@ impl<'a> Projector<'a> {
     fn validate(&self, record: &MirrorRecord) -> Result<Desired, String> {
         // How a rejection names the record, built only for a rejection: most records pass.
         let who = || describe(record);
+        if let Err(stage) = record.stage() {
+            return Err(format!(
+                "{} has stage {:?} in NetSuite, which nsync does not know (Lead, Prospect and \
+                 Customer are the stages it takes)",
+                who(),
+                stage.chars().take(40).collect::<String>()
+            ));
+        }
         self.check_chain(record, who)?;
         let name =
             OptionName::parse(record.key.kind, &record.name.display_text(), "").map_err(|err| {
@@ -193,16 +221,35 @@ impl<'a> Projector<'a> {
             UpstreamKind::Project => record.number.clone().filter(|n| !n.trim().is_empty()),
             UpstreamKind::Customer => None,
         };
-        let state = if record.inactive {
-            OptionState::Inactive(InactiveReason::InactiveInNetSuite)
+        let closed = match record.key.kind {
+            UpstreamKind::Project => self.input.statuses.judge(record.status).map_err(|id| {
+                format!(
+                    "{} has project status {id}, which is not among the account's project \
+                     statuses (Setup > Accounting > Accounting Lists, type Project Status)",
+                    who()
+                )
+            })?,
+            UpstreamKind::Customer => None,
+        };
+        let (state, detail) = if record.inactive {
+            (
+                OptionState::Inactive(InactiveReason::InactiveInNetSuite),
+                None,
+            )
+        } else if let Some(status) = closed {
+            (
+                OptionState::Inactive(InactiveReason::ClosedInNetSuite),
+                Some(format!("closed in NetSuite (status {status})")),
+            )
         } else {
-            OptionState::Active
+            (OptionState::Active, None)
         };
         Ok(Desired {
             parent: record.parent,
             name,
             number,
             state,
+            detail,
         })
     }
 
@@ -231,9 +278,17 @@ impl<'a> Projector<'a> {
                     who()
                 ));
             }
-            if !self.in_scope(up) {
+            if !self.in_subsidiary(up) {
                 return Err(format!(
                     "{} has parent {parent}, which is not associated with the integrated subsidiary",
+                    who()
+                ));
+            }
+            if !self.stage_included(up) {
+                let stage = up.stage().map_or("unknown", |s| s.label());
+                return Err(format!(
+                    "{} has parent {parent}, which is a {stage} in NetSuite, and this integration \
+                     does not import those",
                     who()
                 ));
             }

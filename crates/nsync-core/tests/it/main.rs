@@ -4,4 +4,5 @@ mod names;
 mod planner;
 mod rules;
 mod schedule;
+mod stages;
 mod values;

@@ -4,28 +4,28 @@
 use nsync_core::planner::{plan, PlanInput, Planned, Request, Selection};
 use nsync_core::{
     ChangeKind, CustomFieldId, InactiveReason, IntegrationSettings, Level, MirrorName,
-    MirrorRecord, OptionId, OptionName, OptionState, RecordId, StoredOption, SubsidiaryId,
-    UpstreamKey, UpstreamKind,
+    MirrorRecord, OptionId, OptionName, OptionState, RecordId, StatusPolicy, StoredOption,
+    SubsidiaryId, UpstreamKey, UpstreamKind,
 };
 use proptest::prelude::*;
 
-fn key(kind: UpstreamKind, id: i64) -> UpstreamKey {
+pub(crate) fn key(kind: UpstreamKind, id: i64) -> UpstreamKey {
     UpstreamKey {
         kind,
         id: RecordId::new(id).unwrap(),
     }
 }
-fn c(id: i64) -> UpstreamKey {
+pub(crate) fn c(id: i64) -> UpstreamKey {
     key(UpstreamKind::Customer, id)
 }
-fn p(id: i64) -> UpstreamKey {
+pub(crate) fn p(id: i64) -> UpstreamKey {
     key(UpstreamKind::Project, id)
 }
-fn sub(id: i64) -> SubsidiaryId {
+pub(crate) fn sub(id: i64) -> SubsidiaryId {
     SubsidiaryId::new(id).unwrap()
 }
 
-fn customer(id: i64, name: &str) -> MirrorRecord {
+pub(crate) fn customer(id: i64, name: &str) -> MirrorRecord {
     MirrorRecord {
         key: c(id),
         parent: None,
@@ -37,10 +37,12 @@ fn customer(id: i64, name: &str) -> MirrorRecord {
         subsidiaries: vec![sub(1)],
         last_modified: None,
         deleted: false,
+        stage: None,
+        status: None,
     }
 }
 
-fn project(id: i64, name: &str, parent: UpstreamKey) -> MirrorRecord {
+pub(crate) fn project(id: i64, name: &str, parent: UpstreamKey) -> MirrorRecord {
     MirrorRecord {
         key: p(id),
         parent: Some(parent),
@@ -53,35 +55,38 @@ fn project(id: i64, name: &str, parent: UpstreamKey) -> MirrorRecord {
 }
 
 /// An integrated field as the store keeps it: plans are applied by upstream record.
-struct Field {
-    options: Vec<StoredOption>,
+pub(crate) struct Field {
+    pub(crate) options: Vec<StoredOption>,
     next_id: i64,
-    settings: IntegrationSettings,
+    pub(crate) settings: IntegrationSettings,
     scope: Option<SubsidiaryId>,
+    pub(crate) statuses: StatusPolicy,
 }
 
 impl Field {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             options: Vec::new(),
             next_id: 1,
             settings: IntegrationSettings::default(),
             scope: Some(sub(1)),
+            statuses: StatusPolicy::default(),
         }
     }
 
-    fn plan(&self, mirror: &[MirrorRecord], request: Request) -> Planned {
+    pub(crate) fn plan(&self, mirror: &[MirrorRecord], request: Request) -> Planned {
         let mirror: Vec<&MirrorRecord> = mirror.iter().collect();
         let input = PlanInput {
             settings: &self.settings,
             scope: self.scope,
             options: &self.options,
             mirror: &mirror,
+            statuses: &self.statuses,
         };
         plan(input, &request)
     }
 
-    fn run(&mut self, mirror: &[MirrorRecord], request: Request) -> Planned {
+    pub(crate) fn run(&mut self, mirror: &[MirrorRecord], request: Request) -> Planned {
         let planned = self.plan(mirror, request);
         for upsert in &planned.options {
             let parent = upsert
@@ -119,11 +124,11 @@ impl Field {
         planned
     }
 
-    fn get(&self, key: UpstreamKey) -> Option<&StoredOption> {
+    pub(crate) fn get(&self, key: UpstreamKey) -> Option<&StoredOption> {
         self.options.iter().find(|o| o.upstream == Some(key))
     }
 
-    fn remove_here(&mut self, key: UpstreamKey) {
+    pub(crate) fn remove_here(&mut self, key: UpstreamKey) {
         self.options
             .iter_mut()
             .find(|o| o.upstream == Some(key))
@@ -132,7 +137,7 @@ impl Field {
     }
 }
 
-fn kinds(planned: &Planned) -> Vec<(UpstreamKey, ChangeKind)> {
+pub(crate) fn kinds(planned: &Planned) -> Vec<(UpstreamKey, ChangeKind)> {
     planned
         .changes
         .iter()
@@ -140,7 +145,7 @@ fn kinds(planned: &Planned) -> Vec<(UpstreamKey, ChangeKind)> {
         .collect()
 }
 
-fn tree() -> Vec<MirrorRecord> {
+pub(crate) fn tree() -> Vec<MirrorRecord> {
     vec![
         customer(1, "Acme"),
         project(10, "Bridge", c(1)),

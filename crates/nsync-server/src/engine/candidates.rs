@@ -109,6 +109,8 @@ impl Engine {
                 && integration
                     .subsidiary
                     .is_none_or(|s| r.subsidiaries.contains(&s))
+                && r.stage()
+                    .is_ok_and(|stage| integration.settings.includes_stage(stage))
                 && match query.parent {
                     ParentFilter::Any => true,
                     ParentFilter::Top => r.parent.is_none(),

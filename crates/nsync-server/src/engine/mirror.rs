@@ -44,6 +44,8 @@ pub(crate) fn customer(
         subsidiaries: scope.into_iter().collect(),
         last_modified: Some(c.last_modified.to_rfc3339()),
         deleted: false,
+        stage: c.stage.clone(),
+        status: c.status,
     })
 }
 
@@ -64,6 +66,8 @@ pub(crate) fn project(p: &netsuite::Project) -> Option<MirrorRecord> {
             .collect(),
         last_modified: Some(p.last_modified.to_rfc3339()),
         deleted: false,
+        stage: None,
+        status: p.status,
     })
 }
 
@@ -103,20 +107,31 @@ pub(crate) struct FullRead {
     pub unreadable: BTreeSet<UpstreamKey>,
     /// Records deleted since the cursor.
     pub deleted: BTreeSet<UpstreamKey>,
+    /// The stages the read took: a known customer record of another stage was not read because
+    /// of its stage, not because it left.
+    pub stages: netsuite::Stages,
 }
 
 /// The mirror after a full read: what was read; known records that were deleted become
-/// tombstones; known records neither read nor deleted left the subsidiary and are dropped.
+/// tombstones; known customer records of a stage the read did not take keep their last known
+/// state; other known records neither read nor deleted left the subsidiary and are dropped.
 pub(crate) fn after_full_read(prior: &Mirror, read: FullRead) -> Mirror {
     let mut out = read.live;
     for (key, record) in prior {
         if out.contains_key(key) {
             continue;
         }
+        let unread_stage = record
+            .stage
+            .as_deref()
+            .and_then(netsuite::Stage::parse)
+            .is_some_and(|s| !read.stages.includes(s));
         if read.unreadable.contains(key) {
             out.insert(*key, record.clone());
         } else if record.deleted || read.deleted.contains(key) {
             out.insert(*key, tombstone(record));
+        } else if unread_stage {
+            out.insert(*key, record.clone());
         }
     }
     resolve_parents(&mut out);
@@ -183,6 +198,8 @@ pub(crate) fn bury_departed(
             subsidiaries: Vec::new(),
             last_modified: None,
             deleted: true,
+            stage: None,
+            status: None,
         });
     }
 }

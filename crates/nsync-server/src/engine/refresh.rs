@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
-use netsuite::{Client, Cursor, RecordKind, RowError, RowStream, Scope};
+use netsuite::{Client, Cursor, RecordKind, RowError, RowStream, Scope, Stages};
 use nsync_core::{
     Change, ChangeKind, MirrorRecord, StoredOption, SubsidiaryId, UpstreamKey, UpstreamKind,
 };
@@ -35,23 +35,31 @@ pub(crate) struct Refreshed {
 /// Reads NetSuite and computes the new mirror of an integration.
 /// `options` are the integration's options: a record deleted after it left the mirror is buried
 /// there only if an option still stands for it.
+/// `stages`: the customer stages the integration takes; a cursor of a full read that took
+/// fewer stages cannot serve an incremental read (the records of the new stages were never read).
 pub(crate) async fn refresh(
     client: &Client,
     scope: Option<SubsidiaryId>,
+    stages: Stages,
     prior: &Mirror,
     options: &[StoredOption],
     cursor: Option<Cursor>,
     mode: RefreshMode,
 ) -> Result<Refreshed, EngineError> {
     let mut rejected = Vec::new();
+    let covers =
+        |c: &Cursor| (c.stages.prospects || !stages.prospects) && (c.stages.leads || !stages.leads);
     let (mut next, cursor, deleted) = match (mode, cursor) {
-        (RefreshMode::Incremental, Some(cursor)) if cursor.modified.is_some() => {
+        (RefreshMode::Incremental, Some(cursor))
+            if cursor.modified.is_some() && covers(&cursor) =>
+        {
             incremental(client, scope, prior, cursor, &mut rejected).await?
         }
         (_, cursor) => {
             full(
                 client,
                 scope,
+                stages,
                 prior,
                 cursor.unwrap_or_default(),
                 &mut rejected,
@@ -172,6 +180,7 @@ fn latest(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime
 async fn full(
     client: &Client,
     scope: Option<SubsidiaryId>,
+    stages: Stages,
     prior: &Mirror,
     cursor: Cursor,
     rejected: &mut Vec<Change>,
@@ -180,7 +189,7 @@ async fn full(
     // Straight to the reads: each sizes itself beside the account probe it needs. Rows become
     // mirror records as they arrive, while later pages are still in flight.
     let customers = async {
-        let stream = client.customers(ns_scope).await?;
+        let stream = client.customers_in(ns_scope, stages).await?;
         collect_live(stream, |c| (c.last_modified, mirror::customer(c, scope))).await
     };
     let projects = async {
@@ -215,6 +224,7 @@ async fn full(
             live,
             unreadable: unreadable_keys,
             deleted: deleted.clone(),
+            stages,
         },
     );
     let newest_deletion = deletions.iter().map(|d| d.at).max();
@@ -223,6 +233,7 @@ async fn full(
         // After a full read only later deletions matter: NetSuite's own newest stamp is a safe
         // start (the client reads an overlap window before it).
         deleted: latest(latest(cursor.deleted, newest_deletion), newest),
+        stages,
     };
     Ok((next, cursor, deleted))
 }

@@ -66,6 +66,7 @@ pub fn small_account(seed: u64) -> AccountConfig {
         ACCOUNT,
         GeneratorSpec {
             customers: 24,
+            leads_and_prospects: 0,
             projects: 60,
             subsidiaries: 3,
             seed,

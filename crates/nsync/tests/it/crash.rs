@@ -334,6 +334,7 @@ async fn emulator() -> Emulator {
         ACCOUNT,
         GeneratorSpec {
             customers: 400,
+            leads_and_prospects: 0,
             projects: 2000,
             subsidiaries: 2,
             seed: SEED,

@@ -57,6 +57,7 @@ async fn three_processes_run_200_due_updates_once_each_though_one_is_killed() {
         ACCOUNT,
         GeneratorSpec {
             customers: 6,
+            leads_and_prospects: 0,
             projects: 12,
             subsidiaries: 1,
             seed: 5,

@@ -48,6 +48,10 @@ fn reason_text(option: &StoredOption) -> Option<String> {
             "no longer in the integrated subsidiary".to_owned()
         }
         nsync_core::InactiveReason::DeactivatedHere => "deactivated here".to_owned(),
+        nsync_core::InactiveReason::StageNotIncluded => {
+            "a lead or prospect in NetSuite, which this integration does not import".to_owned()
+        }
+        nsync_core::InactiveReason::ClosedInNetSuite => "closed in NetSuite".to_owned(),
     })
 }
 

@@ -1,0 +1,160 @@
+//! Which NetSuite records belong in the field: customer stages and closed project statuses.
+
+use nsync_core::planner::{Request, Selection};
+use nsync_core::{ChangeKind, InactiveReason, OptionState, ProjectStatus, StatusPolicy};
+
+use crate::planner::{c, customer, kinds, p, project, Field};
+
+fn staged(id: i64, name: &str, stage: &str) -> nsync_core::MirrorRecord {
+    nsync_core::MirrorRecord {
+        stage: Some(stage.to_owned()),
+        ..customer(id, name)
+    }
+}
+
+fn statuses() -> Vec<ProjectStatus> {
+    [(1, "Closed"), (2, "In Progress"), (3, "Not Awarded")]
+        .into_iter()
+        .map(|(id, name)| ProjectStatus {
+            id,
+            name: name.to_owned(),
+        })
+        .collect()
+}
+
+fn with_status(mut record: nsync_core::MirrorRecord, status: i64) -> nsync_core::MirrorRecord {
+    record.status = Some(status);
+    record
+}
+
+#[test]
+fn import_all_leaves_leads_and_prospects_out_unless_the_integration_takes_them() {
+    let mirror = vec![
+        staged(1, "Acme", "Customer"),
+        staged(2, "Maybe Co", "Prospect"),
+        staged(3, "Cold Co", "Lead"),
+    ];
+    let mut field = Field::new();
+    let planned = field.run(&mirror, Request::Import(Selection::All));
+    assert_eq!(kinds(&planned), vec![(c(1), ChangeKind::Added)]);
+    field.settings.include_prospects = true;
+    let planned = field.run(&mirror, Request::Import(Selection::All));
+    assert_eq!(kinds(&planned), vec![(c(2), ChangeKind::Added)]);
+    assert!(field.get(c(3)).is_none());
+}
+
+#[test]
+fn an_imported_prospect_becomes_inactive_with_its_reason_when_prospects_are_turned_off() {
+    let mirror = vec![staged(2, "Maybe Co", "Prospect")];
+    let mut field = Field::new();
+    field.settings.include_prospects = true;
+    field.run(&mirror, Request::Import(Selection::All));
+    field.settings.include_prospects = false;
+    let planned = field.run(&mirror, Request::Update);
+    assert_eq!(planned.counts.deactivated, 1);
+    assert_eq!(
+        field.get(c(2)).unwrap().state,
+        OptionState::Inactive(InactiveReason::StageNotIncluded)
+    );
+}
+
+#[test]
+fn a_record_of_an_undocumented_stage_is_rejected_with_a_reason_that_names_it() {
+    let mirror = vec![staged(4, "Odd Co", "Partner")];
+    let mut field = Field::new();
+    let planned = field.run(&mirror, Request::Import(Selection::All));
+    assert_eq!(planned.counts.rejected, 1);
+    let reason = planned.changes[0].reason.as_deref().unwrap();
+    assert!(
+        reason.contains("customer 4") && reason.contains("\"Partner\""),
+        "{reason}"
+    );
+}
+
+#[test]
+fn a_project_in_a_closed_status_is_inactive_with_the_status_named_and_reopening_reactivates_it() {
+    let open = vec![
+        customer(1, "Acme"),
+        with_status(project(10, "Bridge", c(1)), 2),
+    ];
+    let closed = vec![
+        customer(1, "Acme"),
+        with_status(project(10, "Bridge", c(1)), 1),
+    ];
+    let mut field = Field::new();
+    field.statuses = StatusPolicy::new(&statuses(), None);
+    field.run(&open, Request::Import(Selection::All));
+    assert!(field.get(p(10)).unwrap().state.is_active());
+    let planned = field.run(&closed, Request::Update);
+    assert_eq!(
+        field.get(p(10)).unwrap().state,
+        OptionState::Inactive(InactiveReason::ClosedInNetSuite)
+    );
+    let change = planned
+        .changes
+        .iter()
+        .find(|ch| ch.kind == ChangeKind::Deactivated)
+        .unwrap();
+    assert_eq!(
+        change.reason.as_deref(),
+        Some("closed in NetSuite (status Closed)")
+    );
+    let planned = field.run(&open, Request::Update);
+    assert_eq!(planned.counts.reactivated, 1);
+    assert!(field.get(p(10)).unwrap().state.is_active());
+}
+
+#[test]
+fn the_admin_chooses_which_statuses_count_as_closed() {
+    let mirror = vec![
+        customer(1, "Acme"),
+        with_status(project(10, "Bid", c(1)), 3),
+    ];
+    let mut field = Field::new();
+    field.statuses = StatusPolicy::new(&statuses(), Some(&[1, 3]));
+    field.run(&mirror, Request::Import(Selection::All));
+    assert_eq!(
+        field.get(p(10)).unwrap().state,
+        OptionState::Inactive(InactiveReason::ClosedInNetSuite)
+    );
+}
+
+#[test]
+fn an_unknown_status_id_is_a_per_record_rejection_and_no_list_judges_nothing() {
+    let mirror = vec![
+        customer(1, "Acme"),
+        with_status(project(10, "Bridge", c(1)), 99),
+    ];
+    let mut field = Field::new();
+    field.statuses = StatusPolicy::new(&statuses(), None);
+    let planned = field.run(&mirror, Request::Import(Selection::All));
+    assert_eq!(planned.counts.rejected, 1);
+    let reason = planned
+        .changes
+        .iter()
+        .find_map(|ch| ch.reason.clone())
+        .unwrap();
+    assert!(reason.contains("project status 99"), "{reason}");
+    assert!(field.get(p(10)).is_none());
+    // Without a status list (no Projects feature) no status closes or rejects anything.
+    let mut field = Field::new();
+    field.run(&mirror, Request::Import(Selection::All));
+    assert!(field.get(p(10)).unwrap().state.is_active());
+}
+
+#[test]
+fn a_project_under_an_excluded_prospect_is_rejected_and_says_why() {
+    let mirror = vec![
+        staged(2, "Maybe Co", "Prospect"),
+        project(20, "Pilot", c(2)),
+    ];
+    let mut field = Field::new();
+    let planned = field.run(&mirror, Request::Import(Selection::Records(vec![p(20)])));
+    assert_eq!(planned.counts.added, 0);
+    let reason = planned
+        .changes
+        .iter()
+        .find_map(|ch| ch.reason.clone())
+        .unwrap();
+    assert!(reason.contains("prospect"), "{reason}");
+}

@@ -60,7 +60,7 @@ pub use log::{AuthKind, LoggedRequest};
 pub use netsuite_emulator_db as db;
 pub use netsuite_emulator_db::{
     Applied, DateFormat, GeneratorSpec, Mode, Mutation, NewCustomer, NewProject, PersonName,
-    RecordKind,
+    RecordKind, Stage,
 };
 
 /// Why an emulator could not start.

@@ -254,6 +254,17 @@ impl Engine {
         Ok(client.subsidiaries().await?)
     }
 
+    /// The account's project statuses (empty without the Projects feature), for the page where
+    /// an administrator picks which of them count as closed.
+    pub async fn project_statuses(
+        &self,
+        integration: IntegrationId,
+    ) -> Result<Vec<netsuite::ProjectStatus>, EngineError> {
+        let integration = self.store.integration(integration).await?;
+        let client = self.client(&integration).await?;
+        Ok(client.project_statuses().await?)
+    }
+
     /// Applies the plan a run holds for confirmation, exactly as it was shown, and audits who
     /// confirmed it.
     #[tracing::instrument(skip_all, fields(integration = %integration, run = %run))]

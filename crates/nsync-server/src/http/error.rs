@@ -39,6 +39,12 @@ pub enum ApiError {
     /// Another run of the integration is going on.
     #[error("{0}")]
     Busy(String),
+    /// NetSuite has never been read for this integration: there is nothing to list yet.
+    #[error(
+        "NetSuite has not been read for this integration yet, so there is no list to show: ask \
+         for the list with refresh=true (the Import Customers page does), or run an Update"
+    )]
+    NotReadYet,
     /// The run cannot be confirmed (nothing held, or overtaken by a later run).
     #[error("{0}")]
     NotConfirmable(String),
@@ -75,6 +81,7 @@ impl ApiError {
             Self::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request"),
             Self::Refused(_) => (StatusCode::CONFLICT, "integrated_field"),
             Self::Busy(_) => (StatusCode::CONFLICT, "busy"),
+            Self::NotReadYet => (StatusCode::CONFLICT, "not_read_yet"),
             Self::NotConfirmable(_) => (StatusCode::CONFLICT, "not_confirmable"),
             Self::NetSuite(_) => (StatusCode::BAD_GATEWAY, "netsuite"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),

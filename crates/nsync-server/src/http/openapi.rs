@@ -140,7 +140,7 @@ pub fn document_value() -> Value {
                     "type": "object",
                     "required": ["error"],
                     "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
-                        "code": {"type": "string", "enum": ["unauthenticated", "bad_credentials", "admin_only", "csrf", "not_found", "invalid_request", "integrated_field", "busy", "not_confirmable", "netsuite", "internal"]},
+                        "code": {"type": "string", "enum": ["unauthenticated", "bad_credentials", "admin_only", "csrf", "not_found", "invalid_request", "integrated_field", "busy", "not_read_yet", "not_confirmable", "netsuite", "internal"]},
                         "message": {"type": "string"}
                     }}}
                 }

@@ -8,6 +8,7 @@ mod audit;
 mod field;
 mod integration;
 mod runs;
+mod scope;
 
 use askama::Template;
 use axum::body::Bytes;
@@ -32,6 +33,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/signin", get(signin_page).post(signin))
         .route("/signout", post(signout))
         .merge(integration::router())
+        .merge(scope::router())
         .merge(field::router())
         .merge(runs::router())
         .merge(audit::router())

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use netsuite_emulator::{Mutation, NewProject, RecordKind};
+use netsuite_emulator::{Mutation, NewCustomer, NewProject, RecordKind, Stage};
 use nsync_core::planner::Selection;
 use nsync_core::{
     person_display_name, InactiveReason, OptionState, RecordId, RunTrigger, UpstreamKey,
@@ -24,6 +24,9 @@ enum Op {
     Unlink(usize),
     Link(usize),
     CreateProject(usize),
+    CreateProspect,
+    Convert(usize),
+    SetStatus(usize, i64),
     Import(Vec<usize>),
     Update,
 }
@@ -39,6 +42,9 @@ fn op() -> impl Strategy<Value = Op> {
         any::<usize>().prop_map(Op::Unlink),
         any::<usize>().prop_map(Op::Link),
         any::<usize>().prop_map(Op::CreateProject),
+        Just(Op::CreateProspect),
+        any::<usize>().prop_map(Op::Convert),
+        (any::<usize>(), 1i64..=5).prop_map(|(i, s)| Op::SetStatus(i, s)),
         prop::collection::vec(any::<usize>(), 1..4).prop_map(Op::Import),
         Just(Op::Update),
         Just(Op::Update),
@@ -160,6 +166,37 @@ async fn step(app: &App, op: Op) {
                 }),
             )
         }),
+        Op::CreateProspect => Some(control.apply(
+            ACCOUNT,
+            Mutation::CreateCustomer(NewCustomer {
+                company_name: Some("Maybe Co".into()),
+                subsidiary: Some(app.sub),
+                stage: Some(Stage::Lead),
+                ..NewCustomer::default()
+            }),
+        )),
+        // A lead becomes a prospect, a prospect a customer (NetSuite converts forward only).
+        Op::Convert(i) => pick(&customers, i).map(|id| {
+            let stage = app.rows(&format!("SELECT searchstage FROM customer WHERE id = {id}"))[0]
+                ["searchstage"]
+                .clone();
+            let next = if stage == "Lead" {
+                Stage::Prospect
+            } else {
+                Stage::Customer
+            };
+            control.apply(ACCOUNT, Mutation::Convert { id, stage: next })
+        }),
+        Op::SetStatus(i, status) => pick(&projects, i).map(|id| {
+            control.apply(
+                ACCOUNT,
+                Mutation::SetStatus {
+                    kind: RecordKind::Project,
+                    id,
+                    status,
+                },
+            )
+        }),
         Op::Import(picks) => {
             let keys: Vec<UpstreamKey> = picks
                 .iter()
@@ -231,6 +268,12 @@ async fn update_and_check(app: &App) {
                 OptionState::Inactive(InactiveReason::DeletedInNetSuite),
                 "{key}"
             );
+        } else if truth.stage_excluded(key) {
+            assert_eq!(
+                option.state,
+                OptionState::Inactive(InactiveReason::StageNotIncluded),
+                "{key}"
+            );
         } else if !truth.records.contains_key(&key) || !truth.in_scope(key) {
             assert_eq!(
                 option.state,
@@ -253,6 +296,10 @@ pub(crate) struct Truth {
     pub(crate) records: BTreeMap<UpstreamKey, (String, Option<i64>, bool, bool)>,
     projects: BTreeSet<i64>,
     pub(crate) deleted: BTreeSet<UpstreamKey>,
+    /// Leads and prospects: the integration takes customers only.
+    not_customers: BTreeSet<UpstreamKey>,
+    /// Projects in the status named Closed (the default choice of closed statuses).
+    closed: BTreeSet<UpstreamKey>,
 }
 
 impl Truth {
@@ -265,7 +312,9 @@ impl Truth {
             .into_iter()
             .collect();
         let mut records = BTreeMap::new();
-        for r in app.rows("SELECT id, companyname, isperson, firstname, middlename, lastname, isinactive, parent FROM customer") {
+        let mut not_customers = BTreeSet::new();
+        let mut closed = BTreeSet::new();
+        for r in app.rows("SELECT id, companyname, isperson, firstname, middlename, lastname, isinactive, parent, searchstage FROM customer") {
             let id: i64 = text(&r, "id").unwrap().parse().unwrap();
             let name = if text(&r, "isperson").as_deref() == Some("T") {
                 person_display_name(text(&r, "firstname").as_deref(), text(&r, "middlename").as_deref(), text(&r, "lastname").as_deref())
@@ -274,12 +323,20 @@ impl Truth {
             };
             let parent = text(&r, "parent").map(|p| p.parse().unwrap());
             let inactive = text(&r, "isinactive").as_deref() == Some("T");
+            if text(&r, "searchstage").as_deref() != Some("Customer") {
+                not_customers.insert(key(RecordKind::Customer, id));
+            }
             records.insert(key(RecordKind::Customer, id), (name, parent, inactive, linked.contains(&id)));
         }
         let mut projects = BTreeSet::new();
-        for r in app.rows("SELECT id, companyname, isinactive, parent, subsidiary FROM job") {
+        for r in app
+            .rows("SELECT id, companyname, isinactive, parent, subsidiary, entitystatus FROM job")
+        {
             let id: i64 = text(&r, "id").unwrap().parse().unwrap();
             projects.insert(id);
+            if text(&r, "entitystatus").as_deref() == Some("1") {
+                closed.insert(key(RecordKind::Project, id));
+            }
             let parent = text(&r, "parent").map(|p| p.parse().unwrap());
             let inactive = text(&r, "isinactive").as_deref() == Some("T");
             let in_scope = text(&r, "subsidiary") == Some(app.sub.to_string());
@@ -310,11 +367,18 @@ impl Truth {
             records,
             projects,
             deleted,
+            not_customers,
+            closed,
         }
     }
 
     pub(crate) fn in_scope(&self, key: UpstreamKey) -> bool {
         self.records.get(&key).is_some_and(|r| r.3)
+    }
+
+    /// A lead or a prospect of the integrated subsidiary: its option must say so.
+    pub(crate) fn stage_excluded(&self, key: UpstreamKey) -> bool {
+        self.in_scope(key) && self.not_customers.contains(&key)
     }
 
     fn parent_key(&self, id: i64) -> UpstreamKey {
@@ -333,7 +397,7 @@ impl Truth {
         key: UpstreamKey,
     ) -> Option<(&str, Option<UpstreamKey>, OptionState, usize)> {
         let (name, parent, inactive, in_scope) = self.records.get(&key)?;
-        if !in_scope {
+        if !in_scope || self.not_customers.contains(&key) {
             return None;
         }
         let mut depth = 1;
@@ -342,6 +406,7 @@ impl Truth {
             let up = self.parent_key(p);
             let (_, grand, _, up_in_scope) = self.records.get(&up)?;
             if !up_in_scope
+                || self.not_customers.contains(&up)
                 || depth >= 3
                 || (child.kind == UpstreamKind::Customer && up.kind == UpstreamKind::Project)
             {
@@ -353,6 +418,8 @@ impl Truth {
         }
         let state = if *inactive {
             OptionState::Inactive(InactiveReason::InactiveInNetSuite)
+        } else if self.closed.contains(&key) {
+            OptionState::Inactive(InactiveReason::ClosedInNetSuite)
         } else {
             OptionState::Active
         };

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use netsuite::RetryPolicy;
 use netsuite_emulator::{
-    Control, FaultKind, FaultRule, Mutation, NewCustomer, NewProject, RecordKind,
+    Control, FaultKind, FaultRule, Mutation, NewCustomer, NewProject, RecordKind, Stage,
 };
 use nsync_core::planner::Selection;
 use nsync_core::{
@@ -458,14 +458,34 @@ fn change(app: &App, rng: &mut StdRng) -> bool {
             subsidiary: Some(sub),
             ..NewProject::default()
         }),
-        7..=8 => Mutation::CreateCustomer(NewCustomer {
-            company_name: Some(name),
-            parent: rng.gen_bool(0.3).then(|| pick(rng, &customers)),
-            subsidiary: Some(sub),
-            ..NewCustomer::default()
-        }),
+        7..=8 => {
+            // Some new records are leads or prospects: they must never get an option.
+            let stage = [
+                Stage::Customer,
+                Stage::Customer,
+                Stage::Prospect,
+                Stage::Lead,
+            ][rng.gen_range(0..4)];
+            Mutation::CreateCustomer(NewCustomer {
+                company_name: Some(name),
+                parent: (stage == Stage::Customer && rng.gen_bool(0.3))
+                    .then(|| pick(rng, &customers)),
+                subsidiary: Some(sub),
+                stage: Some(stage),
+                ..NewCustomer::default()
+            })
+        }
         9..=30 => Mutation::Rename { kind, id, name },
-        31..=52 => {
+        31..=33 => Mutation::Convert {
+            id: pick(rng, &customers),
+            stage: [Stage::Prospect, Stage::Customer][rng.gen_range(0..2)],
+        },
+        34..=37 => Mutation::SetStatus {
+            kind: RecordKind::Project,
+            id: pick(rng, &projects),
+            status: rng.gen_range(1..=5),
+        },
+        38..=52 => {
             let table = if kind == RecordKind::Customer {
                 "customer"
             } else {
@@ -598,6 +618,8 @@ impl Verdict {
             return;
         } else if truth.deleted.contains(&key) {
             OptionState::Inactive(InactiveReason::DeletedInNetSuite)
+        } else if truth.stage_excluded(key) {
+            OptionState::Inactive(InactiveReason::StageNotIncluded)
         } else if !truth.records.contains_key(&key) || !truth.in_scope(key) {
             OptionState::Inactive(InactiveReason::LeftSubsidiary)
         } else {

@@ -222,6 +222,8 @@ fn mirror(id: i64, name: &str) -> MirrorRecord {
         subsidiaries: vec![SubsidiaryId::new(3).unwrap()],
         last_modified: Some("2026-11-01".into()),
         deleted: false,
+        stage: Some("Prospect".into()),
+        status: Some(8),
     }
 }
 

@@ -433,6 +433,10 @@ pub(crate) async fn candidate_page(
             "search is longer than 200 characters".into(),
         ));
     }
+    if !params.refresh && integration.cursor.is_none() {
+        // An empty list here would say "NetSuite has nothing", which is not what is known.
+        return Err(ApiError::NotReadYet);
+    }
     if params.refresh {
         // Applied, not a preview: the list is served from the mirror the refresh writes.
         let options = RunOptions::new(RunTrigger::Manual);

@@ -65,6 +65,8 @@ struct IntegrationInfo {
     account: String,
     auth_kind: String,
     subsidiary: Option<i64>,
+    include_prospects: bool,
+    include_leads: bool,
     auto_enabled: bool,
     /// (value, name, ticked) for each weekday, Monday first.
     auto_days: Vec<(&'static str, &'static str, bool)>,
@@ -133,6 +135,8 @@ async fn page(State(state): State<AppState>, Viewer(who): Viewer) -> Result<Resp
             account: i.account.as_str().to_owned(),
             auth_kind: i.auth_kind.to_string(),
             subsidiary: i.subsidiary.map(|s| s.get()),
+            include_prospects: i.settings.include_prospects,
+            include_leads: i.settings.include_leads,
             auto_enabled: auto.enabled,
             auto_days: WEEKDAYS
                 .iter()

@@ -14,3 +14,4 @@ mod histories;
 mod rules;
 mod secrets;
 mod soak;
+mod stages;

@@ -135,8 +135,15 @@ impl<'a> Planner<'a> {
             if tree.placed.contains(&key) {
                 // Placed where NetSuite has it (only valid records are): the projection becomes
                 // the upsert, and is not visited again below.
-                if let Some(Projection::Valid(desired)) = projections.remove(&key) {
-                    upserts.extend(self.diff(key, desired, level));
+                match projections.remove(&key) {
+                    Some(Projection::Valid(desired)) => {
+                        upserts.extend(self.diff(key, desired, level))
+                    }
+                    Some(Projection::Flawed(desired, reason)) => {
+                        upserts.extend(self.diff(key, desired, level));
+                        self.reject(key, reason);
+                    }
+                    _ => {}
                 }
                 continue;
             }
@@ -168,8 +175,12 @@ impl<'a> Planner<'a> {
             self.reject(key, reason);
         }
         for (key, projection) in projections {
-            if let Projection::Rejected(reason) = projection {
-                self.reject(key, reason);
+            match projection {
+                // A flawed record that was not placed keeps its option as it is.
+                Projection::Rejected(reason) | Projection::Flawed(_, reason) => {
+                    self.reject(key, reason)
+                }
+                Projection::Valid(_) | Projection::Gone(_) => {}
             }
         }
         self.out.options = upserts;
@@ -194,13 +205,13 @@ impl<'a> Planner<'a> {
         );
         let mut stack = Vec::new();
         for key in &targets {
-            let Some(Projection::Valid(desired)) = projections.get(key) else {
+            let Some(desired) = projections.get(key).and_then(Projection::desired) else {
                 continue;
             };
             // Most parents are targets with a valid projection: one lookup settles it.
             let parent_valid = desired
                 .parent
-                .is_none_or(|p| matches!(projections.get(&p), Some(Projection::Valid(_))));
+                .is_none_or(|p| projections.get(&p).is_some_and(|x| x.desired().is_some()));
             if !parent_valid {
                 self.push_unprojected_ancestors(*key, &projections, &mut stack);
             }
@@ -210,7 +221,7 @@ impl<'a> Planner<'a> {
                 continue;
             }
             let projection = self.projector.project(key);
-            let valid = matches!(projection, Projection::Valid(_));
+            let valid = projection.desired().is_some();
             projections.insert(key, projection);
             if valid {
                 self.push_unprojected_ancestors(key, &projections, &mut stack);
@@ -229,7 +240,7 @@ impl<'a> Planner<'a> {
     ) {
         for ancestor in self.projector.ancestors_of(key) {
             match projections.get(&ancestor) {
-                Some(Projection::Valid(_)) => return,
+                Some(projection) if projection.desired().is_some() => return,
                 Some(_) => {}
                 None => stack.push(ancestor),
             }
@@ -255,7 +266,7 @@ impl<'a> Planner<'a> {
         );
         let mut placed = FxHashSet::with_capacity_and_hasher(projections.len(), Default::default());
         for (key, projection) in projections {
-            if let Projection::Valid(desired) = projection {
+            if let Some(desired) = projection.desired() {
                 parent_of.insert(*key, desired.parent);
                 placed.insert(*key);
             }

@@ -3,8 +3,8 @@
 use rustc_hash::FxHashMap;
 
 use crate::{
-    InactiveReason, Level, MirrorRecord, OptionName, OptionState, OptionUpsert, UpstreamKey,
-    UpstreamKind,
+    InactiveReason, Level, MirrorRecord, OptionName, OptionState, OptionUpsert, StoredOption,
+    UpstreamKey, UpstreamKind,
 };
 
 use super::PlanInput;
@@ -48,6 +48,20 @@ pub(super) enum Projection {
     Gone(InactiveReason),
     /// Bad upstream data; the reason names the record and the rule it broke.
     Rejected(String),
+    /// An imported record with a bad field (its name, its stage, its status): the rejection
+    /// concerns that field only. The option keeps its last good value of it, and follows
+    /// NetSuite in everything else (parent, inactive status); the reason is reported.
+    Flawed(Desired, String),
+}
+
+impl Projection {
+    /// What the option must look like, when the record takes its NetSuite place.
+    pub fn desired(&self) -> Option<&Desired> {
+        match self {
+            Self::Valid(desired) | Self::Flawed(desired, _) => Some(desired),
+            Self::Gone(_) | Self::Rejected(_) => None,
+        }
+    }
 }
 
 /// Indexes of the mirror, built once per plan. Hash maps for the lookups (a plan makes several
@@ -58,6 +72,9 @@ pub(super) struct Projector<'a> {
     ordered: Vec<&'a MirrorRecord>,
     /// Built on first use: only a selection of subtrees asks.
     children: std::sync::OnceLock<FxHashMap<UpstreamKey, Vec<UpstreamKey>>>,
+    /// The options by record, built on first use: only a record with a bad field asks.
+    /// (Positions in the input, not references: a lock of references would pin the lifetime.)
+    options: std::sync::OnceLock<FxHashMap<UpstreamKey, usize>>,
     input: PlanInput<'a>,
 }
 
@@ -86,6 +103,7 @@ impl<'a> Projector<'a> {
             records,
             ordered,
             children: std::sync::OnceLock::new(),
+            options: std::sync::OnceLock::new(),
             input,
         }
     }
@@ -188,69 +206,111 @@ impl<'a> Projector<'a> {
         if !self.stage_included(record) {
             return Projection::Gone(InactiveReason::StageNotIncluded);
         }
-        match self.validate(record) {
-            Ok(desired) => Projection::Valid(desired),
-            Err(reason) => Projection::Rejected(reason),
-        }
+        self.validate(record)
     }
 
-    fn validate(&self, record: &MirrorRecord) -> Result<Desired, String> {
+    fn option(&self, key: UpstreamKey) -> Option<&'a StoredOption> {
+        let options: &'a [StoredOption] = self.input.options;
+        let index = self.options.get_or_init(|| {
+            options
+                .iter()
+                .enumerate()
+                .filter_map(|(i, o)| o.upstream.map(|k| (k, i)))
+                .collect()
+        });
+        index.get(&key).and_then(|i| options.get(*i))
+    }
+
+    /// A record whose chain is sound is valid, or flawed in some of its fields: then an
+    /// imported record keeps the option's value of each bad field (see [`Projection::Flawed`]),
+    /// and a record not imported yet is rejected.
+    fn validate(&self, record: &MirrorRecord) -> Projection {
         // How a rejection names the record, built only for a rejection: most records pass.
         let who = || describe(record);
+        if let Err(reason) = self.check_chain(record, who) {
+            return Projection::Rejected(reason);
+        }
+        let mut flaws = Vec::new();
         if let Err(stage) = record.stage() {
-            return Err(format!(
+            flaws.push(format!(
                 "{} has stage {:?} in NetSuite, which nsync does not know (Lead, Prospect and \
                  Customer are the stages it takes)",
                 who(),
                 stage.chars().take(40).collect::<String>()
             ));
         }
-        self.check_chain(record, who)?;
-        let name =
-            OptionName::parse(record.key.kind, &record.name.display_text(), "").map_err(|err| {
-                match err {
-                    crate::Error::InvalidName { rule, .. } => crate::Error::InvalidName {
-                        record: who(),
-                        rule,
-                    }
-                    .to_string(),
-                    other => other.to_string(),
+        let name = OptionName::parse(record.key.kind, &record.name.display_text(), "")
+            .map_err(|err| match err {
+                crate::Error::InvalidName { rule, .. } => crate::Error::InvalidName {
+                    record: who(),
+                    rule,
                 }
-            })?;
+                .to_string(),
+                other => other.to_string(),
+            })
+            .map_err(|reason| flaws.push(reason))
+            .ok();
         let number = match record.key.kind {
             UpstreamKind::Project => record.number.clone().filter(|n| !n.trim().is_empty()),
             UpstreamKind::Customer => None,
         };
         let closed = match record.key.kind {
-            UpstreamKind::Project => self.input.statuses.judge(record.status).map_err(|id| {
-                format!(
-                    "{} has project status {id}, which is not among the account's project \
-                     statuses (Setup > Accounting > Accounting Lists, type Project Status)",
-                    who()
-                )
-            })?,
-            UpstreamKind::Customer => None,
+            UpstreamKind::Project => self
+                .input
+                .statuses
+                .judge(record.status)
+                .map_err(|id| {
+                    flaws.push(format!(
+                        "{} has project status {id}, which is not among the account's project \
+                         statuses (Setup > Accounting > Accounting Lists, type Project Status)",
+                        who()
+                    ))
+                })
+                .ok(),
+            UpstreamKind::Customer => Some(None),
         };
-        let (state, detail) = if record.inactive {
-            (
+        let current = if flaws.is_empty() {
+            None
+        } else {
+            match self.option(record.key) {
+                Some(option) => Some(option),
+                None => return Projection::Rejected(flaws.join("; ")),
+            }
+        };
+        let (state, detail) = match (record.inactive, closed) {
+            (true, _) => (
                 OptionState::Inactive(InactiveReason::InactiveInNetSuite),
                 None,
-            )
-        } else if let Some(status) = closed {
-            (
+            ),
+            (false, Some(Some(status))) => (
                 OptionState::Inactive(InactiveReason::ClosedInNetSuite),
                 Some(format!("closed in NetSuite (status {status})")),
-            )
-        } else {
-            (OptionState::Active, None)
+            ),
+            (false, Some(None)) => (OptionState::Active, None),
+            // The status is the bad field: closed stays closed, anything else is open.
+            (false, None) => match current.map(|o| o.state) {
+                Some(closed @ OptionState::Inactive(InactiveReason::ClosedInNetSuite)) => {
+                    (closed, None)
+                }
+                _ => (OptionState::Active, None),
+            },
         };
-        Ok(Desired {
+        let desired = |name| Desired {
             parent: record.parent,
             name,
             number,
             state,
             detail,
-        })
+        };
+        match (name, current) {
+            (Some(name), None) => Projection::Valid(desired(name)),
+            (name, Some(option)) => Projection::Flawed(
+                desired(name.unwrap_or_else(|| option.name.clone())),
+                flaws.join("; "),
+            ),
+            // Flaws without an option returned above; kept total for the compiler.
+            (None, None) => Projection::Rejected(flaws.join("; ")),
+        }
     }
 
     /// Walks the parent chain: every ancestor must be in the mirror, in scope, not deleted, and

@@ -158,3 +158,59 @@ fn a_project_under_an_excluded_prospect_is_rejected_and_says_why() {
         .unwrap();
     assert!(reason.contains("prospect"), "{reason}");
 }
+
+#[test]
+fn a_record_with_a_bad_name_keeps_its_last_good_name_but_follows_netsuite_in_the_rest() {
+    let before = vec![
+        customer(1, "Acme"),
+        customer(2, "Globex"),
+        project(10, "Bridge", c(1)),
+    ];
+    let mut field = Field::new();
+    field.run(&before, Request::Import(Selection::All));
+    // NetSuite now has an empty name, another parent, and the project inactive.
+    let mut bad = project(10, "", c(2));
+    bad.inactive = true;
+    let after = vec![customer(1, "Acme"), customer(2, "Globex"), bad];
+    let planned = field.run(&after, Request::Update);
+    let option = field.get(p(10)).unwrap();
+    assert_eq!(option.name.as_str(), "Bridge", "the last good name stays");
+    assert_eq!(
+        option.upstream_parent,
+        Some(c(2)),
+        "the parent follows NetSuite"
+    );
+    assert_eq!(
+        option.state,
+        OptionState::Inactive(InactiveReason::InactiveInNetSuite)
+    );
+    assert_eq!(planned.counts.rejected, 1, "and the bad name is reported");
+    let kinds: Vec<ChangeKind> = planned.changes.iter().map(|ch| ch.kind).collect();
+    assert!(kinds.contains(&ChangeKind::Moved) && kinds.contains(&ChangeKind::Rejected));
+    // A bad name on a record never imported is still a plain rejection.
+    let mut fresh = Field::new();
+    let planned = fresh.run(&after, Request::Import(Selection::Records(vec![p(10)])));
+    assert!(fresh.get(p(10)).is_none());
+    assert!(planned.counts.rejected >= 1);
+}
+
+#[test]
+fn an_unknown_status_on_an_imported_closed_project_keeps_it_closed() {
+    let closed = vec![
+        customer(1, "Acme"),
+        with_status(project(10, "Bridge", c(1)), 1),
+    ];
+    let unknown = vec![
+        customer(1, "Acme"),
+        with_status(project(10, "Bridge", c(1)), 42),
+    ];
+    let mut field = Field::new();
+    field.statuses = StatusPolicy::new(&statuses(), None);
+    field.run(&closed, Request::Import(Selection::All));
+    let planned = field.run(&unknown, Request::Update);
+    assert_eq!(planned.counts.rejected, 1);
+    assert_eq!(
+        field.get(p(10)).unwrap().state,
+        OptionState::Inactive(InactiveReason::ClosedInNetSuite)
+    );
+}

@@ -736,6 +736,8 @@ struct Truth {
     /// Name, parent, inactive, associated with the integrated subsidiary.
     records: BTreeMap<UpstreamKey, (String, Option<UpstreamKey>, bool, bool)>,
     deleted: BTreeSet<UpstreamKey>,
+    /// Projects in the status named Closed (the default choice of closed statuses).
+    closed: BTreeSet<UpstreamKey>,
 }
 
 /// What an option must look like: name, parent, state, level.
@@ -779,9 +781,13 @@ impl Truth {
             let value = (name, parent(&r), inactive, linked.contains(&id));
             records.insert(key(UpstreamKind::Customer, id.parse().unwrap()), value);
         }
-        let q = "SELECT id, companyname, isinactive, parent, subsidiary FROM job";
+        let mut closed = BTreeSet::new();
+        let q = "SELECT id, companyname, isinactive, parent, subsidiary, entitystatus FROM job";
         for r in rows(control, q) {
             let id: i64 = text(&r, "id").unwrap().parse().unwrap();
+            if text(&r, "entitystatus").as_deref() == Some("1") {
+                closed.insert(key(UpstreamKind::Project, id));
+            }
             let inactive = text(&r, "isinactive").as_deref() == Some("T");
             let in_scope = text(&r, "subsidiary") == Some(sub.to_string());
             let name = text(&r, "companyname").unwrap_or_default();
@@ -800,7 +806,11 @@ impl Truth {
                 key(kind, text(r, "recordid").unwrap().parse().unwrap())
             })
             .collect();
-        Self { records, deleted }
+        Self {
+            records,
+            deleted,
+            closed,
+        }
     }
 
     /// The option `key` projects to when its whole chain is sound (in scope, at most three
@@ -821,9 +831,10 @@ impl Truth {
             }
             (depth, child, next) = (depth + 1, up, *grand);
         }
-        let state = match inactive {
-            true => OptionState::Inactive(InactiveReason::InactiveInNetSuite),
-            false => OptionState::Active,
+        let state = match (inactive, self.closed.contains(&key)) {
+            (true, _) => OptionState::Inactive(InactiveReason::InactiveInNetSuite),
+            (false, true) => OptionState::Inactive(InactiveReason::ClosedInNetSuite),
+            (false, false) => OptionState::Active,
         };
         Some((name.as_str(), *parent, state, depth))
     }

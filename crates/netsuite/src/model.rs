@@ -147,6 +147,9 @@ pub struct Project {
     pub is_inactive: bool,
     /// The project status id (`entitystatus`): one of the account's [`ProjectStatus`]es.
     pub status: Option<i64>,
+    /// The status's name (`BUILTIN.DF(entitystatus)`), so a run needs no list of statuses;
+    /// `None` for an id the account does not have.
+    pub status_name: Option<String>,
     /// Last modification, converted from the account's time zone.
     pub last_modified: DateTime<Utc>,
 }

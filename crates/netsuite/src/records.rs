@@ -90,7 +90,8 @@ impl TableQuery {
     /// Projects (`job`).
     pub fn projects(one_world: bool, filter: Option<String>) -> Self {
         let mut select =
-            "j.id, j.entityid, j.companyname, j.parent, j.customer, j.isinactive, j.entitystatus"
+            "j.id, j.entityid, j.companyname, j.parent, j.customer, j.isinactive, j.entitystatus, \
+             BUILTIN.DF(j.entitystatus) AS statusname"
                 .to_owned();
         if one_world {
             select.push_str(", j.subsidiary");
@@ -171,6 +172,7 @@ pub(crate) fn project(row: &RawRow, ctx: DecodeCtx) -> Result<Project, RowError>
         subsidiary: row.id("subsidiary")?.map(SubsidiaryId),
         is_inactive: row.flag("isinactive")?,
         status: row.id("entitystatus")?,
+        status_name: row.text("statusname")?,
         last_modified: row.required_datetime("lastmodified", ctx.tz)?,
     })
 }

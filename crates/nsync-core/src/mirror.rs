@@ -74,6 +74,10 @@ pub struct MirrorRecord {
     /// NetSuite's `entitystatus`: a project's status id (or a customer's status id).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<i64>,
+    /// A project status's name as NetSuite showed it (`BUILTIN.DF`); `None` when NetSuite has
+    /// no status of that id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_name: Option<String>,
 }
 
 /// A customer record's stage in NetSuite's sales cycle.

@@ -112,7 +112,8 @@ async fn bench() -> Result<(), Box<dyn std::error::Error>> {
     // prospects are not in scope: the stage filter in the query keeps their pages unread.
     let pages = in_scope_customers.div_ceil(1000) + in_scope_projects.div_ceil(1000);
     let lower_bound = latency * u32::try_from(pages.div_ceil(limit as u64))?;
-    let saved = (in_scope_customers + in_scope_others).div_ceil(1000) - in_scope_customers.div_ceil(1000);
+    let saved =
+        (in_scope_customers + in_scope_others).div_ceil(1000) - in_scope_customers.div_ceil(1000);
     println!(
         "  {in_scope_customers} customers + {in_scope_projects} projects in scope, {pages} pages; \
          read lower bound {:.2} s; {in_scope_others} leads and prospects of the subsidiary left \
@@ -263,7 +264,8 @@ async fn round_of(
         import_ratio: without_apply / bound,
         update_requests_pct: 100.0 * f64::from(update.netsuite_requests)
             / f64::from(import.netsuite_requests.max(1)),
-        update_time_pct: 100.0 * update.duration.as_secs_f64() / import_time.as_secs_f64().max(1e-9),
+        update_time_pct: 100.0 * update.duration.as_secs_f64()
+            / import_time.as_secs_f64().max(1e-9),
         idle_requests: f64::from(idle.netsuite_requests),
     })
 }
@@ -274,7 +276,6 @@ fn uuid_like() -> u128 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos())
 }
-
 
 fn line(what: &str, report: &RunReport) {
     let c = report.counts;

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use netsuite::{Client, Cursor, Stages};
 use nsync_core::planner::{plan, PlanInput, Planned, Request, Selection};
 use nsync_core::{
-    Change, CustomFieldId, IntegrationId, JobId, OptionUpsert, Plan, ProjectStatus, Run, RunCounts,
-    RunId, RunKind, RunOutcome, RunStatus, RunTrigger, StatusPolicy, StoredOption, UserId,
+    Change, CustomFieldId, IntegrationId, JobId, OptionUpsert, Plan, Run, RunCounts, RunId,
+    RunKind, RunOutcome, RunStatus, RunTrigger, StatusPolicy, StoredOption, UserId,
 };
 use nsync_store::{Applied, Integration, MasterKey, NewAuditEntry, RunLock, Store};
 
@@ -604,26 +604,11 @@ impl Engine {
             cursor,
             mode,
         );
-        // A plan judges projects by status: the account's list goes out beside the read. A list
-        // that cannot be read fails the run (an empty one would reopen every closed project).
-        let statuses = async {
-            match request {
-                Some(_) => client.project_statuses().await.map(Some),
-                None => Ok(None),
-            }
-        };
-        let (refreshed, statuses) = tokio::join!(read, statuses);
+        let refreshed = read.await;
         *requests = u32::try_from(client.requests_made() - before).unwrap_or(u32::MAX);
         let refreshed = refreshed?;
-        let statuses: Vec<ProjectStatus> = statuses?
-            .unwrap_or_default()
-            .into_iter()
-            .map(|s| ProjectStatus {
-                id: s.id,
-                name: s.name,
-            })
-            .collect();
-        let policy = StatusPolicy::new(&statuses, settings.closed_project_statuses.as_deref());
+        // Each project carries its status's name: the policy needs no list of statuses.
+        let policy = StatusPolicy::new(settings.closed_project_statuses.as_deref());
         phases.read = clock.elapsed();
         let clock = Instant::now();
         let active_options = options.iter().filter(|o| is_live(o)).count() as u64;

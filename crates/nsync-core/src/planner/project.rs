@@ -258,7 +258,7 @@ impl<'a> Projector<'a> {
             UpstreamKind::Project => self
                 .input
                 .statuses
-                .judge(record.status)
+                .judge(record.status, record.status_name.as_deref())
                 .map_err(|id| {
                     flaws.push(format!(
                         "{} has project status {id}, which is not among the account's project \

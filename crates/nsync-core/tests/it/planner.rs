@@ -39,6 +39,7 @@ pub(crate) fn customer(id: i64, name: &str) -> MirrorRecord {
         deleted: false,
         stage: None,
         status: None,
+        status_name: None,
     }
 }
 

@@ -1,7 +1,7 @@
 //! Which NetSuite records belong in the field: customer stages and closed project statuses.
 
 use nsync_core::planner::{Request, Selection};
-use nsync_core::{ChangeKind, InactiveReason, OptionState, ProjectStatus, StatusPolicy};
+use nsync_core::{ChangeKind, InactiveReason, OptionState, StatusPolicy};
 
 use crate::planner::{c, customer, kinds, p, project, Field};
 
@@ -12,18 +12,17 @@ fn staged(id: i64, name: &str, stage: &str) -> nsync_core::MirrorRecord {
     }
 }
 
-fn statuses() -> Vec<ProjectStatus> {
-    [(1, "Closed"), (2, "In Progress"), (3, "Not Awarded")]
-        .into_iter()
-        .map(|(id, name)| ProjectStatus {
-            id,
-            name: name.to_owned(),
-        })
-        .collect()
-}
-
+/// A project with a status, named as NetSuite's `BUILTIN.DF` shows it (no name for an id the
+/// account does not have).
 fn with_status(mut record: nsync_core::MirrorRecord, status: i64) -> nsync_core::MirrorRecord {
+    let name = match status {
+        1 => Some("Closed"),
+        2 => Some("In Progress"),
+        3 => Some("Not Awarded"),
+        _ => None,
+    };
     record.status = Some(status);
+    record.status_name = name.map(str::to_owned);
     record
 }
 
@@ -82,7 +81,6 @@ fn a_project_in_a_closed_status_is_inactive_with_the_status_named_and_reopening_
         with_status(project(10, "Bridge", c(1)), 1),
     ];
     let mut field = Field::new();
-    field.statuses = StatusPolicy::new(&statuses(), None);
     field.run(&open, Request::Import(Selection::All));
     assert!(field.get(p(10)).unwrap().state.is_active());
     let planned = field.run(&closed, Request::Update);
@@ -111,7 +109,7 @@ fn the_admin_chooses_which_statuses_count_as_closed() {
         with_status(project(10, "Bid", c(1)), 3),
     ];
     let mut field = Field::new();
-    field.statuses = StatusPolicy::new(&statuses(), Some(&[1, 3]));
+    field.statuses = StatusPolicy::new(Some(&[1, 3]));
     field.run(&mirror, Request::Import(Selection::All));
     assert_eq!(
         field.get(p(10)).unwrap().state,
@@ -120,13 +118,12 @@ fn the_admin_chooses_which_statuses_count_as_closed() {
 }
 
 #[test]
-fn an_unknown_status_id_is_a_per_record_rejection_and_no_list_judges_nothing() {
+fn an_unknown_status_id_is_a_per_record_rejection() {
     let mirror = vec![
         customer(1, "Acme"),
         with_status(project(10, "Bridge", c(1)), 99),
     ];
     let mut field = Field::new();
-    field.statuses = StatusPolicy::new(&statuses(), None);
     let planned = field.run(&mirror, Request::Import(Selection::All));
     assert_eq!(planned.counts.rejected, 1);
     let reason = planned
@@ -136,10 +133,6 @@ fn an_unknown_status_id_is_a_per_record_rejection_and_no_list_judges_nothing() {
         .unwrap();
     assert!(reason.contains("project status 99"), "{reason}");
     assert!(field.get(p(10)).is_none());
-    // Without a status list (no Projects feature) no status closes or rejects anything.
-    let mut field = Field::new();
-    field.run(&mirror, Request::Import(Selection::All));
-    assert!(field.get(p(10)).unwrap().state.is_active());
 }
 
 #[test]
@@ -205,7 +198,6 @@ fn an_unknown_status_on_an_imported_closed_project_keeps_it_closed() {
         with_status(project(10, "Bridge", c(1)), 42),
     ];
     let mut field = Field::new();
-    field.statuses = StatusPolicy::new(&statuses(), None);
     field.run(&closed, Request::Import(Selection::All));
     let planned = field.run(&unknown, Request::Update);
     assert_eq!(planned.counts.rejected, 1);

@@ -46,6 +46,7 @@ pub(crate) fn customer(
         deleted: false,
         stage: c.stage.clone(),
         status: c.status,
+        status_name: None,
     })
 }
 
@@ -68,6 +69,7 @@ pub(crate) fn project(p: &netsuite::Project) -> Option<MirrorRecord> {
         deleted: false,
         stage: None,
         status: p.status,
+        status_name: p.status_name.clone(),
     })
 }
 
@@ -200,6 +202,7 @@ pub(crate) fn bury_departed(
             deleted: true,
             stage: None,
             status: None,
+            status_name: None,
         });
     }
 }

@@ -17,7 +17,7 @@ both_backends!(
     a_prospect_that_becomes_a_customer_shows_up_as_new_and_imports,
     turning_prospects_off_deactivates_the_imported_ones_with_that_reason,
     a_project_in_a_closed_status_is_inactive_and_active_again_when_reopened,
-    a_status_list_that_cannot_be_read_fails_the_run_and_deactivates_nothing,
+    a_role_that_cannot_read_the_status_lists_still_has_closed_projects_judged,
     a_project_status_nobody_has_is_rejected_with_its_reason_and_the_rest_applies,
     the_list_of_an_integration_never_read_says_so_instead_of_answering_empty,
 );
@@ -265,22 +265,34 @@ async fn a_project_in_a_closed_status_is_inactive_and_active_again_when_reopened
     );
 }
 
-async fn a_status_list_that_cannot_be_read_fails_the_run_and_deactivates_nothing(store: Store) {
+async fn a_role_that_cannot_read_the_status_lists_still_has_closed_projects_judged(store: Store) {
     let app = app_with(store, account(false)).await;
-    let err = app
+    let p = leaf_project(&app);
+    set_status(&app, p, 1, false);
+    let report = app
         .engine
         .import(app.integration, Selection::All, cli())
         .await
+        .unwrap();
+    assert_eq!(report.status, RunStatus::Succeeded);
+    // A run reads each project's status name with the project, never the list.
+    assert_eq!(
+        app.options().await[&key(UpstreamKind::Project, p)].state,
+        OptionState::Inactive(InactiveReason::ClosedInNetSuite)
+    );
+    assert!(app
+        .control()
+        .requests()
+        .iter()
+        .filter_map(|r| r.query.as_deref())
+        .all(|q| !q.contains("FROM entitystatus")));
+    // The page that lists the statuses says what is missing.
+    let err = app
+        .engine
+        .project_statuses(app.integration)
+        .await
         .unwrap_err();
     assert!(err.to_string().contains("project statuses"), "{err}");
-    assert!(app.options().await.is_empty());
-    let runs = app.store.runs(app.integration, None, 5).await.unwrap();
-    assert_eq!(runs[0].status, RunStatus::Failed);
-    assert!(runs[0]
-        .error
-        .as_deref()
-        .unwrap()
-        .contains("project statuses"));
 }
 
 async fn a_project_status_nobody_has_is_rejected_with_its_reason_and_the_rest_applies(

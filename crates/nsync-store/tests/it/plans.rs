@@ -224,6 +224,7 @@ fn mirror(id: i64, name: &str) -> MirrorRecord {
         deleted: false,
         stage: Some("Prospect".into()),
         status: Some(8),
+        status_name: None,
     }
 }
 

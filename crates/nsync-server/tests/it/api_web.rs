@@ -22,9 +22,9 @@ both_backends!(
 
 const XSS: &str = "<img src=x onerror=alert(1)>";
 
-struct Session {
-    cookie: String,
-    csrf: String,
+pub(crate) struct Session {
+    pub cookie: String,
+    pub csrf: String,
 }
 
 /// Loads the sign-in form as a browser would: its cookie and its hidden CSRF token.
@@ -52,7 +52,7 @@ async fn signin_form(api: &Api) -> (String, String) {
 }
 
 /// Posts the sign-in form loaded just before.
-async fn post_signin(api: &Api, email: &str, password: &str) -> reqwest::Response {
+pub(crate) async fn post_signin(api: &Api, email: &str, password: &str) -> reqwest::Response {
     let (cookie, csrf) = signin_form(api).await;
     api.http
         .post(format!("{}/signin", api.url))
@@ -63,7 +63,7 @@ async fn post_signin(api: &Api, email: &str, password: &str) -> reqwest::Respons
         .unwrap()
 }
 
-async fn sign_in(api: &Api, email: &str) -> Session {
+pub(crate) async fn sign_in(api: &Api, email: &str) -> Session {
     let reply = post_signin(api, email, PASSWORD).await;
     assert_eq!(reply.status(), StatusCode::SEE_OTHER);
     let set = reply.headers()["set-cookie"].to_str().unwrap().to_owned();
@@ -78,7 +78,7 @@ async fn sign_in(api: &Api, email: &str) -> Session {
     Session { cookie, csrf }
 }
 
-async fn page(api: &Api, cookie: &str, path: &str) -> String {
+pub(crate) async fn page(api: &Api, cookie: &str, path: &str) -> String {
     let reply = api
         .http
         .get(format!("{}{path}", api.url))

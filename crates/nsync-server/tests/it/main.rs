@@ -11,6 +11,7 @@ mod api_flows;
 mod api_web;
 mod automation;
 mod histories;
+mod hostile_input;
 mod rules;
 mod secrets;
 mod soak;

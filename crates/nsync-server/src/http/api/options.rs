@@ -180,6 +180,13 @@ pub(crate) async fn search_hits(
     if params.q.chars().count() > 200 {
         return Err(ApiError::Invalid("q is longer than 200 characters".into()));
     }
+    // Nobody types a control character into a search box; a NUL once reached SQLite's
+    // full-text query and broke it. Refused here, so every caller gets the same answer.
+    if params.q.chars().any(char::is_control) {
+        return Err(ApiError::Invalid(
+            "q contains control characters (such as NUL or a line break): search for text".into(),
+        ));
+    }
     let limit = params.limit.unwrap_or(20).clamp(1, 100);
     Ok(state
         .store()

@@ -14,4 +14,5 @@ mod histories;
 mod hostile_input;
 mod rules;
 mod secrets;
+mod security_headers;
 mod soak;

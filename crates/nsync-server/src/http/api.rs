@@ -5,6 +5,7 @@ mod account;
 pub(crate) mod integrations;
 pub(crate) mod options;
 mod runs;
+mod settings;
 
 use std::str::FromStr;
 

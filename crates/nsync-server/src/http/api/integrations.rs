@@ -15,6 +15,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::settings::SettingsPatch;
 use super::{audit, key_text, owned_integration, parse_key, text_field, ApiJson, ApiQuery};
 use crate::http::auth::Principal;
 use crate::http::{ApiError, AppState};
@@ -107,7 +108,7 @@ pub(crate) struct CreateIntegration {
     subsidiary_id: Option<i64>,
     credentials: CredentialsInput,
     #[serde(default)]
-    settings: Option<IntegrationSettings>,
+    settings: Option<SettingsPatch>,
     #[serde(default)]
     field_name: Option<String>,
 }
@@ -123,7 +124,11 @@ pub(crate) async fn create_integration(
         account: AccountId::parse(&body.account_id)?,
         subsidiary: body.subsidiary_id.map(SubsidiaryId::new).transpose()?,
         credentials: body.credentials.validate()?,
-        settings: body.settings.unwrap_or_default().validate()?,
+        settings: body
+            .settings
+            .unwrap_or_default()
+            .apply(&IntegrationSettings::default())
+            .validate()?,
         field_name: match body.field_name {
             Some(name) => text_field("field_name", &name, 200, false)?,
             None => "Customer / Project".to_owned(),
@@ -151,7 +156,8 @@ pub(crate) async fn get_integration(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct UpdateIntegration {
-    settings: IntegrationSettings,
+    /// Only the settings named change.
+    settings: SettingsPatch,
 }
 
 pub(crate) async fn update_integration(
@@ -162,7 +168,8 @@ pub(crate) async fn update_integration(
 ) -> Result<Json<IntegrationView>, ApiError> {
     let integration = owned_integration(&state, &who, &id).await?;
     who.require_admin()?;
-    let integration = save_settings(&state, &who, &integration, body.settings).await?;
+    let settings = body.settings.apply(&integration.settings);
+    let integration = save_settings(&state, &who, &integration, settings).await?;
     Ok(Json(IntegrationView::from(&integration)))
 }
 

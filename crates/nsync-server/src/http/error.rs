@@ -143,6 +143,12 @@ impl From<nsync_core::Error> for ApiError {
     }
 }
 
+impl From<netsuite::AccountIdError> for ApiError {
+    fn from(err: netsuite::AccountIdError) -> Self {
+        Self::Invalid(err.to_string())
+    }
+}
+
 impl From<JsonRejection> for ApiError {
     fn from(err: JsonRejection) -> Self {
         Self::Invalid(format!(

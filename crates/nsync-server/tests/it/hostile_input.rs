@@ -13,6 +13,7 @@ use crate::both_backends;
 both_backends!(
     a_search_holding_a_nul_byte_is_refused_on_the_api_and_the_page_not_a_500,
     a_settings_patch_changes_only_what_it_names_and_refuses_unknown_fields_by_name,
+    account_ids_the_netsuite_client_refuses_are_refused_at_creation_with_the_reason,
 );
 
 async fn a_search_holding_a_nul_byte_is_refused_on_the_api_and_the_page_not_a_500(store: Store) {
@@ -148,4 +149,78 @@ async fn a_settings_patch_changes_only_what_it_names_and_refuses_unknown_fields_
         "{}",
         create.text
     );
+}
+
+async fn account_ids_the_netsuite_client_refuses_are_refused_at_creation_with_the_reason(
+    store: Store,
+) {
+    let api = api(store).await;
+    let tba = json!({"kind": "tba", "consumer_key": "ck", "consumer_secret": "cs",
+        "token_id": "ti", "token_secret": "ts"});
+    let before = api.store.integrations_of(api.company).await.unwrap().len();
+    for account in [
+        "localhost",
+        "1234567_",
+        "1234567__SB1",
+        "0x7f000001",
+        "1234567 ",
+        "1234567\t",
+        " 1234567",
+        "1234567.evil.test",
+    ] {
+        let reply = api
+            .post(
+                &api.admin,
+                "/integrations",
+                json!({"account_id": account, "credentials": tba}),
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{account:?}: {}",
+            reply.text
+        );
+        assert!(
+            reply.text.contains("is not a NetSuite account id ("),
+            "{account:?}: the reason is given: {}",
+            reply.text
+        );
+    }
+    assert_eq!(
+        api.store.integrations_of(api.company).await.unwrap().len(),
+        before,
+        "nothing was stored"
+    );
+    let session = sign_in(&api, "admin@a.test").await;
+    let form = api
+        .http
+        .post(format!("{}/integration/create", api.url))
+        .header("cookie", &session.cookie)
+        .header("x-csrf-token", &session.csrf)
+        .form(&[
+            ("account_id", "localhost"),
+            ("consumer_key", "ck"),
+            ("consumer_secret", "cs"),
+            ("token_id", "ti"),
+            ("token_secret", "ts"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(form
+        .text()
+        .await
+        .unwrap()
+        .contains("is not a NetSuite account id"));
+    let fine = api
+        .post(
+            &api.admin,
+            "/integrations",
+            json!({"account_id": "1234567-sb1", "credentials": tba}),
+        )
+        .await;
+    assert_eq!(fine.status, StatusCode::CREATED, "{}", fine.text);
+    assert_eq!(fine.body["account_id"], "1234567_SB1");
 }

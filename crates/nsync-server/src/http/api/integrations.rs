@@ -7,8 +7,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use nsync_core::planner::Selection;
 use nsync_core::{
-    AccountId, Credentials, IntegrationId, IntegrationSettings, RunCounts, RunId, RunStatus,
-    RunTrigger, SubsidiaryId, UpstreamKey,
+    Credentials, IntegrationId, IntegrationSettings, RunCounts, RunId, RunStatus, RunTrigger,
+    SubsidiaryId, UpstreamKey,
 };
 use nsync_store::{Integration, NewIntegration};
 use secrecy::{ExposeSecret, SecretString};
@@ -121,7 +121,7 @@ pub(crate) async fn create_integration(
     who.require_admin()?;
     let new = NewIntegration {
         company: who.company,
-        account: AccountId::parse(&body.account_id)?,
+        account: crate::parse_account_id(&body.account_id)?,
         subsidiary: body.subsidiary_id.map(SubsidiaryId::new).transpose()?,
         credentials: body.credentials.validate()?,
         settings: body

@@ -7,7 +7,7 @@ use axum::http::HeaderValue;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use nsync_core::{AccountId, AutoUpdate, LocalTime, RunTrigger, SubsidiaryId, Weekdays};
+use nsync_core::{AutoUpdate, LocalTime, RunTrigger, SubsidiaryId, Weekdays};
 use nsync_store::{Integration, NewIntegration};
 use secrecy::ExposeSecret;
 
@@ -227,7 +227,7 @@ async fn create(
     };
     let new = NewIntegration {
         company: who.company,
-        account: AccountId::parse(form_value(&pairs, "account_id").unwrap_or(""))?,
+        account: crate::parse_account_id(form_value(&pairs, "account_id").unwrap_or(""))?,
         subsidiary,
         credentials: tba_from_form(&pairs)?,
         settings: Default::default(),

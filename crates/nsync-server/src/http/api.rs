@@ -48,6 +48,10 @@ pub(super) fn router() -> Router<AppState> {
         .route("/integrations/{id}/test", post(test_connection))
         .route("/integrations/{id}/subsidiaries", get(list_subsidiaries))
         .route("/integrations/{id}/candidates", get(list_candidates))
+        .route(
+            "/integrations/{id}/candidates/refresh",
+            post(refresh_candidates),
+        )
         .route("/integrations/{id}/import", post(import_records))
         .route("/integrations/{id}/update", post(start_update))
         .route("/integrations/{id}/runs", get(list_runs))

@@ -62,6 +62,7 @@ pub const OPERATIONS: &[Operation] = &[
     op("post", "/integrations/{id}/test", "testIntegrationConnection", "Ask NetSuite whether the credentials work; answers in plain words", Admin, 200),
     op("get", "/integrations/{id}/subsidiaries", "listSubsidiaries", "The subsidiaries of the account", Admin, 200),
     op("get", "/integrations/{id}/candidates", "listImportCandidates", "The Import Customers list: a tree level (parent=top|customer:ID|project:ID), search, status filter, keyset pages (after)", Admin, 200),
+    op("post", "/integrations/{id}/candidates/refresh", "refreshCandidates", "Reads NetSuite's changes into the Import Customers list (a POST: it changes state); then list it with listImportCandidates", Admin, 204),
     op("post", "/integrations/{id}/import", "importRecords", "Import records, subtrees, all, or all matching a search; preview=true answers what would change", Admin, 202),
     op("post", "/integrations/{id}/update", "startUpdate", "Update the imported options from NetSuite (preview, full)", Admin, 202),
     op("get", "/integrations/{id}/runs", "listRuns", "Runs of an integration, newest first", Admin, 200),

@@ -16,3 +16,4 @@ mod rules;
 mod secrets;
 mod security_headers;
 mod soak;
+mod state_changes;

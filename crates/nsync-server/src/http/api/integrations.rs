@@ -384,7 +384,8 @@ pub(crate) struct CandidateParams {
     /// The `next` of the previous page.
     pub after: Option<String>,
     pub limit: Option<u32>,
-    /// Read NetSuite's changes into the mirror first.
+    /// Refused: reading NetSuite changes state, so it is `refreshCandidates` (a POST). Kept
+    /// to say so, rather than "unknown field".
     #[serde(default)]
     pub refresh: bool,
 }
@@ -441,9 +442,11 @@ pub(crate) async fn candidate_page(
         ));
     }
     if params.refresh {
-        // Applied, not a preview: the list is served from the mirror the refresh writes.
-        let options = RunOptions::new(RunTrigger::Manual);
-        state.engine().refresh(integration.id, options).await?;
+        return Err(ApiError::Invalid(format!(
+            "refresh=true is not read on a GET (a read must not change anything): POST \
+             /api/v1/integrations/{}/candidates/refresh first",
+            integration.id
+        )));
     }
     let query = CandidateQuery {
         search,
@@ -468,6 +471,30 @@ pub(crate) async fn candidate_page(
             .collect(),
         next: page.next.map(key_text),
     })
+}
+
+/// Reads NetSuite's changes into the integration's mirror (applied, not a preview: the Import
+/// Customers list is served from the mirror it writes). The API and the pages share it.
+pub(crate) async fn refresh_mirror(
+    state: &AppState,
+    integration: &Integration,
+) -> Result<(), ApiError> {
+    let options = RunOptions::new(RunTrigger::Manual);
+    state.engine().refresh(integration.id, options).await?;
+    Ok(())
+}
+
+/// `POST /integrations/{id}/candidates/refresh`: the Import Customers list catches up with
+/// NetSuite (204); list it with listImportCandidates.
+pub(crate) async fn refresh_candidates(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let integration = owned_integration(&state, &who, &id).await?;
+    who.require_admin()?;
+    refresh_mirror(&state, &integration).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 pub(crate) async fn list_candidates(

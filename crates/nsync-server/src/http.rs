@@ -8,6 +8,7 @@
 mod api;
 mod auth;
 mod error;
+mod extract;
 pub mod hooks;
 mod limit;
 pub mod openapi;
@@ -95,6 +96,8 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/nsync.js", get(script))
         .nest("/api/v1", api::router())
         .merge(web::router())
+        .fallback(no_route)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES));
     security_headers::add_to(routes)
         .layer(tower_http::trace::TraceLayer::new_for_http())
@@ -112,6 +115,16 @@ pub async fn serve(
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+/// Any path nothing serves: the API's JSON 404.
+async fn no_route() -> ApiError {
+    ApiError::NoRoute
+}
+
+/// A served path under another method: the API's JSON 405 (axum adds `Allow`).
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
 }
 
 /// The process is up.

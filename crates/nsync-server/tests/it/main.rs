@@ -12,6 +12,7 @@ mod api_web;
 mod automation;
 mod histories;
 mod hostile_input;
+mod request_shapes;
 mod rules;
 mod secrets;
 mod security_headers;

@@ -1,7 +1,7 @@
 //! Integrations: create, read, settings, credentials (write-only), connection test,
 //! subsidiaries, the Import Customers list, Import and Update.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::settings::SettingsPatch;
-use super::{audit, key_text, owned_integration, parse_key, text_field, ApiJson, ApiQuery};
+use super::{audit, key_text, owned_integration, parse_key, text_field, ApiJson, ApiQuery, PathId};
 use crate::http::auth::Principal;
 use crate::http::{ApiError, AppState};
 use crate::{
@@ -146,7 +146,7 @@ pub(crate) async fn create_integration(
 pub(crate) async fn get_integration(
     State(state): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Json<IntegrationView>, ApiError> {
     let integration = owned_integration(&state, &who, &id).await?;
     who.require_admin()?;
@@ -163,7 +163,7 @@ pub(crate) struct UpdateIntegration {
 pub(crate) async fn update_integration(
     State(state): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ApiJson(body): ApiJson<UpdateIntegration>,
 ) -> Result<Json<IntegrationView>, ApiError> {
     let integration = owned_integration(&state, &who, &id).await?;
@@ -201,7 +201,7 @@ pub(crate) async fn save_settings(
 pub(crate) async fn set_credentials(
     State(state): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ApiJson(body): ApiJson<CredentialsInput>,
 ) -> Result<StatusCode, ApiError> {
     let integration = owned_integration(&state, &who, &id).await?;
@@ -295,7 +295,7 @@ pub(crate) struct ConnectionTest {
 pub(crate) async fn test_connection(
     State(state): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Json<ConnectionTest>, ApiError> {
     let integration = owned_integration(&state, &who, &id).await?;
     who.require_admin()?;
@@ -353,7 +353,7 @@ pub(crate) struct SubsidiaryView {
 pub(crate) async fn list_subsidiaries(
     State(state): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let integration = owned_integration(&state, &who, &id).await?;
     who.require_admin()?;
@@ -489,7 +489,7 @@ pub(crate) async fn refresh_mirror(
 pub(crate) async fn refresh_candidates(
     State(state): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<StatusCode, ApiError> {
     let integration = owned_integration(&state, &who, &id).await?;
     who.require_admin()?;
@@ -500,7 +500,7 @@ pub(crate) async fn refresh_candidates(
 pub(crate) async fn list_candidates(
     State(state): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ApiQuery(params): ApiQuery<CandidateParams>,
 ) -> Result<Json<CandidatePageView>, ApiError> {
     let integration = owned_integration(&state, &who, &id).await?;
@@ -599,7 +599,7 @@ pub(crate) fn accepted(run: nsync_core::RunId) -> Response {
 pub(crate) async fn import_records(
     State(state): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ApiJson(body): ApiJson<ImportBody>,
 ) -> Result<Response, ApiError> {
     let integration = owned_integration(&state, &who, &id).await?;
@@ -640,7 +640,7 @@ pub(crate) struct UpdateBody {
 pub(crate) async fn start_update(
     State(state): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ApiJson(body): ApiJson<UpdateBody>,
 ) -> Result<Response, ApiError> {
     let integration = owned_integration(&state, &who, &id).await?;
@@ -669,7 +669,7 @@ pub(crate) async fn start_update(
 pub(crate) async fn create_notification_secret(
     State(state): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let integration = owned_integration(&state, &who, &id).await?;
     who.require_admin()?;

@@ -12,6 +12,7 @@ mod api_web;
 mod automation;
 mod histories;
 mod hostile_input;
+mod interrupted_runs;
 mod request_shapes;
 mod rules;
 mod secrets;

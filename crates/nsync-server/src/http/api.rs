@@ -67,6 +67,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/audit", get(list_audit_events))
         .route("/tokens", post(create_token))
         .route("/tokens/{id}", delete(revoke_token))
+        .route("/sessions/revoke", post(revoke_sessions))
 }
 
 /// An id from a path or a body: one that cannot exist, or is not written the one way ids are

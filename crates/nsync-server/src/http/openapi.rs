@@ -82,6 +82,7 @@ pub const OPERATIONS: &[Operation] = &[
     op("get", "/audit", "listAuditEvents", "The company's audit log, newest first", Admin, 200),
     op("post", "/tokens", "createApiToken", "Create an API token; its secret is shown once", Admin, 201),
     op("delete", "/tokens/{id}", "revokeApiToken", "Revoke an API token", Admin, 204),
+    op("post", "/sessions/revoke", "revokeSessions", "Sign out everywhere: ends every session of every user of the company, in every process", Admin, 204),
 ];
 
 /// The document.

@@ -240,7 +240,10 @@ async fn signin(
         return Ok(refused(email_text));
     };
     state.signins().succeeded(&email_text);
-    let session = state.config().session_key.issue(user.id);
+    let session = state
+        .config()
+        .session_key
+        .issue(user.id, user.session_generation);
     let mut response = Redirect::to("/").into_response();
     set_cookie(
         response.headers_mut(),
@@ -264,13 +267,21 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     }
 }
 
-async fn signout(Viewer(_who): Viewer) -> Response {
+/// Ends the session for good: the cookie is cleared, and the user's session generation moves,
+/// so a copy of the cookie no longer works anywhere (nor do the user's other sessions).
+async fn signout(
+    State(state): State<AppState>,
+    Viewer(who): Viewer,
+) -> Result<Response, PageError> {
+    if let Some(user) = who.user {
+        state.store().end_sessions(user).await?;
+    }
     let mut response = StatusCode::NO_CONTENT.into_response();
     set_cookie(response.headers_mut(), &clear_session_cookie());
     response
         .headers_mut()
         .insert("hx-redirect", HeaderValue::from_static("/signin"));
-    response
+    Ok(response)
 }
 
 fn set_cookie(headers: &mut HeaderMap, value: &str) {

@@ -17,5 +17,6 @@ mod request_shapes;
 mod rules;
 mod secrets;
 mod security_headers;
+mod sessions;
 mod soak;
 mod state_changes;

@@ -111,3 +111,22 @@ pub(crate) async fn revoke_token(
     .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// "Sign out everywhere": ends every session of every user of the company, in every process
+/// (API tokens are revoked one by one, with revokeApiToken).
+pub(crate) async fn revoke_sessions(
+    State(state): State<AppState>,
+    who: Principal,
+) -> Result<StatusCode, ApiError> {
+    who.require_admin()?;
+    let users = state.store().end_company_sessions(who.company).await?;
+    audit(
+        &state,
+        &who,
+        "revoke_sessions",
+        format!("company {}", who.company),
+        json!({"users": users}),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,7 +1,7 @@
 //! The JSON API under `/api/v1`. Every route and its operationId is also listed in
 //! [`super::openapi::OPERATIONS`]; a test keeps the two in step.
 
-mod account;
+pub(crate) mod account;
 pub(crate) mod integrations;
 pub(crate) mod options;
 mod runs;

@@ -31,6 +31,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/", get(home))
         .route("/signin", get(signin_page).post(signin))
         .route("/signout", post(signout))
+        .route("/signout/everywhere", post(signout_everywhere))
         .merge(integration::router())
         .merge(field::router())
         .merge(runs::router())
@@ -276,12 +277,27 @@ async fn signout(
     if let Some(user) = who.user {
         state.store().end_sessions(user).await?;
     }
+    Ok(signed_out())
+}
+
+/// "Sign out everywhere" (admins): ends every session of every user of the company, this one
+/// included.
+async fn signout_everywhere(
+    State(state): State<AppState>,
+    Viewer(who): Viewer,
+) -> Result<Response, PageError> {
+    super::api::account::end_company_sessions(&state, &who).await?;
+    Ok(signed_out())
+}
+
+/// The answer to a sign-out: the cookie cleared, and htmx sent to the sign-in page.
+fn signed_out() -> Response {
     let mut response = StatusCode::NO_CONTENT.into_response();
     set_cookie(response.headers_mut(), &clear_session_cookie());
     response
         .headers_mut()
         .insert("hx-redirect", HeaderValue::from_static("/signin"));
-    Ok(response)
+    response
 }
 
 fn set_cookie(headers: &mut HeaderMap, value: &str) {

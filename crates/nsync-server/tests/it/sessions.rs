@@ -12,6 +12,7 @@ use crate::both_backends;
 both_backends!(
     signing_out_ends_the_session_even_for_a_copy_of_its_cookie,
     sign_out_everywhere_and_a_new_password_end_sessions_at_once,
+    an_admin_signs_the_whole_company_out_from_the_pages,
 );
 
 /// The status of an API read with a session cookie.
@@ -108,4 +109,35 @@ async fn member_id(api: &Api) -> UserId {
         .unwrap()
         .unwrap()
         .id
+}
+
+async fn sign_out_everywhere_from(api: &Api, session: &Session) -> StatusCode {
+    api.http
+        .post(format!("{}/signout/everywhere", api.url))
+        .header("cookie", &session.cookie)
+        .header("x-csrf-token", &session.csrf)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+async fn an_admin_signs_the_whole_company_out_from_the_pages(store: Store) {
+    let api = api(store).await;
+    let admin = sign_in(&api, "admin@a.test").await;
+    let member = sign_in(&api, "member@a.test").await;
+    assert!(crate::api_web::page(&api, &admin.cookie, "/field")
+        .await
+        .contains("Sign out everywhere"));
+    assert_eq!(
+        sign_out_everywhere_from(&api, &member).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(with_cookie(&api, &admin).await, StatusCode::OK);
+    assert_eq!(
+        sign_out_everywhere_from(&api, &admin).await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(with_cookie(&api, &admin).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(with_cookie(&api, &member).await, StatusCode::UNAUTHORIZED);
 }

@@ -118,15 +118,24 @@ pub(crate) async fn revoke_sessions(
     State(state): State<AppState>,
     who: Principal,
 ) -> Result<StatusCode, ApiError> {
+    end_company_sessions(&state, &who).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Ends every session of the caller's company, as an admin, and audits it; the API and the
+/// pages share it.
+pub(crate) async fn end_company_sessions(
+    state: &AppState,
+    who: &Principal,
+) -> Result<(), ApiError> {
     who.require_admin()?;
     let users = state.store().end_company_sessions(who.company).await?;
     audit(
-        &state,
-        &who,
+        state,
+        who,
         "revoke_sessions",
         format!("company {}", who.company),
         json!({"users": users}),
     )
-    .await?;
-    Ok(StatusCode::NO_CONTENT)
+    .await
 }

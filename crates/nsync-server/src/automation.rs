@@ -263,11 +263,28 @@ impl Automation {
         (self.config.backoff * 2u32.pow(doublings)).min(self.config.max_backoff)
     }
 
-    /// Runs the scheduler until `stop` completes: a look for due slots at once, then every
-    /// `tick`.
+    /// Marks runs whose process is gone as failed, with the reason (see
+    /// [`nsync_store::Store::interrupt_orphaned_runs`]). Returns how many.
+    pub async fn interrupt_orphaned_runs(&self) -> Result<usize, EngineError> {
+        let runs = self
+            .engine
+            .store()
+            .interrupt_orphaned_runs(self.now_ms())
+            .await?;
+        for run in &runs {
+            tracing::warn!(run = %run, "a run whose process is gone was marked interrupted");
+        }
+        Ok(runs.len())
+    }
+
+    /// Runs the scheduler until `stop` completes: at once, then every `tick`, it marks runs
+    /// left running by a dead process as interrupted and looks for due slots.
     pub async fn run_scheduler(self: Arc<Self>, stop: impl Future<Output = ()>) {
         let work = async {
             loop {
+                if let Err(err) = self.interrupt_orphaned_runs().await {
+                    tracing::warn!(error = %err, "the scheduler could not look for interrupted runs");
+                }
                 if let Err(err) = self.schedule_due().await {
                     tracing::warn!(error = %err, "the scheduler could not queue due updates");
                 }

@@ -13,6 +13,18 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::EngineError;
 
+/// An account id from outside (the API, a form, the command line), read by the NetSuite
+/// client's own parser: what it refuses (`localhost`, `1234567_`, `0x7f000001`, a trailing
+/// space) is refused here too, at once and with its reason, instead of being stored and failing
+/// at the first request. Kept in the form nsync stores.
+pub fn parse_account_id(text: &str) -> Result<nsync_core::AccountId, netsuite::AccountIdError> {
+    let parsed = netsuite::AccountId::parse(text)?;
+    nsync_core::AccountId::parse(parsed.realm()).map_err(|_| netsuite::AccountIdError {
+        input: text.escape_default().to_string(),
+        reason: "nsync cannot store it",
+    })
+}
+
 /// Builds the NetSuite client of an integration.
 pub trait Connector: Send + Sync {
     /// A client for `integration`, authenticated with its (decrypted) credentials, telling

@@ -8,9 +8,11 @@
 mod api;
 mod auth;
 mod error;
+mod extract;
 pub mod hooks;
 mod limit;
 pub mod openapi;
+mod security_headers;
 mod web;
 
 use std::future::Future;
@@ -84,15 +86,20 @@ impl AppState {
 
 /// Every route: health, the API, the web pages and their assets.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .route("/hooks/netsuite/{id}", post(hooks::netsuite_notification))
         .route("/assets/htmx.min.js", get(htmx))
+        .route("/assets/nsync.css", get(stylesheet))
+        .route("/assets/nsync.js", get(script))
         .nest("/api/v1", api::router())
         .merge(web::router())
-        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .fallback(no_route)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES));
+    security_headers::add_to(routes)
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -108,6 +115,16 @@ pub async fn serve(
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+/// Any path nothing serves: the API's JSON 404.
+async fn no_route() -> ApiError {
+    ApiError::NoRoute
+}
+
+/// A served path under another method: the API's JSON 405 (axum adds `Allow`).
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
 }
 
 /// The process is up.
@@ -155,11 +172,35 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
 
 /// The vendored htmx (2.x), served from the binary: no build step, no CDN.
 async fn htmx() -> impl IntoResponse {
+    asset(
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/htmx.min.js"),
+    )
+}
+
+/// The pages' stylesheet (no inline styles: the Content-Security-Policy refuses them).
+async fn stylesheet() -> impl IntoResponse {
+    asset(
+        "text/css; charset=utf-8",
+        include_bytes!("../assets/nsync.css"),
+    )
+}
+
+/// The pages' own script (no inline scripts: the Content-Security-Policy refuses them).
+async fn script() -> impl IntoResponse {
+    asset(
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/nsync.js"),
+    )
+}
+
+/// A static file from the binary, cacheable for a day (it holds nothing private).
+fn asset(content_type: &'static str, bytes: &'static [u8]) -> impl IntoResponse {
     (
         [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CONTENT_TYPE, content_type),
             (header::CACHE_CONTROL, "public, max-age=86400"),
         ],
-        &include_bytes!("../assets/htmx.min.js")[..],
+        bytes,
     )
 }

@@ -19,7 +19,7 @@ mod error;
 pub mod http;
 mod metrics;
 
-pub use connector::{ClientSettings, Connector};
+pub use connector::{parse_account_id, ClientSettings, Connector};
 pub use engine::{
     Candidate, CandidatePage, CandidateQuery, CandidateStatus, Engine, ParentFilter, Phases,
     RefreshMode, RunOptions, RunReport, RunRequest,

@@ -35,6 +35,8 @@ pub struct User {
     pub email: Email,
     /// Admin or member.
     pub role: Role,
+    /// The generation of the user's sessions: a session issued under another one has ended.
+    pub session_generation: i64,
 }
 
 /// A freshly created API token: the only time its secret is visible.
@@ -117,7 +119,7 @@ impl Store {
         email: &Email,
         password: &SecretString,
     ) -> Result<Option<User>, StoreError> {
-        let sql = "SELECT id, company_id, email, password_hash, role FROM users WHERE email = $1";
+        let sql = "SELECT id, company_id, email, password_hash, role, session_generation FROM users WHERE email = $1";
         let found = with_pool!(self, pool => {
             match sqlx::query(sql).bind(email.as_str()).fetch_optional(pool).await? {
                 None => None,
@@ -135,6 +137,50 @@ impl Store {
             .verify_password(password.expose_secret().as_bytes(), &parsed)
             .is_ok();
         Ok(ok.then_some(user))
+    }
+
+    /// Ends every session of a user (in every process: each request compares its session's
+    /// generation with this row's).
+    pub async fn end_sessions(&self, user: UserId) -> Result<(), StoreError> {
+        let sql = "UPDATE users SET session_generation = session_generation + 1 WHERE id = $1";
+        let done = with_pool!(self, pool => sqlx::query(sql).bind(user.get()).execute(pool).await?.rows_affected());
+        if done == 0 {
+            return Err(StoreError::NotFound {
+                what: "user",
+                id: user.get(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Ends every session of every user of a company ("sign out everywhere"); returns how many
+    /// users that was.
+    pub async fn end_company_sessions(&self, company: CompanyId) -> Result<u64, StoreError> {
+        let sql =
+            "UPDATE users SET session_generation = session_generation + 1 WHERE company_id = $1";
+        Ok(
+            with_pool!(self, pool => sqlx::query(sql).bind(company.get()).execute(pool).await?.rows_affected()),
+        )
+    }
+
+    /// Replaces a user's password and ends every session of theirs, in one statement.
+    pub async fn set_password(
+        &self,
+        user: UserId,
+        password: &SecretString,
+    ) -> Result<(), StoreError> {
+        let hash = hash_password(password)?;
+        let sql =
+            "UPDATE users SET password_hash = $2, session_generation = session_generation + 1 \
+                   WHERE id = $1";
+        let done = with_pool!(self, pool => sqlx::query(sql).bind(user.get()).bind(&hash).execute(pool).await?.rows_affected());
+        if done == 0 {
+            return Err(StoreError::NotFound {
+                what: "user",
+                id: user.get(),
+            });
+        }
+        Ok(())
     }
 
     /// Creates an API token for a company (and optionally a user); returns its secret once.
@@ -185,7 +231,7 @@ impl Store {
 
     /// A user by id.
     pub async fn user(&self, user: UserId) -> Result<User, StoreError> {
-        let sql = "SELECT id, company_id, email, role FROM users WHERE id = $1";
+        let sql = "SELECT id, company_id, email, role, session_generation FROM users WHERE id = $1";
         let not_found = StoreError::NotFound {
             what: "user",
             id: user.get(),
@@ -223,6 +269,7 @@ fn user_from_row(row: &impl Cols) -> Result<User, StoreError> {
         company: id(row, "company_id")?,
         email: Email::parse(&row.text("email")?).map_err(StoreError::corrupt)?,
         role: Role::parse(&row.text("role")?).map_err(StoreError::corrupt)?,
+        session_generation: row.int("session_generation")?,
     })
 }
 

@@ -33,6 +33,11 @@ pub(crate) const SQLITE: Embedded = Embedded(&[
         "state version",
         include_str!("../migrations/sqlite/0003_state_version.sql"),
     ),
+    (
+        4,
+        "session generation",
+        include_str!("../migrations/sqlite/0004_session_generation.sql"),
+    ),
 ]);
 pub(crate) const POSTGRES: Embedded = Embedded(&[
     (
@@ -49,6 +54,11 @@ pub(crate) const POSTGRES: Embedded = Embedded(&[
         3,
         "state version",
         include_str!("../migrations/postgres/0003_state_version.sql"),
+    ),
+    (
+        4,
+        "session generation",
+        include_str!("../migrations/postgres/0004_session_generation.sql"),
     ),
 ]);
 

@@ -274,7 +274,14 @@ impl Store {
         query: &str,
         limit: u32,
     ) -> Result<Vec<SearchHit>, StoreError> {
-        let folded = fold_for_search(query.trim());
+        // No option name holds a control character (names are checked on the way in), and a
+        // NUL breaks both backends' queries (FTS5 cuts the phrase short, PostgreSQL refuses the
+        // text): such a query matches nothing.
+        let query = query.trim();
+        if query.chars().any(char::is_control) {
+            return Ok(Vec::new());
+        }
+        let folded = fold_for_search(query);
         if folded.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }

@@ -61,6 +61,32 @@ impl Store {
         })
     }
 
+    /// Marks as failed every run still marked running whose owner is gone, in every
+    /// integration: a run is recorded only under its integration's [`RunLock`], so a lock this
+    /// call can take proves no live process is running that integration (the lock dies with its
+    /// process: a PostgreSQL session, or this process's memory on SQLite). Integrations whose
+    /// lock is held are left alone. Serve and worker call it at start and then periodically, so
+    /// a crash does not leave a run "running" until the integration's next run.
+    pub async fn interrupt_orphaned_runs(&self, now_ms: i64) -> Result<Vec<RunId>, StoreError> {
+        let sql = "SELECT DISTINCT integration_id FROM runs WHERE status = $1";
+        let integrations: Vec<IntegrationId> = with_pool!(self, pool => {
+            let rows = sqlx::query(sql).bind(RunStatus::Running.as_str()).fetch_all(pool).await?;
+            rows.iter().map(|r| id(r, "integration_id")).collect::<Result<_, StoreError>>()?
+        });
+        let mut interrupted = Vec::new();
+        for integration in integrations {
+            let lock = match self.lock_integration(integration).await {
+                Ok(lock) => lock,
+                Err(StoreError::Busy { .. }) => continue,
+                Err(err) => return Err(err),
+            };
+            let failed = self.fail_interrupted_runs(&lock, now_ms).await;
+            lock.release().await?;
+            interrupted.extend(failed?);
+        }
+        Ok(interrupted)
+    }
+
     /// The run of this integration currently marked running, if any.
     pub async fn running_run(
         &self,

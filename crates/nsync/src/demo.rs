@@ -9,9 +9,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use futures::FutureExt as _;
 use netsuite_emulator::{AccountConfig, Emulator, EmulatorConfig};
-use nsync_core::{
-    AccountId, Credentials, Email, IntegrationSettings, Role, SubsidiaryId, TimeZone,
-};
+use nsync_core::{Credentials, Email, IntegrationSettings, Role, SubsidiaryId, TimeZone};
 use nsync_server::http::{AppState, HttpConfig, SessionKey};
 use nsync_server::{ClientSettings, Engine};
 use nsync_store::{MasterKey, NewIntegration, Store};
@@ -86,7 +84,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             &key,
             &NewIntegration {
                 company,
-                account: AccountId::parse(&account_id)?,
+                account: nsync_server::parse_account_id(&account_id)?,
                 subsidiary,
                 credentials,
                 settings: IntegrationSettings::default(),

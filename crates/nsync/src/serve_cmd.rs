@@ -86,6 +86,12 @@ async fn open(common: &Common) -> anyhow::Result<(Arc<Engine>, SessionKey)> {
         ..ClientSettings::default()
     };
     let session_key = SessionKey::derived_from(&key);
+    // A run a crashed process left "running" is marked interrupted now, not at the next run of
+    // its integration (the scheduler keeps looking every tick while it runs).
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    for run in store.interrupt_orphaned_runs(now_ms).await? {
+        tracing::warn!(run = %run, "a run whose process is gone was marked interrupted");
+    }
     let engine = Arc::new(Engine::new(store, key, Arc::new(settings)));
     Ok((engine, session_key))
 }

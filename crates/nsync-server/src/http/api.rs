@@ -1,14 +1,14 @@
 //! The JSON API under `/api/v1`. Every route and its operationId is also listed in
 //! [`super::openapi::OPERATIONS`]; a test keeps the two in step.
 
-mod account;
+pub(crate) mod account;
 pub(crate) mod integrations;
 pub(crate) mod options;
 mod runs;
+mod settings;
 
 use std::str::FromStr;
 
-use axum::extract::{FromRequest, FromRequestParts};
 use axum::routing::{delete, get, post, put};
 use axum::Router;
 use nsync_core::{
@@ -20,15 +20,7 @@ use nsync_store::{CustomField, Integration, NewAuditEntry};
 use super::auth::Principal;
 use super::{ApiError, AppState};
 
-/// A JSON body whose rejection is an [`ApiError`] (JSON, with a stable code).
-#[derive(FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
-pub(crate) struct ApiJson<T>(pub T);
-
-/// A query string whose rejection is an [`ApiError`].
-#[derive(FromRequestParts)]
-#[from_request(via(axum::extract::Query), rejection(ApiError))]
-pub(crate) struct ApiQuery<T>(pub T);
+pub(crate) use super::extract::{ApiJson, ApiQuery, PathId};
 
 /// The `/api/v1` routes.
 pub(super) fn router() -> Router<AppState> {
@@ -47,6 +39,10 @@ pub(super) fn router() -> Router<AppState> {
         .route("/integrations/{id}/test", post(test_connection))
         .route("/integrations/{id}/subsidiaries", get(list_subsidiaries))
         .route("/integrations/{id}/candidates", get(list_candidates))
+        .route(
+            "/integrations/{id}/candidates/refresh",
+            post(refresh_candidates),
+        )
         .route("/integrations/{id}/import", post(import_records))
         .route("/integrations/{id}/update", post(start_update))
         .route("/integrations/{id}/runs", get(list_runs))
@@ -71,10 +67,15 @@ pub(super) fn router() -> Router<AppState> {
         .route("/audit", get(list_audit_events))
         .route("/tokens", post(create_token))
         .route("/tokens/{id}", delete(revoke_token))
+        .route("/sessions/revoke", post(revoke_sessions))
 }
 
-/// An id from a path: one that cannot exist is simply not found.
+/// An id from a path or a body: one that cannot exist, or is not written the one way ids are
+/// written (`12`, not `012` or `+12`), is simply not found.
 pub(crate) fn parse_id<T: FromStr>(text: &str, what: &'static str) -> Result<T, ApiError> {
+    if !super::extract::canonical_id(text) {
+        return Err(ApiError::NotFound(what));
+    }
     text.parse().map_err(|_| ApiError::NotFound(what))
 }
 

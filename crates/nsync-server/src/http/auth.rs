@@ -1,9 +1,18 @@
 //! Who is asking: a Bearer token (automation) or a signed session cookie (the web pages), and
 //! the CSRF check that session requests must pass before they change anything.
 //!
-//! Sessions are stateless: the cookie carries the user id and an expiry, signed with HMAC-SHA256
-//! under the server's session key; the user is re-read on every request, so a deleted user or a
-//! changed role takes effect at once.
+//! Sessions are signed, not stored: the cookie carries the user id, the user's session
+//! generation, an expiry and a nonce, signed with HMAC-SHA256 under the server's session key.
+//! The user is re-read on every request, so a deleted user or a changed role takes effect at
+//! once, and so does an ended session: sign-out, a new password or an admin's "sign out
+//! everywhere" move the user's generation in the store, and a session of an older generation
+//! is refused by every process.
+//!
+//! Why a generation counter rather than a table of sessions: every process can still check a
+//! session with the row it already reads on each request (no extra query, nothing to store per
+//! sign-in, nothing to expire or clean up), and one increment ends every session of the user
+//! in every process at the same moment. The cost: signing out ends that user's sessions in
+//! their other browsers too.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -66,17 +75,18 @@ impl SessionKey {
         mac.verify_slice(tag).is_ok()
     }
 
-    /// A signed session value for `user`.
-    pub(crate) fn issue(&self, user: UserId) -> String {
-        self.issue_until(user, now_secs() + SESSION_TTL.as_secs())
+    /// A signed session value for `user` under its current session `generation`.
+    pub(crate) fn issue(&self, user: UserId, generation: i64) -> String {
+        self.issue_until(user, generation, now_secs() + SESSION_TTL.as_secs())
     }
 
-    fn issue_until(&self, user: UserId, expires: u64) -> String {
+    fn issue_until(&self, user: UserId, generation: i64, expires: u64) -> String {
         let mut nonce = [0u8; 16];
         rand::thread_rng().fill_bytes(&mut nonce);
         let body = format!(
-            "{}.{}.{}",
+            "{}.{}.{}.{}",
             user.get(),
+            generation,
             expires,
             URL_SAFE_NO_PAD.encode(nonce)
         );
@@ -84,8 +94,9 @@ impl SessionKey {
         format!("{body}.{}", URL_SAFE_NO_PAD.encode(tag))
     }
 
-    /// The user of a session value, if it is ours and has not expired.
-    fn open(&self, value: &str) -> Option<UserId> {
+    /// The user of a session value and the generation it was issued under, if it is ours and
+    /// has not expired.
+    fn open(&self, value: &str) -> Option<(UserId, i64)> {
         let (body, tag) = value.rsplit_once('.')?;
         let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
         if !self.verify(&[b"session", body.as_bytes()], &tag) {
@@ -93,9 +104,10 @@ impl SessionKey {
         }
         let mut fields = body.split('.');
         let user: i64 = fields.next()?.parse().ok()?;
+        let generation: i64 = fields.next()?.parse().ok()?;
         let expires: u64 = fields.next()?.parse().ok()?;
         (expires > now_secs()).then_some(())?;
-        UserId::new(user).ok()
+        Some((UserId::new(user).ok()?, generation))
     }
 
     /// The CSRF token bound to a session value.
@@ -204,12 +216,16 @@ impl FromRequestParts<AppState> for Principal {
         }
         let session = cookie(&parts.headers, SESSION_COOKIE).ok_or(ApiError::Unauthenticated)?;
         let key = &state.config().session_key;
-        let user_id = key.open(session).ok_or(ApiError::Unauthenticated)?;
+        let (user_id, generation) = key.open(session).ok_or(ApiError::Unauthenticated)?;
         let user = match state.store().user(user_id).await {
             Ok(user) => user,
             Err(nsync_store::StoreError::NotFound { .. }) => return Err(ApiError::Unauthenticated),
             Err(err) => return Err(err.into()),
         };
+        if user.session_generation != generation {
+            // Signed out, a new password, or "sign out everywhere" since it was issued.
+            return Err(ApiError::Unauthenticated);
+        }
         let csrf = key.csrf_token(session);
         if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
             let sent = parts
@@ -266,10 +282,16 @@ mod tests {
     fn a_session_opens_until_it_expires_and_never_when_tampered_with_or_foreign() {
         let key = SessionKey::random();
         let user = UserId::new(7).unwrap();
-        assert_eq!(key.open(&key.issue(user)), Some(user));
-        let expired = key.issue_until(user, now_secs() - 1);
+        assert_eq!(key.open(&key.issue(user, 3)), Some((user, 3)));
+        let expired = key.issue_until(user, 0, now_secs() - 1);
         assert_eq!(key.open(&expired), None, "an expired session is refused");
-        let session = key.issue(user);
+        let session = key.issue(user, 0);
+        let older = session.replacen("7.0.", "7.1.", 1);
+        assert_eq!(
+            key.open(&older),
+            None,
+            "another generation breaks the signature"
+        );
         let forged = session.replacen("7.", "8.", 1);
         assert_eq!(
             key.open(&forged),
@@ -282,10 +304,10 @@ mod tests {
             "another key's session"
         );
         let (master, _) = nsync_store::MasterKey::generate();
-        let shared = SessionKey::derived_from(&master).issue(user);
+        let shared = SessionKey::derived_from(&master).issue(user, 0);
         assert_eq!(
             SessionKey::derived_from(&master).open(&shared),
-            Some(user),
+            Some((user, 0)),
             "processes sharing the master key accept each other's sessions"
         );
     }

@@ -1,6 +1,6 @@
 //! The one error type of the HTTP layer, mapped to status codes in one place.
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -30,6 +30,21 @@ pub enum ApiError {
     /// Nothing with this id in the caller's company (whether it exists elsewhere or not).
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// No such route (the fallback of every path nothing serves).
+    #[error("nothing is served at this path")]
+    NoRoute,
+    /// The route exists, but not with this method.
+    #[error("this method is not allowed here; the Allow header lists those that are")]
+    MethodNotAllowed,
+    /// The body is larger than the server accepts.
+    #[error("the request body is too large")]
+    TooLarge,
+    /// A body that is not `application/json` where JSON is expected.
+    #[error("send the body as JSON, with Content-Type: application/json")]
+    UnsupportedMediaType,
+    /// The request cannot be read at all (a path that is not UTF-8, ...).
+    #[error("{0}")]
+    Malformed(String),
     /// The request is malformed or a value is out of bounds.
     #[error("{0}")]
     Invalid(String),
@@ -41,8 +56,9 @@ pub enum ApiError {
     Busy(String),
     /// NetSuite has never been read for this integration: there is nothing to list yet.
     #[error(
-        "NetSuite has not been read for this integration yet, so there is no list to show: ask \
-         for the list with refresh=true (the Import Customers page does), or run an Update"
+        "NetSuite has not been read for this integration yet, so there is no list to show: read \
+         it with POST /api/v1/integrations/{id}/candidates/refresh (the Import Customers button \
+         does), or run an Update"
     )]
     NotReadYet,
     /// The run cannot be confirmed (nothing held, or overtaken by a later run).
@@ -77,7 +93,13 @@ impl ApiError {
             Self::BadNotification(_) => (StatusCode::UNAUTHORIZED, "bad_notification"),
             Self::AdminOnly => (StatusCode::FORBIDDEN, "admin_only"),
             Self::Csrf => (StatusCode::FORBIDDEN, "csrf"),
-            Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            Self::NotFound(_) | Self::NoRoute => (StatusCode::NOT_FOUND, "not_found"),
+            Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            Self::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            Self::UnsupportedMediaType => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
+            Self::Malformed(_) => (StatusCode::BAD_REQUEST, "malformed_request"),
             Self::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request"),
             Self::Refused(_) => (StatusCode::CONFLICT, "integrated_field"),
             Self::Busy(_) => (StatusCode::CONFLICT, "busy"),
@@ -150,12 +172,45 @@ impl From<nsync_core::Error> for ApiError {
     }
 }
 
+impl From<netsuite::AccountIdError> for ApiError {
+    fn from(err: netsuite::AccountIdError) -> Self {
+        Self::Invalid(err.to_string())
+    }
+}
+
 impl From<JsonRejection> for ApiError {
     fn from(err: JsonRejection) -> Self {
-        Self::Invalid(format!(
-            "the request body is not valid: {}",
-            err.body_text()
-        ))
+        match err.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => Self::TooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::UnsupportedMediaType,
+            _ => Self::Invalid(format!(
+                "the request body is not valid: {}",
+                err.body_text()
+            )),
+        }
+    }
+}
+
+impl From<BytesRejection> for ApiError {
+    fn from(err: BytesRejection) -> Self {
+        match err.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => Self::TooLarge,
+            _ => Self::Malformed(format!(
+                "the request body cannot be read: {}",
+                err.body_text()
+            )),
+        }
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(err: PathRejection) -> Self {
+        if err.status().is_server_error() {
+            // A handler extracting a parameter its route does not have: a bug.
+            Self::Internal(err.body_text())
+        } else {
+            Self::Malformed(format!("the path is not valid: {}", err.body_text()))
+        }
     }
 }
 

@@ -11,7 +11,7 @@
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use hmac::{Hmac, Mac};
@@ -19,7 +19,7 @@ use nsync_core::IntegrationId;
 use secrecy::ExposeSecret;
 use sha2::Sha256;
 
-use super::api::now_ms;
+use super::api::{now_ms, PathId};
 use super::{ApiError, AppState};
 use crate::automation::queue_notified_update;
 
@@ -54,7 +54,7 @@ fn mac(secret: &[u8], timestamp: i64, body: &[u8]) -> Hmac<Sha256> {
 /// `POST /hooks/netsuite/{integration}`: verifies and queues an update (202).
 pub(crate) async fn netsuite_notification(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {

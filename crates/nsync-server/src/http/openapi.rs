@@ -62,6 +62,7 @@ pub const OPERATIONS: &[Operation] = &[
     op("post", "/integrations/{id}/test", "testIntegrationConnection", "Ask NetSuite whether the credentials work; answers in plain words", Admin, 200),
     op("get", "/integrations/{id}/subsidiaries", "listSubsidiaries", "The subsidiaries of the account", Admin, 200),
     op("get", "/integrations/{id}/candidates", "listImportCandidates", "The Import Customers list: a tree level (parent=top|customer:ID|project:ID), search, status filter, keyset pages (after)", Admin, 200),
+    op("post", "/integrations/{id}/candidates/refresh", "refreshCandidates", "Reads NetSuite's changes into the Import Customers list (a POST: it changes state); then list it with listImportCandidates", Admin, 204),
     op("post", "/integrations/{id}/import", "importRecords", "Import records, subtrees, all, or all matching a search; preview=true answers what would change", Admin, 202),
     op("post", "/integrations/{id}/update", "startUpdate", "Update the imported options from NetSuite (preview, full)", Admin, 202),
     op("get", "/integrations/{id}/runs", "listRuns", "Runs of an integration, newest first", Admin, 200),
@@ -81,6 +82,7 @@ pub const OPERATIONS: &[Operation] = &[
     op("get", "/audit", "listAuditEvents", "The company's audit log, newest first", Admin, 200),
     op("post", "/tokens", "createApiToken", "Create an API token; its secret is shown once", Admin, 201),
     op("delete", "/tokens/{id}", "revokeApiToken", "Revoke an API token", Admin, 204),
+    op("post", "/sessions/revoke", "revokeSessions", "Sign out everywhere: ends every session of every user of the company, in every process", Admin, 204),
 ];
 
 /// The document.
@@ -140,7 +142,7 @@ pub fn document_value() -> Value {
                     "type": "object",
                     "required": ["error"],
                     "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
-                        "code": {"type": "string", "enum": ["unauthenticated", "bad_credentials", "admin_only", "csrf", "not_found", "invalid_request", "integrated_field", "busy", "not_read_yet", "not_confirmable", "netsuite", "internal"]},
+                        "code": {"type": "string", "enum": ["unauthenticated", "bad_credentials", "bad_notification", "admin_only", "csrf", "not_found", "method_not_allowed", "too_large", "unsupported_media_type", "malformed_request", "invalid_request", "integrated_field", "busy", "not_read_yet", "not_confirmable", "netsuite", "internal"]},
                         "message": {"type": "string"}
                     }}}
                 }

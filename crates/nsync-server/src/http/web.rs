@@ -32,6 +32,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/", get(home))
         .route("/signin", get(signin_page).post(signin))
         .route("/signout", post(signout))
+        .route("/signout/everywhere", post(signout_everywhere))
         .merge(integration::router())
         .merge(scope::router())
         .merge(field::router())
@@ -242,7 +243,10 @@ async fn signin(
         return Ok(refused(email_text));
     };
     state.signins().succeeded(&email_text);
-    let session = state.config().session_key.issue(user.id);
+    let session = state
+        .config()
+        .session_key
+        .issue(user.id, user.session_generation);
     let mut response = Redirect::to("/").into_response();
     set_cookie(
         response.headers_mut(),
@@ -266,7 +270,30 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     }
 }
 
-async fn signout(Viewer(_who): Viewer) -> Response {
+/// Ends the session for good: the cookie is cleared, and the user's session generation moves,
+/// so a copy of the cookie no longer works anywhere (nor do the user's other sessions).
+async fn signout(
+    State(state): State<AppState>,
+    Viewer(who): Viewer,
+) -> Result<Response, PageError> {
+    if let Some(user) = who.user {
+        state.store().end_sessions(user).await?;
+    }
+    Ok(signed_out())
+}
+
+/// "Sign out everywhere" (admins): ends every session of every user of the company, this one
+/// included.
+async fn signout_everywhere(
+    State(state): State<AppState>,
+    Viewer(who): Viewer,
+) -> Result<Response, PageError> {
+    super::api::account::end_company_sessions(&state, &who).await?;
+    Ok(signed_out())
+}
+
+/// The answer to a sign-out: the cookie cleared, and htmx sent to the sign-in page.
+fn signed_out() -> Response {
     let mut response = StatusCode::NO_CONTENT.into_response();
     set_cookie(response.headers_mut(), &clear_session_cookie());
     response

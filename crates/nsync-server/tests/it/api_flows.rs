@@ -28,11 +28,22 @@ both_backends!(
 async fn import_customers_lists_a_tree_level_searches_and_pages(store: Store) {
     let api = api(store).await;
     let base = format!("/integrations/{}/candidates", api.integration);
-    let top = api
-        .get(
-            &api.admin,
-            &format!("{base}?refresh=true&parent=top&limit=5"),
+    let refreshed = api
+        .call(
+            Some(&api.admin),
+            reqwest::Method::POST,
+            &format!("{base}/refresh"),
+            None,
         )
+        .await;
+    assert_eq!(
+        refreshed.status,
+        StatusCode::NO_CONTENT,
+        "{}",
+        refreshed.text
+    );
+    let top = api
+        .get(&api.admin, &format!("{base}?parent=top&limit=5"))
         .await;
     assert_eq!(top.status, StatusCode::OK, "{}", top.text);
     let rows = top.body["candidates"].as_array().unwrap();

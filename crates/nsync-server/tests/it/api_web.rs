@@ -22,9 +22,9 @@ both_backends!(
 
 const XSS: &str = "<img src=x onerror=alert(1)>";
 
-struct Session {
-    cookie: String,
-    csrf: String,
+pub(crate) struct Session {
+    pub cookie: String,
+    pub csrf: String,
 }
 
 /// Loads the sign-in form as a browser would: its cookie and its hidden CSRF token.
@@ -52,7 +52,7 @@ async fn signin_form(api: &Api) -> (String, String) {
 }
 
 /// Posts the sign-in form loaded just before.
-async fn post_signin(api: &Api, email: &str, password: &str) -> reqwest::Response {
+pub(crate) async fn post_signin(api: &Api, email: &str, password: &str) -> reqwest::Response {
     let (cookie, csrf) = signin_form(api).await;
     api.http
         .post(format!("{}/signin", api.url))
@@ -63,7 +63,7 @@ async fn post_signin(api: &Api, email: &str, password: &str) -> reqwest::Respons
         .unwrap()
 }
 
-async fn sign_in(api: &Api, email: &str) -> Session {
+pub(crate) async fn sign_in(api: &Api, email: &str) -> Session {
     let reply = post_signin(api, email, PASSWORD).await;
     assert_eq!(reply.status(), StatusCode::SEE_OTHER);
     let set = reply.headers()["set-cookie"].to_str().unwrap().to_owned();
@@ -78,7 +78,21 @@ async fn sign_in(api: &Api, email: &str) -> Session {
     Session { cookie, csrf }
 }
 
-async fn page(api: &Api, cookie: &str, path: &str) -> String {
+/// Clicks "Import Customers": the POST that reads NetSuite and answers the whole form.
+pub(crate) async fn refresh_candidates(api: &Api, session: &Session) -> String {
+    let reply = api
+        .http
+        .post(format!("{}/integration/candidates/refresh", api.url))
+        .header("cookie", &session.cookie)
+        .header("x-csrf-token", &session.csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), StatusCode::OK);
+    reply.text().await.unwrap()
+}
+
+pub(crate) async fn page(api: &Api, cookie: &str, path: &str) -> String {
     let reply = api
         .http
         .get(format!("{}{path}", api.url))
@@ -186,12 +200,7 @@ async fn every_page_renders_for_an_admin_and_members_only_see_the_field(store: S
     let integration = page(&api, &admin.cookie, "/integration").await;
     assert!(integration.contains("Import Customers") && integration.contains("Test connection"));
     assert!(integration.contains("Save schedule"));
-    let candidates = page(
-        &api,
-        &admin.cookie,
-        "/integration/candidates?refresh=true&parent=top&view=form",
-    )
-    .await;
+    let candidates = refresh_candidates(&api, &admin).await;
     assert!(candidates.contains("Select all") && candidates.contains("name=\"records\""));
     let field = page(&api, &admin.cookie, "/field").await;
     assert!(field.contains("option-name"));
@@ -218,11 +227,18 @@ async fn every_page_renders_for_an_admin_and_members_only_see_the_field(store: S
 async fn a_netsuite_name_full_of_html_shows_as_text(store: Store) {
     let api = api(store).await;
     let base = format!("/integrations/{}/candidates", api.integration);
+    let refresh = format!("{base}/refresh");
+    let refreshed = api
+        .call(Some(&api.admin), reqwest::Method::POST, &refresh, None)
+        .await;
+    assert_eq!(
+        refreshed.status,
+        StatusCode::NO_CONTENT,
+        "{}",
+        refreshed.text
+    );
     let top = api
-        .get(
-            &api.admin,
-            &format!("{base}?refresh=true&parent=top&limit=1"),
-        )
+        .get(&api.admin, &format!("{base}?parent=top&limit=1"))
         .await;
     let id: i64 = top.body["candidates"][0]["key"]
         .as_str()
@@ -240,10 +256,8 @@ async fn a_netsuite_name_full_of_html_shows_as_text(store: Store) {
     control.advance_clock(chrono::Duration::minutes(1));
     api.import_all().await;
     let admin = sign_in(&api, "admin@a.test").await;
-    for path in [
-        "/field",
-        "/integration/candidates?refresh=true&parent=top&view=form",
-    ] {
+    assert!(!refresh_candidates(&api, &admin).await.contains(XSS));
+    for path in ["/field", "/integration/candidates?parent=top&view=form"] {
         let html = page(&api, &admin.cookie, path).await;
         assert!(!html.contains(XSS), "{path} sends the name as markup");
         assert!(

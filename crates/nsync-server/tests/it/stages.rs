@@ -36,9 +36,16 @@ async fn the_list_of_an_integration_never_read_says_so_instead_of_answering_empt
     assert!(unread.body["error"]["message"]
         .as_str()
         .unwrap()
-        .contains("refresh=true"));
-    let read = api.get(&api.admin, &format!("{base}?refresh=true")).await;
-    assert_eq!(read.status, reqwest::StatusCode::OK, "{}", read.text);
+        .contains("candidates/refresh"));
+    let read = api
+        .call(
+            Some(&api.admin),
+            reqwest::Method::POST,
+            &format!("{base}/refresh"),
+            None,
+        )
+        .await;
+    assert!(read.status.is_success(), "{}", read.text);
     let again = api.get(&api.admin, &base).await;
     assert_eq!(again.status, reqwest::StatusCode::OK, "{}", again.text);
     assert!(!again.body["candidates"].as_array().unwrap().is_empty());

@@ -11,6 +11,7 @@ contract!(
     a_password_verifies_only_when_it_is_the_users,
     an_api_token_authenticates_until_it_is_revoked,
     the_audit_log_pages_newest_first,
+    ending_sessions_moves_the_generation_of_one_user_or_of_a_whole_company,
 );
 
 async fn a_password_verifies_only_when_it_is_the_users(store: Store) {
@@ -91,4 +92,50 @@ async fn the_audit_log_pages_newest_first(store: Store) {
         ["action_4", "action_3", "action_2", "action_1", "action_0"]
     );
     assert_eq!(rest[1].entry.detail, serde_json::json!({"i": 0}));
+}
+
+async fn ending_sessions_moves_the_generation_of_one_user_or_of_a_whole_company(store: Store) {
+    let fx = fixture(&store).await;
+    let other = fixture(&store).await;
+    let password: SecretString = "correct horse battery".to_owned().into();
+    let user = |email: &str| Email::parse(email).unwrap();
+    let alice = store
+        .create_user(fx.company, &user("alice@a.test"), &password, Role::Admin)
+        .await
+        .unwrap();
+    let bob = store
+        .create_user(fx.company, &user("bob@a.test"), &password, Role::Member)
+        .await
+        .unwrap();
+    let carol = store
+        .create_user(other.company, &user("carol@b.test"), &password, Role::Admin)
+        .await
+        .unwrap();
+    let generation = |id| {
+        let store = store.clone();
+        async move { store.user(id).await.unwrap().session_generation }
+    };
+    assert_eq!(generation(alice).await, 0);
+    store.end_sessions(alice).await.unwrap();
+    assert_eq!((generation(alice).await, generation(bob).await), (1, 0));
+    let new: SecretString = "another horse battery".to_owned().into();
+    store.set_password(bob, &new).await.unwrap();
+    assert_eq!(generation(bob).await, 1, "a new password ends the sessions");
+    assert!(store
+        .verify_password(&user("bob@a.test"), &new)
+        .await
+        .unwrap()
+        .is_some());
+    assert!(store
+        .verify_password(&user("bob@a.test"), &password)
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(store.end_company_sessions(fx.company).await.unwrap(), 2);
+    assert_eq!((generation(alice).await, generation(bob).await), (2, 2));
+    assert_eq!(
+        generation(carol).await,
+        0,
+        "another company's sessions go on"
+    );
 }

@@ -11,6 +11,7 @@ contract!(
     search_ignores_case_and_accents_and_returns_full_paths,
     search_leaves_out_inactive_and_removed_options,
     search_treats_wildcards_as_plain_characters,
+    a_search_holding_control_characters_matches_nothing_instead_of_failing,
     an_option_resolves_by_id_whatever_its_state,
     integrated_options_cannot_be_added_renamed_or_deactivated_by_hand,
     manual_fields_take_options_added_renamed_and_deactivated_by_hand,
@@ -125,6 +126,22 @@ async fn search_treats_wildcards_as_plain_characters(store: Store) {
         labels(store.search(fx.field, "\"quoted\"", 10).await.unwrap()),
         Vec::<String>::new()
     );
+}
+
+async fn a_search_holding_control_characters_matches_nothing_instead_of_failing(store: Store) {
+    let fx = fixture(&store).await;
+    store
+        .apply_plan(&plan(&store, &fx, vec![customer(1, "abc Corp")]).await)
+        .await
+        .unwrap();
+    for query in ["a\0bc", "\0", "ab\0", "abc\u{1b}", "a\tbc"] {
+        let hits = store.search(fx.field, query, 10).await;
+        assert!(
+            hits.as_ref().is_ok_and(Vec::is_empty),
+            "{query:?}: {hits:?}"
+        );
+    }
+    assert_eq!(store.search(fx.field, "abc", 10).await.unwrap().len(), 1);
 }
 
 async fn an_option_resolves_by_id_whatever_its_state(store: Store) {

@@ -10,6 +10,7 @@ contract!(
     runs_page_newest_first,
     a_run_left_running_by_a_dead_process_is_marked_failed_by_the_next_lock_holder,
     a_plan_held_for_confirmation_applies_unchanged_when_confirmed,
+    runs_whose_owner_is_gone_are_interrupted_and_runs_under_a_held_lock_are_left_alone,
 );
 
 async fn runs_page_newest_first(store: Store) {
@@ -96,4 +97,56 @@ async fn a_plan_held_for_confirmation_applies_unchanged_when_confirmed(store: St
     assert_eq!(store.run(run).await.unwrap().status, RunStatus::Succeeded);
     assert_eq!(store.pending_plan(run).await.unwrap(), None);
     assert_eq!(store.integrated_options(fx.field).await.unwrap().len(), 1);
+}
+
+async fn runs_whose_owner_is_gone_are_interrupted_and_runs_under_a_held_lock_are_left_alone(
+    store: Store,
+) {
+    let fx = fixture(&store).await;
+    let other = fixture(&store).await.integration;
+    let lock = store.lock_integration(fx.integration).await.unwrap();
+    let orphan = store
+        .start_run(&lock, RunKind::Import, RunTrigger::Manual, None, 1_000)
+        .await
+        .unwrap();
+    drop(lock); // the process "dies" without finishing the run
+    let live_lock = store.lock_integration(other).await.unwrap();
+    let live = store
+        .start_run(
+            &live_lock,
+            RunKind::Update,
+            RunTrigger::Schedule,
+            None,
+            2_000,
+        )
+        .await
+        .unwrap();
+    // On PostgreSQL the server notices the dropped connection a moment later.
+    let mut interrupted = Vec::new();
+    for _ in 0..100 {
+        interrupted = store.interrupt_orphaned_runs(5_000).await.unwrap();
+        if !interrupted.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(interrupted, vec![orphan]);
+    let failed = store.run(orphan).await.unwrap();
+    assert_eq!(failed.status, RunStatus::Failed);
+    assert!(failed.error.unwrap().contains("interrupted"));
+    assert_eq!(store.run(live).await.unwrap().status, RunStatus::Running);
+    assert!(store
+        .interrupt_orphaned_runs(6_000)
+        .await
+        .unwrap()
+        .is_empty());
+    live_lock.release().await.unwrap();
+    assert_eq!(
+        store.interrupt_orphaned_runs(7_000).await.unwrap(),
+        vec![live]
+    );
+    assert!(
+        store.lock_integration(fx.integration).await.is_ok(),
+        "the sweep released the locks it took"
+    );
 }

@@ -1,6 +1,6 @@
 //! The company's audit log and API tokens.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -9,7 +9,7 @@ use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{audit, parse_id, text_field, ApiJson, ApiQuery};
+use super::{audit, parse_id, text_field, ApiJson, ApiQuery, PathId};
 use crate::http::auth::Principal;
 use crate::http::{ApiError, AppState};
 
@@ -92,7 +92,7 @@ pub(crate) async fn create_token(
 pub(crate) async fn revoke_token(
     State(state): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<StatusCode, ApiError> {
     let token: TokenId = parse_id(&id, "token")?;
     match state.store().api_token_company(token).await? {
@@ -110,4 +110,32 @@ pub(crate) async fn revoke_token(
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// "Sign out everywhere": ends every session of every user of the company, in every process
+/// (API tokens are revoked one by one, with revokeApiToken).
+pub(crate) async fn revoke_sessions(
+    State(state): State<AppState>,
+    who: Principal,
+) -> Result<StatusCode, ApiError> {
+    end_company_sessions(&state, &who).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Ends every session of the caller's company, as an admin, and audits it; the API and the
+/// pages share it.
+pub(crate) async fn end_company_sessions(
+    state: &AppState,
+    who: &Principal,
+) -> Result<(), ApiError> {
+    who.require_admin()?;
+    let users = state.store().end_company_sessions(who.company).await?;
+    audit(
+        state,
+        who,
+        "revoke_sessions",
+        format!("company {}", who.company),
+        json!({"users": users}),
+    )
+    .await
 }

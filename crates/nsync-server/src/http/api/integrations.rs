@@ -1,21 +1,22 @@
 //! Integrations: create, read, settings, credentials (write-only), connection test,
 //! subsidiaries, the Import Customers list, Import and Update.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use nsync_core::planner::Selection;
 use nsync_core::{
-    AccountId, Credentials, IntegrationId, IntegrationSettings, RunCounts, RunId, RunStatus,
-    RunTrigger, SubsidiaryId, UpstreamKey,
+    Credentials, IntegrationId, IntegrationSettings, RunCounts, RunId, RunStatus, RunTrigger,
+    SubsidiaryId, UpstreamKey,
 };
 use nsync_store::{Integration, NewIntegration};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{audit, key_text, owned_integration, parse_key, text_field, ApiJson, ApiQuery};
+use super::settings::SettingsPatch;
+use super::{audit, key_text, owned_integration, parse_key, text_field, ApiJson, ApiQuery, PathId};
 use crate::http::auth::Principal;
 use crate::http::{ApiError, AppState};
 use crate::{
@@ -107,7 +108,7 @@ pub(crate) struct CreateIntegration {
     subsidiary_id: Option<i64>,
     credentials: CredentialsInput,
     #[serde(default)]
-    settings: Option<IntegrationSettings>,
+    settings: Option<SettingsPatch>,
     #[serde(default)]
     field_name: Option<String>,
 }
@@ -120,10 +121,14 @@ pub(crate) async fn create_integration(
     who.require_admin()?;
     let new = NewIntegration {
         company: who.company,
-        account: AccountId::parse(&body.account_id)?,
+        account: crate::parse_account_id(&body.account_id)?,
         subsidiary: body.subsidiary_id.map(SubsidiaryId::new).transpose()?,
         credentials: body.credentials.validate()?,
-        settings: body.settings.unwrap_or_default().validate()?,
+        settings: body
+            .settings
+            .unwrap_or_default()
+            .apply(&IntegrationSettings::default())
+            .validate()?,
         field_name: match body.field_name {
             Some(name) => text_field("field_name", &name, 200, false)?,
             None => "Customer / Project".to_owned(),
@@ -141,7 +146,7 @@ pub(crate) async fn create_integration(
 pub(crate) async fn get_integration(
     State(state): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Json<IntegrationView>, ApiError> {
     let integration = owned_integration(&state, &who, &id).await?;
     who.require_admin()?;
@@ -151,18 +156,20 @@ pub(crate) async fn get_integration(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct UpdateIntegration {
-    settings: IntegrationSettings,
+    /// Only the settings named change.
+    settings: SettingsPatch,
 }
 
 pub(crate) async fn update_integration(
     State(state): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ApiJson(body): ApiJson<UpdateIntegration>,
 ) -> Result<Json<IntegrationView>, ApiError> {
     let integration = owned_integration(&state, &who, &id).await?;
     who.require_admin()?;
-    let integration = save_settings(&state, &who, &integration, body.settings).await?;
+    let settings = body.settings.apply(&integration.settings);
+    let integration = save_settings(&state, &who, &integration, settings).await?;
     Ok(Json(IntegrationView::from(&integration)))
 }
 
@@ -194,7 +201,7 @@ pub(crate) async fn save_settings(
 pub(crate) async fn set_credentials(
     State(state): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ApiJson(body): ApiJson<CredentialsInput>,
 ) -> Result<StatusCode, ApiError> {
     let integration = owned_integration(&state, &who, &id).await?;
@@ -288,7 +295,7 @@ pub(crate) struct ConnectionTest {
 pub(crate) async fn test_connection(
     State(state): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Json<ConnectionTest>, ApiError> {
     let integration = owned_integration(&state, &who, &id).await?;
     who.require_admin()?;
@@ -346,7 +353,7 @@ pub(crate) struct SubsidiaryView {
 pub(crate) async fn list_subsidiaries(
     State(state): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let integration = owned_integration(&state, &who, &id).await?;
     who.require_admin()?;
@@ -377,7 +384,8 @@ pub(crate) struct CandidateParams {
     /// The `next` of the previous page.
     pub after: Option<String>,
     pub limit: Option<u32>,
-    /// Read NetSuite's changes into the mirror first.
+    /// Refused: reading NetSuite changes state, so it is `refreshCandidates` (a POST). Kept
+    /// to say so, rather than "unknown field".
     #[serde(default)]
     pub refresh: bool,
 }
@@ -438,9 +446,11 @@ pub(crate) async fn candidate_page(
         return Err(ApiError::NotReadYet);
     }
     if params.refresh {
-        // Applied, not a preview: the list is served from the mirror the refresh writes.
-        let options = RunOptions::new(RunTrigger::Manual);
-        state.engine().refresh(integration.id, options).await?;
+        return Err(ApiError::Invalid(format!(
+            "refresh=true is not read on a GET (a read must not change anything): POST \
+             /api/v1/integrations/{}/candidates/refresh first",
+            integration.id
+        )));
     }
     let query = CandidateQuery {
         search,
@@ -467,10 +477,34 @@ pub(crate) async fn candidate_page(
     })
 }
 
+/// Reads NetSuite's changes into the integration's mirror (applied, not a preview: the Import
+/// Customers list is served from the mirror it writes). The API and the pages share it.
+pub(crate) async fn refresh_mirror(
+    state: &AppState,
+    integration: &Integration,
+) -> Result<(), ApiError> {
+    let options = RunOptions::new(RunTrigger::Manual);
+    state.engine().refresh(integration.id, options).await?;
+    Ok(())
+}
+
+/// `POST /integrations/{id}/candidates/refresh`: the Import Customers list catches up with
+/// NetSuite (204); list it with listImportCandidates.
+pub(crate) async fn refresh_candidates(
+    State(state): State<AppState>,
+    who: Principal,
+    PathId(id): PathId,
+) -> Result<StatusCode, ApiError> {
+    let integration = owned_integration(&state, &who, &id).await?;
+    who.require_admin()?;
+    refresh_mirror(&state, &integration).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 pub(crate) async fn list_candidates(
     State(state): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ApiQuery(params): ApiQuery<CandidateParams>,
 ) -> Result<Json<CandidatePageView>, ApiError> {
     let integration = owned_integration(&state, &who, &id).await?;
@@ -569,7 +603,7 @@ pub(crate) fn accepted(run: nsync_core::RunId) -> Response {
 pub(crate) async fn import_records(
     State(state): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ApiJson(body): ApiJson<ImportBody>,
 ) -> Result<Response, ApiError> {
     let integration = owned_integration(&state, &who, &id).await?;
@@ -610,7 +644,7 @@ pub(crate) struct UpdateBody {
 pub(crate) async fn start_update(
     State(state): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ApiJson(body): ApiJson<UpdateBody>,
 ) -> Result<Response, ApiError> {
     let integration = owned_integration(&state, &who, &id).await?;
@@ -639,7 +673,7 @@ pub(crate) async fn start_update(
 pub(crate) async fn create_notification_secret(
     State(state): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let integration = owned_integration(&state, &who, &id).await?;
     who.require_admin()?;

@@ -1,7 +1,7 @@
 //! Custom fields and their options: the tree a page at a time, typeahead search, one option in
 //! any state, remove/restore here, and the manual-field edits (refused on integrated fields).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -12,6 +12,7 @@ use serde_json::json;
 
 use super::{
     audit, key_text, owned_field, owned_option, set_removed_here, text_field, ApiJson, ApiQuery,
+    PathId,
 };
 use crate::http::auth::Principal;
 use crate::http::{ApiError, AppState};
@@ -150,7 +151,7 @@ pub(crate) async fn options_page(
 pub(crate) async fn list_options(
     State(state): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ApiQuery(params): ApiQuery<OptionsParams>,
 ) -> Result<Json<OptionsPage>, ApiError> {
     let field = owned_field(&state, &who, &id).await?;
@@ -180,6 +181,13 @@ pub(crate) async fn search_hits(
     if params.q.chars().count() > 200 {
         return Err(ApiError::Invalid("q is longer than 200 characters".into()));
     }
+    // Nobody types a control character into a search box; a NUL once reached SQLite's
+    // full-text query and broke it. Refused here, so every caller gets the same answer.
+    if params.q.chars().any(char::is_control) {
+        return Err(ApiError::Invalid(
+            "q contains control characters (such as NUL or a line break): search for text".into(),
+        ));
+    }
     let limit = params.limit.unwrap_or(20).clamp(1, 100);
     Ok(state
         .store()
@@ -197,7 +205,7 @@ pub(crate) async fn search_hits(
 pub(crate) async fn search_options(
     State(state): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ApiQuery(params): ApiQuery<SearchParams>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let field = owned_field(&state, &who, &id).await?;
@@ -208,7 +216,7 @@ pub(crate) async fn search_options(
 pub(crate) async fn get_option(
     State(state): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Json<OptionView>, ApiError> {
     let option = owned_option(&state, &who, &id).await?;
     let mut view = OptionView::from(&option);
@@ -219,7 +227,7 @@ pub(crate) async fn get_option(
 pub(crate) async fn remove_option(
     State(state): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let (_, marked) = set_removed_here(&state, &who, &id, true).await?;
     Ok(Json(json!({ "marked": marked })))
@@ -228,7 +236,7 @@ pub(crate) async fn remove_option(
 pub(crate) async fn restore_option(
     State(state): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let (_, marked) = set_removed_here(&state, &who, &id, false).await?;
     Ok(Json(json!({ "marked": marked })))
@@ -245,7 +253,7 @@ pub(crate) struct NameBody {
 pub(crate) async fn create_option(
     State(state): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ApiJson(body): ApiJson<NameBody>,
 ) -> Result<Response, ApiError> {
     let field = owned_field(&state, &who, &id).await?;
@@ -277,7 +285,7 @@ pub(crate) async fn create_option(
 pub(crate) async fn rename_option(
     State(state): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ApiJson(body): ApiJson<NameBody>,
 ) -> Result<Json<OptionView>, ApiError> {
     let option = owned_option(&state, &who, &id).await?;
@@ -305,7 +313,7 @@ pub(crate) async fn rename_option(
 pub(crate) async fn deactivate_option(
     State(state): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Json<OptionView>, ApiError> {
     let option = owned_option(&state, &who, &id).await?;
     who.require_admin()?;

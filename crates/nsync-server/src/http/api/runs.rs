@@ -1,12 +1,12 @@
 //! Runs: list, read, change lists, and confirming an update held by the guard.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use nsync_core::{Change, Run, RunId};
 use serde::{Deserialize, Serialize};
 
 use super::integrations::ReportView;
-use super::{owned_integration, owned_run, ApiQuery};
+use super::{owned_integration, owned_run, ApiQuery, PathId};
 use crate::http::auth::Principal;
 use crate::http::{ApiError, AppState};
 
@@ -28,7 +28,7 @@ pub(crate) struct RunsPage {
 pub(crate) async fn list_runs(
     State(state): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ApiQuery(params): ApiQuery<RunsParams>,
 ) -> Result<Json<RunsPage>, ApiError> {
     let integration = owned_integration(&state, &who, &id).await?;
@@ -49,7 +49,7 @@ pub(crate) async fn list_runs(
 pub(crate) async fn get_run(
     State(state): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Json<Run>, ApiError> {
     let run = owned_run(&state, &who, &id).await?;
     who.require_admin()?;
@@ -74,7 +74,7 @@ pub(crate) struct ChangesPage {
 pub(crate) async fn list_run_changes(
     State(state): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ApiQuery(params): ApiQuery<ChangesParams>,
 ) -> Result<Json<ChangesPage>, ApiError> {
     let run = owned_run(&state, &who, &id).await?;
@@ -89,7 +89,7 @@ pub(crate) async fn list_run_changes(
 pub(crate) async fn confirm_run(
     State(state): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Json<ReportView>, ApiError> {
     let run = owned_run(&state, &who, &id).await?;
     who.require_admin()?;

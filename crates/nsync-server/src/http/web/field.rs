@@ -2,7 +2,7 @@
 //! and removed options, remove and restore for administrators.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
@@ -13,7 +13,7 @@ use super::{render, Chrome, PageError, Viewer};
 use crate::http::api::options::{
     options_page, search_hits, OptionsParams, SearchHitView, SearchParams,
 };
-use crate::http::api::{owned_field, set_removed_here, ApiQuery};
+use crate::http::api::{owned_field, set_removed_here, ApiQuery, PathId};
 use crate::http::auth::Principal;
 use crate::http::{ApiError, AppState};
 
@@ -236,7 +236,7 @@ async fn search(
 async fn remove(
     State(state): State<AppState>,
     Viewer(who): Viewer,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Response, PageError> {
     let (option, _) = set_removed_here(&state, &who, &id, true).await?;
     Ok(render(&RowTpl {
@@ -248,7 +248,7 @@ async fn remove(
 async fn restore(
     State(state): State<AppState>,
     Viewer(who): Viewer,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Response, PageError> {
     let (option, _) = set_removed_here(&state, &who, &id, false).await?;
     Ok(render(&RowTpl {

@@ -7,16 +7,16 @@ use axum::http::HeaderValue;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use nsync_core::{AccountId, AutoUpdate, LocalTime, RunTrigger, SubsidiaryId, Weekdays};
+use nsync_core::{AutoUpdate, LocalTime, RunTrigger, SubsidiaryId, Weekdays};
 use nsync_store::{Integration, NewIntegration};
 use secrecy::ExposeSecret;
 
 use super::runs::{change_rows, run_rows, ChangeRow, RunRow};
 use super::{form_pairs, form_value, render, Chrome, MessageTpl, PageError, Viewer};
 use crate::http::api::integrations::{
-    candidate_page, new_notification_secret, register_integration, replace_credentials,
-    run_connection_test, save_settings, start_run, CandidateParams, CandidateView,
-    CredentialsInput, ImportBody,
+    candidate_page, new_notification_secret, refresh_mirror, register_integration,
+    replace_credentials, run_connection_test, save_settings, start_run, CandidateParams,
+    CandidateView, CredentialsInput, ImportBody,
 };
 use crate::http::api::ApiQuery;
 use crate::http::auth::Principal;
@@ -31,6 +31,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/integration/credentials", post(credentials))
         .route("/integration/create", post(create))
         .route("/integration/candidates", get(candidates))
+        .route("/integration/candidates/refresh", post(refresh_candidates))
         .route("/integration/import", post(import))
         .route("/integration/update/preview", post(preview_update))
         .route("/integration/update", post(update))
@@ -231,7 +232,7 @@ async fn create(
     };
     let new = NewIntegration {
         company: who.company,
-        account: AccountId::parse(form_value(&pairs, "account_id").unwrap_or(""))?,
+        account: crate::parse_account_id(form_value(&pairs, "account_id").unwrap_or(""))?,
         subsidiary,
         credentials: tba_from_form(&pairs)?,
         settings: Default::default(),
@@ -270,6 +271,8 @@ struct CandidatesQuery {
     parent: Option<String>,
     search: Option<String>,
     after: Option<String>,
+    /// Refused: reading NetSuite changes state, so it is a POST to
+    /// `/integration/candidates/refresh` (CSRF-checked). Kept to say so.
     #[serde(default)]
     refresh: bool,
     /// `form`: the whole Import Customers form, not only rows.
@@ -297,13 +300,14 @@ async fn candidates(
         limit: Some(50),
         refresh: q.refresh,
     };
+    let view_form = q.view.as_deref() == Some("form");
     let page = candidate_page(&state, &integration, params).await?;
     let more_query = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(parent.iter().map(|p| ("parent", p.as_str())))
         .extend_pairs(Some(("search", search.as_str())).filter(|_| !search.is_empty()))
         .finish();
     let expandable = search.is_empty();
-    if q.view.as_deref() == Some("form") || q.refresh {
+    if view_form {
         return Ok(render(&CandidatesTpl {
             chrome: Chrome::new(&who, "integration"),
             search,
@@ -319,6 +323,22 @@ async fn candidates(
         more_query,
         expandable,
     }))
+}
+
+/// "Import Customers": reads NetSuite's changes (a POST, so the session's CSRF token is
+/// checked), then shows the whole form at the customers' level.
+async fn refresh_candidates(
+    State(state): State<AppState>,
+    Viewer(who): Viewer,
+) -> Result<Response, PageError> {
+    let integration = require_integration(&state, &who).await?;
+    refresh_mirror(&state, &integration).await?;
+    let query = CandidatesQuery {
+        parent: Some("top".to_owned()),
+        view: Some("form".to_owned()),
+        ..Default::default()
+    };
+    candidates(State(state), Viewer(who), ApiQuery(query)).await
 }
 
 #[derive(Template)]

@@ -2,7 +2,7 @@
 //! run status fragment a started run polls.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
@@ -10,7 +10,7 @@ use nsync_core::{Change, ChangeKind, Run, RunStatus};
 
 use super::integration::{company_integration, RunStartedTpl};
 use super::{render, Chrome, PageError, Viewer};
-use crate::http::api::{audit, key_text, owned_run, ApiQuery};
+use crate::http::api::{audit, key_text, owned_run, ApiQuery, PathId};
 use crate::http::AppState;
 
 pub(super) fn router() -> Router<AppState> {
@@ -129,7 +129,7 @@ const CHANGES_PER_PAGE: u32 = 200;
 async fn run_page(
     State(state): State<AppState>,
     Viewer(who): Viewer,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ApiQuery(q): ApiQuery<FromQuery>,
 ) -> Result<Response, PageError> {
     let run = owned_run(&state, &who, &id).await?;
@@ -166,7 +166,7 @@ fn status_fragment(run: &Run) -> Response {
 async fn status(
     State(state): State<AppState>,
     Viewer(who): Viewer,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Response, PageError> {
     let run = owned_run(&state, &who, &id).await?;
     who.require_admin()?;
@@ -176,7 +176,7 @@ async fn status(
 async fn confirm(
     State(state): State<AppState>,
     Viewer(who): Viewer,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Response, PageError> {
     let run = owned_run(&state, &who, &id).await?;
     who.require_admin()?;

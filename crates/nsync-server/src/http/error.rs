@@ -57,7 +57,7 @@ pub enum ApiError {
     /// NetSuite has never been read for this integration: there is nothing to list yet.
     #[error(
         "NetSuite has not been read for this integration yet, so there is no list to show: read \
-         it with POST /api/v1/integrations/{id}/candidates/refresh (the Import Customers button \
+         it with POST /api/v1/integrations/{{id}}/candidates/refresh (the Import Customers button \
          does), or run an Update"
     )]
     NotReadYet,

@@ -62,13 +62,15 @@ class Emulator:
         self.control = self.ready["control_url"]
 
     def truth(self):
-        """Every customer and project id, straight from the emulator's database file."""
+        """Every customer (stage Customer: leads and prospects are the same record type, and no
+        client is asked for them) and project id, straight from the emulator's database file."""
         files = glob.glob(os.path.join(self.tmp, f"nsemu-{self.proc.pid}-*.db"))
         if len(files) != 1:
             raise SystemExit(f"expected one emulator database in {self.tmp}, found {files}")
         db = sqlite3.connect(f"file:{files[0]}?mode=ro", uri=True)
         try:
-            return {k: {r[0] for r in db.execute(f"SELECT id FROM {t}")} for k, t in TABLES.items()}
+            where = {"customer": " WHERE searchstage = 'Customer'", "job": ""}
+            return {k: {r[0] for r in db.execute(f"SELECT id FROM {t}{where[t]}")} for k, t in TABLES.items()}
         finally:
             db.close()
 
@@ -403,7 +405,7 @@ def main():
     args = parse_args()
     os.makedirs(args.out_dir, exist_ok=True)
     if args.small:
-        emulator_args = ["--customers", "2000", "--projects", "3000", "--seed", "7", "--latency-ms", "0",
+        emulator_args = ["--customers", "2000", "--leads-and-prospects", "1000", "--projects", "3000", "--seed", "7", "--latency-ms", "0",
                          "--concurrency", "5"]
         latency_ms = 0
     else:

@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 
-use nsync_core::{fold_for_search, CustomFieldId, IntegrationId, MirrorRecord, UpstreamKey};
+use nsync_core::{
+    fold_for_search, CustomFieldId, IntegrationId, MirrorRecord, StatusPolicy, UpstreamKey,
+};
 
 use super::Engine;
 use crate::EngineError;
@@ -36,6 +38,8 @@ pub struct CandidateQuery {
     pub after: Option<UpstreamKey>,
     /// Records per page (1 to 1000).
     pub limit: u32,
+    /// Leave out projects in a status the integration counts as closed.
+    pub hide_closed: bool,
 }
 
 /// Where a record stands here.
@@ -62,6 +66,10 @@ pub struct Candidate {
     pub number: Option<String>,
     /// Inactive in NetSuite.
     pub inactive: bool,
+    /// A project's status, by the name NetSuite shows.
+    pub project_status: Option<String>,
+    /// In a status the integration counts as closed.
+    pub closed: bool,
     /// New, imported or removed here.
     pub status: CandidateStatus,
 }
@@ -104,6 +112,13 @@ impl Engine {
             .map(|s| fold_for_search(s.trim()))
             .filter(|s| !s.is_empty());
         let state = |key: &UpstreamKey| status.get(key).copied().unwrap_or(CandidateStatus::New);
+        let policy = StatusPolicy::new(integration.settings.closed_project_statuses.as_deref());
+        let closed = |r: &MirrorRecord| {
+            matches!(
+                policy.judge(r.status, r.status_name.as_deref()),
+                Ok(Some(_))
+            )
+        };
         let offered = |r: &MirrorRecord| {
             !r.deleted
                 && integration
@@ -117,6 +132,7 @@ impl Engine {
                     ParentFilter::Of(parent) => r.parent == Some(parent),
                 }
                 && query.status.is_none_or(|s| state(&r.key) == s)
+                && !(query.hide_closed && closed(r))
                 && needle.as_deref().is_none_or(|n| matches(r, n))
         };
         let mut candidates = Vec::new();
@@ -135,6 +151,8 @@ impl Engine {
                     name: record.name.display(),
                     number: record.number.clone(),
                     inactive: record.inactive,
+                    project_status: record.status_name.clone(),
+                    closed: closed(&record),
                     status: state(&record.key),
                 });
                 if candidates.len() == limit {

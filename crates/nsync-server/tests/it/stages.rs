@@ -20,6 +20,7 @@ both_backends!(
     a_role_that_cannot_read_the_status_lists_still_has_closed_projects_judged,
     a_project_status_nobody_has_is_rejected_with_its_reason_and_the_rest_applies,
     the_list_of_an_integration_never_read_says_so_instead_of_answering_empty,
+    the_api_patches_stages_and_closed_statuses_and_a_null_restores_the_default,
 );
 
 async fn the_list_of_an_integration_never_read_says_so_instead_of_answering_empty(store: Store) {
@@ -347,4 +348,34 @@ async fn a_project_status_nobody_has_is_rejected_with_its_reason_and_the_rest_ap
         .options()
         .await
         .contains_key(&key(UpstreamKind::Customer, lead)));
+}
+
+async fn the_api_patches_stages_and_closed_statuses_and_a_null_restores_the_default(store: Store) {
+    let api = crate::api_harness::api(store).await;
+    let path = format!("/integrations/{}", api.integration);
+    let patch = |body| api.call(Some(&api.admin), reqwest::Method::PATCH, &path, Some(body));
+    let reply = patch(serde_json::json!({"settings": {"include_prospects": true, "closed_project_statuses": [1, 4]}})).await;
+    assert!(reply.status.is_success(), "{}", reply.text);
+    let settings = api.get(&api.admin, &path).await.body["settings"].clone();
+    assert_eq!(settings["include_prospects"], true);
+    assert_eq!(settings["include_leads"], false);
+    assert_eq!(
+        settings["closed_project_statuses"],
+        serde_json::json!([1, 4])
+    );
+    let reply = patch(serde_json::json!({"settings": {"closed_project_statuses": null}})).await;
+    assert!(reply.status.is_success(), "{}", reply.text);
+    let settings = api.get(&api.admin, &path).await.body["settings"].clone();
+    assert!(settings["closed_project_statuses"].is_null());
+    assert_eq!(
+        settings["include_prospects"], true,
+        "a PATCH keeps what it does not name"
+    );
+    let reply = patch(serde_json::json!({"settings": {"closed_project_statuses": [0]}})).await;
+    assert_eq!(
+        reply.status,
+        reqwest::StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.text
+    );
 }

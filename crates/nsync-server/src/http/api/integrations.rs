@@ -384,6 +384,9 @@ pub(crate) struct CandidateParams {
     /// The `next` of the previous page.
     pub after: Option<String>,
     pub limit: Option<u32>,
+    /// Leave out projects in a status counted as closed.
+    #[serde(default)]
+    pub hide_closed: bool,
     /// Refused: reading NetSuite changes state, so it is `refreshCandidates` (a POST). Kept
     /// to say so, rather than "unknown field".
     #[serde(default)]
@@ -397,6 +400,10 @@ pub(crate) struct CandidateView {
     pub name: String,
     pub number: Option<String>,
     pub inactive: bool,
+    /// A project's status, by NetSuite's name.
+    pub project_status: Option<String>,
+    /// In a status the integration counts as closed.
+    pub closed: bool,
     pub status: &'static str,
 }
 
@@ -458,6 +465,7 @@ pub(crate) async fn candidate_page(
         status,
         after: params.after.as_deref().map(parse_key).transpose()?,
         limit: params.limit.unwrap_or(100).clamp(1, 1000),
+        hide_closed: params.hide_closed,
     };
     let page = state.engine().candidates(integration.id, &query).await?;
     Ok(CandidatePageView {
@@ -470,6 +478,8 @@ pub(crate) async fn candidate_page(
                 name: c.name,
                 number: c.number,
                 inactive: c.inactive,
+                project_status: c.project_status,
+                closed: c.closed,
                 status: status_text(c.status),
             })
             .collect(),

@@ -17,6 +17,20 @@ pub(crate) struct SettingsPatch {
     deepest_level: Option<Level>,
     import_new_projects: Option<bool>,
     deactivation_guard: Option<GuardPatch>,
+    include_prospects: Option<bool>,
+    include_leads: Option<bool>,
+    /// Absent: unchanged; `null`: back to the statuses named Closed; a list: those ids.
+    #[serde(default, deserialize_with = "present")]
+    closed_project_statuses: Option<Option<Vec<i64>>>,
+}
+
+/// A field that is present, even as `null` (absent fields take the `default`, `None`).
+fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
 }
 
 /// The automatic update's fields a request changes.
@@ -44,6 +58,12 @@ impl SettingsPatch {
         set(&mut next.show_project_number, self.show_project_number);
         set(&mut next.deepest_level, self.deepest_level);
         set(&mut next.import_new_projects, self.import_new_projects);
+        set(&mut next.include_prospects, self.include_prospects);
+        set(&mut next.include_leads, self.include_leads);
+        set(
+            &mut next.closed_project_statuses,
+            self.closed_project_statuses,
+        );
         if let Some(auto) = self.auto_update {
             let AutoUpdate {
                 enabled,

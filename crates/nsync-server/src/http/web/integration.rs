@@ -298,6 +298,7 @@ async fn candidates(
         status: None,
         after: q.after,
         limit: Some(50),
+        hide_closed: false,
         refresh: q.refresh,
     };
     let view_form = q.view.as_deref() == Some("form");

@@ -55,7 +55,10 @@ pub(crate) async fn company_integration(
         .next())
 }
 
-async fn require_integration(state: &AppState, who: &Principal) -> Result<Integration, ApiError> {
+pub(super) async fn require_integration(
+    state: &AppState,
+    who: &Principal,
+) -> Result<Integration, ApiError> {
     who.require_admin()?;
     company_integration(state, who)
         .await?
@@ -156,7 +159,7 @@ async fn page(State(state): State<AppState>, Viewer(who): Viewer) -> Result<Resp
     }))
 }
 
-fn message(ok: bool, message: impl Into<String>) -> Response {
+pub(super) fn message(ok: bool, message: impl Into<String>) -> Response {
     render(&MessageTpl {
         ok,
         message: message.into(),

@@ -9,30 +9,15 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 
-use super::{form_pairs, form_value, render, MessageTpl, PageError, Viewer};
+use super::integration::{message, require_integration};
+use super::{form_pairs, form_value, render, PageError, Viewer};
 use crate::http::api::integrations::save_settings;
-use crate::http::auth::Principal;
 use crate::http::{ApiError, AppState};
-use nsync_store::Integration;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/integration/subsidiary-name", get(subsidiary_name))
         .route("/integration/scope", get(scope_form).post(save_scope))
-}
-
-async fn require_integration(state: &AppState, who: &Principal) -> Result<Integration, ApiError> {
-    who.require_admin()?;
-    super::integration::company_integration(state, who)
-        .await?
-        .ok_or(ApiError::NotFound("integration"))
-}
-
-fn message(ok: bool, message: impl Into<String>) -> Response {
-    render(&MessageTpl {
-        ok,
-        message: message.into(),
-    })
 }
 
 #[derive(Template)]

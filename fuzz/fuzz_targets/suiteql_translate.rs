@@ -14,6 +14,7 @@ static ACCOUNTS: LazyLock<[AccountData; 2]> = LazyLock::new(|| {
     // Small enough that a cross join of every table stays quick.
     let spec = GeneratorSpec {
         customers: 6,
+        leads_and_prospects: 3,
         projects: 10,
         subsidiaries: 4,
         seed: 3,

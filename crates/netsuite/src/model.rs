@@ -227,6 +227,11 @@ impl Stages {
         }
     }
 
+    /// Whether a read of these stages took every stage of `wanted` too.
+    pub fn covers(self, wanted: Stages) -> bool {
+        (self.prospects || !wanted.prospects) && (self.leads || !wanted.leads)
+    }
+
     /// The SuiteQL condition on `{alias}.searchstage`: compared in upper case, so whichever case
     /// the account's SuiteQL renders the stage in, the filter holds.
     pub fn condition(self, alias: &str) -> String {

@@ -595,7 +595,7 @@ impl Engine {
             prospects: settings.include_prospects,
             leads: settings.include_leads,
         };
-        let read = refresh::refresh(
+        let refreshed = refresh::refresh(
             &client,
             integration.subsidiary,
             stages,
@@ -603,8 +603,8 @@ impl Engine {
             &options,
             cursor,
             mode,
-        );
-        let refreshed = read.await;
+        )
+        .await;
         *requests = u32::try_from(client.requests_made() - before).unwrap_or(u32::MAX);
         let refreshed = refreshed?;
         // Each project carries its status's name: the policy needs no list of statuses.

@@ -47,11 +47,9 @@ pub(crate) async fn refresh(
     mode: RefreshMode,
 ) -> Result<Refreshed, EngineError> {
     let mut rejected = Vec::new();
-    let covers =
-        |c: &Cursor| (c.stages.prospects || !stages.prospects) && (c.stages.leads || !stages.leads);
     let (mut next, cursor, deleted) = match (mode, cursor) {
         (RefreshMode::Incremental, Some(cursor))
-            if cursor.modified.is_some() && covers(&cursor) =>
+            if cursor.modified.is_some() && cursor.stages.covers(stages) =>
         {
             incremental(client, scope, prior, cursor, &mut rejected).await?
         }

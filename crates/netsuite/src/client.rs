@@ -307,9 +307,9 @@ impl Client {
         spans.get(table).copied()
     }
 
-    /// The account's project statuses (empty without the Projects feature). A role that may not
-    /// read them gets a permission error that names the list, never an empty answer: an empty
-    /// list would make every project look open.
+    /// The account's project statuses (empty without the Projects feature), for choosing which
+    /// count as closed. A role that may not read them gets a permission error that names the
+    /// list, never an empty answer that would look like an account without statuses.
     pub async fn project_statuses(&self) -> Result<Vec<ProjectStatus>, Error> {
         if !self.facts().await?.projects_enabled {
             return Ok(Vec::new());

@@ -40,6 +40,6 @@ pub use run::{Change, ChangeKind, Run, RunCounts, RunKind, RunStatus, RunTrigger
 pub use schedule::{Slot, Weekdays};
 pub use search::fold_for_search;
 pub use settings::{AutoUpdate, DeactivationGuard, IntegrationSettings};
-pub use status::{ProjectStatus, StatusPolicy};
+pub use status::StatusPolicy;
 pub use time::{LocalTime, TimeZone};
 pub use user::{Email, Role};

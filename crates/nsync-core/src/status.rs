@@ -3,18 +3,6 @@
 
 use std::collections::BTreeSet;
 
-use serde::{Deserialize, Serialize};
-
-/// One project status of the account (labels and ids are account data), for the page where an
-/// administrator picks the closed ones.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProjectStatus {
-    /// The id a project's `entitystatus` holds.
-    pub id: i64,
-    /// Its label.
-    pub name: String,
-}
-
 /// The integration's choice of closed statuses.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StatusPolicy {

@@ -79,6 +79,10 @@ text_enum!(
         StageNotIncluded = "stage_not_included",
         /// The project is in a status the integration counts as closed.
         ClosedInNetSuite = "closed_in_netsuite",
+        /// NetSuite places the record deeper than the integration's deepest level (a customer
+        /// above it became a sub-customer, say). The option hangs under its ancestor one level
+        /// above the deepest, and comes back to its place when NetSuite moves it up again.
+        TooDeep = "too_deep",
     }
 );
 

@@ -126,12 +126,32 @@ impl<'a> Planner<'a> {
     /// settles the final tree, then diffs parents before children.
     fn run(&mut self, targets: BTreeSet<UpstreamKey>) {
         let mut projections = self.close_over_ancestors(targets);
-        let tree = self.settle(&projections);
-        let mut order: Vec<(UpstreamKey, Level)> =
-            tree.levels.iter().map(|(k, l)| (*k, *l)).collect();
-        order.sort_unstable_by_key(|(key, level)| (*level, *key));
+        let mut tree = self.settle(&projections);
+        let deepest = self.settings.deepest_level;
+        let mut order: Vec<(UpstreamKey, usize)> =
+            tree.depths.iter().map(|(k, d)| (*k, *d)).collect();
+        order.sort_unstable_by_key(|(key, depth)| (*depth, *key));
         let mut upserts = Vec::new();
-        for (key, level) in order {
+        for (key, depth) in order {
+            let Some(level) = i64::try_from(depth)
+                .ok()
+                .and_then(|d| Level::new(d).ok())
+                .filter(|l| *l <= deepest)
+            else {
+                // Past the deepest level: an option hangs at the deepest level, inactive; a
+                // record without one is not imported.
+                if self.existing.contains_key(&key) {
+                    upserts.extend(self.hang_at_deepest(key, depth, projections.get(&key), &tree));
+                } else if tree.placed.contains(&key) {
+                    let reason = format!(
+                        "{} would be at level {depth}, deeper than this integration's deepest level {}",
+                        self.projector.describe(key),
+                        deepest.get()
+                    );
+                    tree.rejected.push((key, reason));
+                }
+                continue;
+            };
             if tree.placed.contains(&key) {
                 // Placed where NetSuite has it (only valid records are): the projection becomes
                 // the upsert, and is not visited again below.
@@ -155,13 +175,13 @@ impl<'a> Planner<'a> {
             };
             upserts.extend(upsert);
         }
-        // An option whose kept chain has no level in the final tree (its ancestors' moves took it
-        // past the deepest level there is) stays where it is; a deletion or a departure from the
+        // An option whose kept chain has no level in the final tree (it ends at a parent that is
+        // not there, or in a cycle) stays where it is; a deletion or a departure from the
         // subsidiary must still reach it, or a deleted record would stay selectable.
         let mut unplaced: Vec<(UpstreamKey, crate::InactiveReason)> = projections
             .iter()
             .filter_map(|(key, projection)| match projection {
-                Projection::Gone(reason) if !tree.levels.contains_key(key) => Some((*key, *reason)),
+                Projection::Gone(reason) if !tree.depths.contains_key(key) => Some((*key, *reason)),
                 _ => None,
             })
             .collect();
@@ -171,7 +191,7 @@ impl<'a> Planner<'a> {
                 upserts.extend(self.deactivate(key, reason, level));
             }
         }
-        for (key, reason) in tree.rejected {
+        for (key, reason) in std::mem::take(&mut tree.rejected) {
             self.reject(key, reason);
         }
         for (key, projection) in projections {
@@ -248,11 +268,12 @@ impl<'a> Planner<'a> {
     }
 
     /// Decides the final tree: every existing option and every valid record, each under its
-    /// final parent, with levels that follow from the parents' final levels. A valid record
-    /// that cannot be placed (its parent is not in the tree, it would be too deep, or it would
-    /// sit below itself next to an option that kept its old place) is rejected; if it already
-    /// has an option, that option keeps its old parent. Repeats until nothing more is rejected;
-    /// each record is rejected at most once, so this ends.
+    /// final parent, with depths that follow from the parents' final depths. A valid record
+    /// that cannot be placed (its parent is not in the tree, or it would sit below itself next
+    /// to an option that kept its old place) is rejected; if it already has an option, that
+    /// option keeps its old parent. Repeats until nothing more is rejected; each record is
+    /// rejected at most once, so this ends. Depth past the deepest level is not decided here:
+    /// the tree says how deep NetSuite puts each record, and `run` hangs what is too deep.
     fn settle(&self, projections: &FxHashMap<UpstreamKey, Projection>) -> Tree {
         let mut parent_of: FxHashMap<UpstreamKey, Option<UpstreamKey>> =
             FxHashMap::with_capacity_and_hasher(
@@ -273,49 +294,36 @@ impl<'a> Planner<'a> {
         }
         let mut rejected = Vec::new();
         loop {
-            let levels = levels_of(&parent_of);
-            let deepest = self.settings.deepest_level;
+            let depths = depths_of(&parent_of);
             let mut misfits = Vec::new();
             for key in &placed {
+                if depths.contains_key(key) {
+                    continue;
+                }
                 let who = || self.projector.describe(*key);
-                let parent = parent_of.get(key).copied().flatten();
-                let reason = match (levels.get(key), parent) {
-                    (Some(level), _) if *level <= deepest => continue,
-                    (Some(level), _) => format!(
-                        "{} would be at level {}, deeper than this integration's deepest level {}",
-                        who(),
-                        level.get(),
-                        deepest.get()
-                    ),
-                    (None, Some(parent)) if !parent_of.contains_key(&parent) => format!(
+                let reason = match parent_of.get(key).copied().flatten() {
+                    Some(parent) if !parent_of.contains_key(&parent) => format!(
                         "{} was not imported because its parent {parent} was rejected",
                         who()
                     ),
-                    (None, Some(parent)) => format!(
+                    Some(parent) => format!(
                         "{} cannot be placed under {parent}, which could not follow NetSuite's changes",
                         who()
                     ),
-                    // A top-level record always has a level; kept total for the compiler.
-                    (None, None) => continue,
+                    // A top-level record always has a depth; kept total for the compiler.
+                    None => continue,
                 };
                 misfits.push((*key, reason));
             }
-            // Reject the shallowest misfits first: their descendants may fit once they are gone.
-            let Some(min_level) = misfits
-                .iter()
-                .map(|(key, _)| levels.get(key).map_or(u8::MAX, |l| l.get()))
-                .min()
-            else {
+            if misfits.is_empty() {
                 return Tree {
-                    levels,
+                    depths,
+                    parent_of,
                     placed,
                     rejected,
                 };
-            };
+            }
             for (key, reason) in misfits {
-                if levels.get(&key).map_or(u8::MAX, |l| l.get()) > min_level {
-                    continue;
-                }
                 placed.remove(&key);
                 match self.existing.get(&key) {
                     Some(option) => parent_of.insert(key, option.upstream_parent),
@@ -363,6 +371,53 @@ impl<'a> Planner<'a> {
             state: current.state,
             removed_here: current.removed_here,
         })
+    }
+
+    /// An option whose record (or kept chain) is now deeper than the deepest level: it hangs
+    /// under its ancestor one level above the deepest (at the top when the deepest is 1),
+    /// inactive, so that no option sinks past the deepest level or sits more than one level
+    /// below its parent. It keeps the record's good name and number; a deletion or a departure
+    /// from the subsidiary is the reason it gives, when there is one.
+    fn hang_at_deepest(
+        &mut self,
+        key: UpstreamKey,
+        depth: usize,
+        projection: Option<&Projection>,
+        tree: &Tree,
+    ) -> Option<OptionUpsert> {
+        let current = *self.existing.get(&key)?;
+        let deepest = self.settings.deepest_level;
+        let parent = tree.ancestor_at(key, depth, usize::from(deepest.get()) - 1);
+        let too_deep = || {
+            let detail = format!(
+                "{} would be at level {depth}, deeper than this integration's deepest level {}",
+                self.projector.describe(key),
+                deepest.get()
+            );
+            (
+                OptionState::Inactive(crate::InactiveReason::TooDeep),
+                Some(detail),
+            )
+        };
+        let (name, number, (state, detail)) = match projection {
+            Some(Projection::Valid(desired) | Projection::Flawed(desired, _)) => {
+                (desired.name.clone(), desired.number.clone(), too_deep())
+            }
+            Some(Projection::Gone(reason)) => (
+                current.name.clone(),
+                current.number.clone(),
+                (OptionState::Inactive(*reason), None),
+            ),
+            _ => (current.name.clone(), current.number.clone(), too_deep()),
+        };
+        let desired = Desired {
+            parent,
+            name,
+            number,
+            state,
+            detail,
+        };
+        self.diff(key, desired, deepest)
     }
 
     /// Compares the option as stored with what NetSuite says it should be; records each
@@ -521,75 +576,75 @@ fn project_all(projector: &Projector<'_>, keys: &[UpstreamKey]) -> Vec<Projectio
 
 /// The final tree of a plan.
 struct Tree {
-    /// The level of every option in it, existing or new.
-    levels: FxHashMap<UpstreamKey, Level>,
+    /// How deep every option in it is, existing or new: past the deepest level where NetSuite
+    /// puts a record there.
+    depths: FxHashMap<UpstreamKey, usize>,
+    /// The final parent of each.
+    parent_of: FxHashMap<UpstreamKey, Option<UpstreamKey>>,
     /// Valid records that take their NetSuite place.
     placed: FxHashSet<UpstreamKey>,
     /// Valid records that could not be placed, with the reason.
     rejected: Vec<(UpstreamKey, String)>,
 }
 
-/// Levels from parent links: a root is level 1, a child one below its parent. A key whose chain
-/// reaches a missing parent, a cycle, or a depth past [`Level::MAX`] gets no level.
-/// The answer does not depend on the order the keys are visited in.
-fn levels_of(
+impl Tree {
+    /// The ancestor of `key` (at `depth`) at depth `target`, or none for depth 0 (the top).
+    fn ancestor_at(&self, key: UpstreamKey, depth: usize, target: usize) -> Option<UpstreamKey> {
+        let mut at = key;
+        for _ in target..depth {
+            at = self.parent_of.get(&at).copied().flatten()?;
+        }
+        (target > 0).then_some(at)
+    }
+}
+
+/// Depths from parent links: a root is 1, a child one below its parent. A key whose chain
+/// reaches a missing parent or a cycle gets none. The answer does not depend on the order the
+/// keys are visited in.
+fn depths_of(
     parent_of: &FxHashMap<UpstreamKey, Option<UpstreamKey>>,
-) -> FxHashMap<UpstreamKey, Level> {
-    let mut levels: FxHashMap<UpstreamKey, Level> =
+) -> FxHashMap<UpstreamKey, usize> {
+    let mut depths: FxHashMap<UpstreamKey, usize> =
         FxHashMap::with_capacity_and_hasher(parent_of.len(), Default::default());
     let mut failed: FxHashSet<UpstreamKey> = FxHashSet::default();
     for start in parent_of.keys() {
-        // Walk up to the first key already decided, then assign levels on the way back down.
+        // Walk up to the first key already decided, then assign depths on the way back down.
         let mut chain = vec![*start];
-        let mut base: Option<Level> = None;
-        let mut ok = true;
+        let mut base: Option<usize> = None;
         while let Some(key) = chain.last().copied() {
-            if let Some(level) = levels.get(&key) {
+            if let Some(depth) = depths.get(&key) {
                 chain.pop();
-                base = Some(*level);
+                base = Some(*depth);
                 break;
             }
             if failed.contains(&key) {
-                ok = false;
                 break;
             }
             match parent_of.get(&key) {
-                None => {
-                    ok = false;
-                    break;
-                }
+                None => break,
                 Some(None) => {
                     chain.pop();
-                    levels.insert(key, Level::TOP);
-                    base = Some(Level::TOP);
+                    depths.insert(key, 1);
+                    base = Some(1);
                     break;
                 }
                 Some(Some(parent)) => {
                     if chain.contains(parent) {
-                        ok = false;
                         break;
                     }
                     chain.push(*parent);
                 }
             }
         }
-        let mut level = base;
-        for key in chain.into_iter().rev() {
-            level = if ok {
-                level.and_then(Level::child)
-            } else {
-                None
-            };
-            match level {
-                Some(l) => {
-                    levels.insert(key, l);
-                }
-                None => {
-                    ok = false;
-                    failed.insert(key);
+        match base {
+            Some(mut depth) => {
+                for key in chain.into_iter().rev() {
+                    depth += 1;
+                    depths.insert(key, depth);
                 }
             }
+            None => failed.extend(chain),
         }
     }
-    levels
+    depths
 }

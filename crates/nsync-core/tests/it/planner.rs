@@ -508,6 +508,7 @@ proptest! {
                 Some(up) => field.get(up).is_some_and(|p| p.level.get() + 1 == option.level.get()),
             };
             prop_assert!(parent_ok, "option {:?} hangs in the air", option.upstream);
+            prop_assert!(option.level <= field.settings.deepest_level, "option {:?} sank past the deepest level", option.upstream);
         }
     }
 }

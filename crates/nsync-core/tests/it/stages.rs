@@ -206,3 +206,82 @@ fn an_unknown_status_on_an_imported_closed_project_keeps_it_closed() {
         OptionState::Inactive(InactiveReason::ClosedInNetSuite)
     );
 }
+
+/// The planner's open rule: a customer above an imported sub-project becomes a sub-customer, so
+/// NetSuite puts the sub-project at level 4 of a 3-level field. Its option neither sinks to
+/// level 4 nor stays under a parent that is now a level lower: it hangs at level 3 under its
+/// level-2 ancestor, inactive with the reason, and goes back to its place when NetSuite moves
+/// the customer back.
+#[test]
+fn an_option_netsuite_puts_past_the_deepest_level_hangs_inactive_at_it_and_comes_back() {
+    let flat = vec![
+        customer(1, "Acme"),
+        project(10, "Bridge", c(1)),
+        project(11, "Bridge deck", p(10)),
+        customer(2, "Holding"),
+    ];
+    let mut field = Field::new();
+    field.run(&flat, Request::Import(Selection::All));
+    let mut nested = flat.clone();
+    nested[0].parent = Some(c(2));
+    let planned = field.run(&nested, Request::Update);
+    let deck = field.get(p(11)).unwrap();
+    assert_eq!(
+        (deck.level.get(), deck.upstream_parent, deck.state),
+        (
+            3,
+            Some(c(1)),
+            OptionState::Inactive(InactiveReason::TooDeep)
+        ),
+        "{planned:#?}"
+    );
+    let reason = planned
+        .changes
+        .iter()
+        .find(|c| c.upstream == p(11) && c.kind == ChangeKind::Deactivated)
+        .and_then(|c| c.reason.as_deref())
+        .unwrap();
+    assert!(reason.contains("level 4"), "{reason}");
+    assert_eq!(
+        planned.counts.rejected, 0,
+        "a record with an option is deactivated, not rejected"
+    );
+    assert!(field.plan(&nested, Request::Update).writes_nothing());
+
+    let planned = field.run(&flat, Request::Update);
+    let deck = field.get(p(11)).unwrap();
+    assert_eq!(
+        (deck.level.get(), deck.upstream_parent, deck.state),
+        (3, Some(p(10)), OptionState::Active),
+        "{planned:#?}"
+    );
+    assert_eq!(planned.counts.reactivated, 1);
+}
+
+/// The same for a record with a bad name: it keeps its last good name, and its place follows
+/// NetSuite's, past the deepest level too.
+#[test]
+fn a_flawed_record_past_the_deepest_level_hangs_inactive_with_its_last_good_name() {
+    let flat = vec![
+        customer(1, "Acme"),
+        project(10, "Bridge", c(1)),
+        project(11, "Bridge deck", p(10)),
+        customer(2, "Holding"),
+    ];
+    let mut field = Field::new();
+    field.run(&flat, Request::Import(Selection::All));
+    let mut nested = flat.clone();
+    nested[0].parent = Some(c(2));
+    nested[2] = project(11, "", p(10));
+    let planned = field.run(&nested, Request::Update);
+    let deck = field.get(p(11)).unwrap();
+    assert_eq!(
+        (deck.name.as_str(), deck.level.get(), deck.state),
+        (
+            "Bridge deck",
+            3,
+            OptionState::Inactive(InactiveReason::TooDeep)
+        )
+    );
+    assert_eq!(planned.counts.rejected, 1, "the bad name is still reported");
+}

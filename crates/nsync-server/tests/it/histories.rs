@@ -262,6 +262,14 @@ async fn update_and_check(app: &App) {
             assert_eq!(option.upstream_parent, parent, "parent of {key}");
             assert_eq!(option.state, state, "state of {key}");
             assert_eq!(usize::from(option.level.get()), depth, "level of {key}");
+        } else if let Some(anchor) = truth.too_deep(key) {
+            let found = (option.upstream_parent, option.level.get(), option.state);
+            let hung = (
+                Some(anchor),
+                3,
+                OptionState::Inactive(InactiveReason::TooDeep),
+            );
+            assert_eq!(found, hung, "{key} is past the deepest level");
         } else if truth.deleted.contains(&key) {
             assert_eq!(
                 option.state,
@@ -289,6 +297,9 @@ async fn update_and_check(app: &App) {
     app.engine.refresh(app.integration, full).await.unwrap();
     assert_eq!(app.store.mirror(app.integration).await.unwrap(), mirror);
 }
+
+/// The integrations' deepest level in these tests (the default).
+const DEEPEST: usize = 3;
 
 /// NetSuite's state, read straight from the emulated database.
 pub(crate) struct Truth {
@@ -390,32 +401,51 @@ impl Truth {
         key(kind, id)
     }
 
-    /// What the option of `key` must look like, when its whole chain is sound (in scope, at
-    /// most three deep, no customer under a project); `None` when the record is gone or rejected.
-    pub(crate) fn project(
-        &self,
-        key: UpstreamKey,
-    ) -> Option<(&str, Option<UpstreamKey>, OptionState, usize)> {
-        let (name, parent, inactive, in_scope) = self.records.get(&key)?;
+    /// The ancestors of `key`, its parent first, when its whole chain is sound (in scope, of
+    /// stage Customer, no customer under a project); `None` when the record is gone or rejected.
+    fn sound_chain(&self, key: UpstreamKey) -> Option<Vec<UpstreamKey>> {
+        let (_, parent, _, in_scope) = self.records.get(&key)?;
         if !in_scope || self.not_customers.contains(&key) {
             return None;
         }
-        let mut depth = 1;
+        let mut chain = Vec::new();
         let (mut child, mut next) = (key, *parent);
         while let Some(p) = next {
             let up = self.parent_key(p);
             let (_, grand, _, up_in_scope) = self.records.get(&up)?;
             if !up_in_scope
                 || self.not_customers.contains(&up)
-                || depth >= 3
+                || chain.len() > 64
                 || (child.kind == UpstreamKind::Customer && up.kind == UpstreamKind::Project)
             {
                 return None;
             }
-            depth += 1;
+            chain.push(up);
             child = up;
             next = *grand;
         }
+        Some(chain)
+    }
+
+    /// Where the option of a record with a sound chain that NetSuite puts past the deepest
+    /// level (3, the default) must hang: under its ancestor at level 2, inactive.
+    pub(crate) fn too_deep(&self, key: UpstreamKey) -> Option<UpstreamKey> {
+        let chain = self.sound_chain(key)?;
+        (chain.len() >= DEEPEST).then(|| chain[chain.len() - (DEEPEST - 1)])
+    }
+
+    /// What the option of `key` must look like, when its whole chain is sound and at most
+    /// three deep; `None` when the record is gone, rejected or too deep.
+    pub(crate) fn project(
+        &self,
+        key: UpstreamKey,
+    ) -> Option<(&str, Option<UpstreamKey>, OptionState, usize)> {
+        let chain = self.sound_chain(key)?;
+        if chain.len() >= DEEPEST {
+            return None;
+        }
+        let depth = chain.len() + 1;
+        let (name, parent, inactive, _) = self.records.get(&key)?;
         let state = if *inactive {
             OptionState::Inactive(InactiveReason::InactiveInNetSuite)
         } else if self.closed.contains(&key) {

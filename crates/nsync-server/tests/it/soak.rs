@@ -546,9 +546,8 @@ struct Verdict {
     /// Options of records deleted after they left the subsidiary that still say the record left
     /// (the mirror holds only records in scope; the deletion must still reach the option).
     deleted_after_leaving: Vec<UpstreamKey>,
-    /// Options below the integration's deepest level, or not one level below their parent: a
-    /// rejected record keeps its option under its old parent, which can sink as customers
-    /// above it move (reported, not yet asserted: see the planner's `relevel`).
+    /// Options below the integration's deepest level, or not one level below their parent
+    /// (the planner hangs an option NetSuite puts too deep at the deepest level, inactive).
     sunk: usize,
     misleveled: usize,
 }
@@ -616,6 +615,19 @@ impl Verdict {
                 ));
             }
             return;
+        } else if let Some(anchor) = truth.too_deep(key) {
+            let found = (option.upstream_parent, option.level.get(), option.state);
+            let hung = (
+                Some(anchor),
+                3,
+                OptionState::Inactive(InactiveReason::TooDeep),
+            );
+            if found != hung {
+                self.wrong.push(format!(
+                    "{key}: {option:?}, past the deepest level, expected {hung:?}"
+                ));
+            }
+            return;
         } else if truth.deleted.contains(&key) {
             OptionState::Inactive(InactiveReason::DeletedInNetSuite)
         } else if truth.stage_excluded(key) {
@@ -639,6 +651,8 @@ impl Verdict {
             && self.wrongly_deactivated.is_empty()
             && self.wrong.is_empty()
             && self.deleted_after_leaving.is_empty()
+            && self.sunk == 0
+            && self.misleveled == 0
     }
 }
 
@@ -668,9 +682,10 @@ fn expected(
 
 crate::both_backends!(a_deleted_project_sunk_past_the_deepest_level_is_deactivated);
 
-/// Found by the soak: a rejected record keeps its option under its old parent, so each move of
-/// a customer above it sinks that option a level; past level 5 it had no level at all, and the
-/// planner skipped it, so its deletion never reached it.
+/// Found by the soak: a rejected record kept its option under its old parent, so each move of
+/// a customer above it sank that option a level; past level 5 it had no level at all, and the
+/// planner skipped it, so its deletion never reached it. Now the option hangs at the deepest
+/// level, inactive, and the deletion reaches it there.
 async fn a_deleted_project_sunk_past_the_deepest_level_is_deactivated(store: Store) {
     let app = crate::harness::app(store).await;
     let control = app.control();
@@ -715,11 +730,23 @@ async fn a_deleted_project_sunk_past_the_deepest_level_is_deactivated(store: Sto
         });
         top = above;
         app.engine.update(app.integration, cli).await.unwrap();
+        // It hangs at the deepest level, under its level-2 ancestor, inactive: never below.
+        let options = app.options().await;
+        let option = &options[&key];
+        let anchor = options
+            .values()
+            .find(|o| Some(o.id) == option.parent)
+            .unwrap();
+        assert_eq!(
+            (option.level.get(), anchor.level.get(), option.state),
+            (3, 2, OptionState::Inactive(InactiveReason::TooDeep))
+        );
     }
     app.tick();
     let (kind, id) = (RecordKind::Project, deepest);
     create(Mutation::Delete { kind, id });
     app.engine.update(app.integration, cli).await.unwrap();
     let deleted = OptionState::Inactive(InactiveReason::DeletedInNetSuite);
-    assert_eq!(app.options().await[&key].state, deleted);
+    let option = &app.options().await[&key];
+    assert_eq!((option.state, option.level.get()), (deleted, 3));
 }

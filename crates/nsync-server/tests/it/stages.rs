@@ -21,7 +21,55 @@ both_backends!(
     a_project_status_nobody_has_is_rejected_with_its_reason_and_the_rest_applies,
     the_list_of_an_integration_never_read_says_so_instead_of_answering_empty,
     the_api_patches_stages_and_closed_statuses_and_a_null_restores_the_default,
+    the_import_customers_page_hides_closed_projects_when_asked,
 );
+
+/// The page's "Hide closed projects" box: the rows below a customer leave out its closed
+/// projects, and so do the rows the box's expand buttons fetch.
+async fn the_import_customers_page_hides_closed_projects_when_asked(store: Store) {
+    use crate::api_web::{page, refresh_candidates, sign_in};
+    let api = crate::api_harness::api(store).await;
+    let admin = sign_in(&api, "admin@a.test").await;
+    refresh_candidates(&api, &admin).await;
+    let base = format!("/integrations/{}/candidates?limit=500", api.integration);
+    let listed = api.get(&api.admin, &base).await;
+    let closed = listed.body["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["closed"] == true && c["parent"].is_string())
+        .expect("the demo account has a closed project")
+        .clone();
+    let parent = closed["parent"].as_str().unwrap();
+    let name = closed["name"].as_str().unwrap();
+    let all = page(
+        &api,
+        &admin.cookie,
+        &format!("/integration/candidates?parent={parent}"),
+    )
+    .await;
+    assert!(
+        all.contains(name) && all.contains("closed in NetSuite"),
+        "{all}"
+    );
+    let open = page(
+        &api,
+        &admin.cookie,
+        &format!("/integration/candidates?parent={parent}&hide_closed=true"),
+    )
+    .await;
+    assert!(!open.contains("closed in NetSuite"), "{open}");
+    let form = page(
+        &api,
+        &admin.cookie,
+        "/integration/candidates?view=form&hide_closed=true",
+    )
+    .await;
+    assert!(
+        form.contains("id=\"hide-closed\"") && form.contains("hide_closed=true"),
+        "{form}"
+    );
+}
 
 async fn the_list_of_an_integration_never_read_says_so_instead_of_answering_empty(store: Store) {
     let api = crate::api_harness::api(store).await;

@@ -52,6 +52,9 @@ fn reason_text(option: &StoredOption) -> Option<String> {
             "a lead or prospect in NetSuite, which this integration does not import".to_owned()
         }
         nsync_core::InactiveReason::ClosedInNetSuite => "closed in NetSuite".to_owned(),
+        nsync_core::InactiveReason::TooDeep => {
+            "deeper in NetSuite than this field's deepest level".to_owned()
+        }
     })
 }
 

@@ -258,6 +258,7 @@ struct CandidatesTpl {
     next: Option<String>,
     more_query: String,
     expandable: bool,
+    hide_closed: bool,
 }
 
 #[derive(Template)]
@@ -267,6 +268,7 @@ struct CandidateRowsTpl {
     next: Option<String>,
     more_query: String,
     expandable: bool,
+    hide_closed: bool,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -278,6 +280,9 @@ struct CandidatesQuery {
     /// `/integration/candidates/refresh` (CSRF-checked). Kept to say so.
     #[serde(default)]
     refresh: bool,
+    /// Leaves out projects in a status the integration counts as closed.
+    #[serde(default)]
+    hide_closed: bool,
     /// `form`: the whole Import Customers form, not only rows.
     view: Option<String>,
 }
@@ -301,7 +306,7 @@ async fn candidates(
         status: None,
         after: q.after,
         limit: Some(50),
-        hide_closed: false,
+        hide_closed: q.hide_closed,
         refresh: q.refresh,
     };
     let view_form = q.view.as_deref() == Some("form");
@@ -309,6 +314,7 @@ async fn candidates(
     let more_query = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(parent.iter().map(|p| ("parent", p.as_str())))
         .extend_pairs(Some(("search", search.as_str())).filter(|_| !search.is_empty()))
+        .extend_pairs(Some(("hide_closed", "true")).filter(|_| q.hide_closed))
         .finish();
     let expandable = search.is_empty();
     if view_form {
@@ -319,6 +325,7 @@ async fn candidates(
             next: page.next,
             more_query,
             expandable,
+            hide_closed: q.hide_closed,
         }));
     }
     Ok(render(&CandidateRowsTpl {
@@ -326,6 +333,7 @@ async fn candidates(
         next: page.next,
         more_query,
         expandable,
+        hide_closed: q.hide_closed,
     }))
 }
 

@@ -203,4 +203,8 @@ pub struct StoredOption {
     pub upstream: Option<UpstreamKey>,
     /// The upstream record of its parent, for an integrated option below level 1.
     pub upstream_parent: Option<UpstreamKey>,
+    /// Why its NetSuite record is flawed, when it is: the option keeps the last good value of
+    /// the bad field (its name, say) and is marked with this reason until NetSuite mends it.
+    #[serde(default)]
+    pub flaw: Option<String>,
 }

@@ -29,6 +29,9 @@ pub struct OptionUpsert {
     pub state: OptionState,
     /// Removed here (set by an administrator; an import restores it).
     pub removed_here: bool,
+    /// Why NetSuite's record is flawed, when it is (a bad name, an unknown status): the option
+    /// keeps the last good value of that field and says why.
+    pub flaw: Option<String>,
 }
 
 /// How the run ends, written with the plan.

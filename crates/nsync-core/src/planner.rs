@@ -355,6 +355,7 @@ impl<'a> Planner<'a> {
             number: current.number.clone(),
             state: OptionState::Inactive(reason),
             detail: None,
+            flaw: None,
         };
         self.diff(key, desired, level)
     }
@@ -370,6 +371,7 @@ impl<'a> Planner<'a> {
             number: current.number.clone(),
             state: current.state,
             removed_here: current.removed_here,
+            flaw: current.flaw.clone(),
         })
     }
 
@@ -399,16 +401,25 @@ impl<'a> Planner<'a> {
                 Some(detail),
             )
         };
-        let (name, number, (state, detail)) = match projection {
-            Some(Projection::Valid(desired) | Projection::Flawed(desired, _)) => {
-                (desired.name.clone(), desired.number.clone(), too_deep())
-            }
+        let (name, number, flaw, (state, detail)) = match projection {
+            Some(Projection::Valid(desired) | Projection::Flawed(desired, _)) => (
+                desired.name.clone(),
+                desired.number.clone(),
+                desired.flaw.clone(),
+                too_deep(),
+            ),
             Some(Projection::Gone(reason)) => (
                 current.name.clone(),
                 current.number.clone(),
+                None,
                 (OptionState::Inactive(*reason), None),
             ),
-            _ => (current.name.clone(), current.number.clone(), too_deep()),
+            _ => (
+                current.name.clone(),
+                current.number.clone(),
+                current.flaw.clone(),
+                too_deep(),
+            ),
         };
         let desired = Desired {
             parent,
@@ -416,6 +427,7 @@ impl<'a> Planner<'a> {
             number,
             state,
             detail,
+            flaw,
         };
         self.diff(key, desired, deepest)
     }
@@ -472,7 +484,11 @@ impl<'a> Planner<'a> {
             self.push(key, id, ChangeKind::Restored, None, None, None);
         }
         // A level can change without a change of its own: an ancestor moved.
-        if self.out.changes.len() == before && current.level == level {
+        // So can the flaw mark: the rejection that reports it is counted elsewhere.
+        if self.out.changes.len() == before
+            && current.level == level
+            && current.flaw == desired.flaw
+        {
             self.out.counts.unchanged += 1;
             return None;
         }

@@ -129,6 +129,7 @@ fn option(
         number: (kind == UpstreamKind::Project).then(|| format!("PRJ-{id:06}")),
         state: OptionState::Active,
         removed_here: false,
+        flaw: None,
     }
 }
 

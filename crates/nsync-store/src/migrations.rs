@@ -38,6 +38,11 @@ pub(crate) const SQLITE: Embedded = Embedded(&[
         "session generation",
         include_str!("../migrations/sqlite/0004_session_generation.sql"),
     ),
+    (
+        5,
+        "option flaw",
+        include_str!("../migrations/sqlite/0005_option_flaw.sql"),
+    ),
 ]);
 pub(crate) const POSTGRES: Embedded = Embedded(&[
     (
@@ -59,6 +64,11 @@ pub(crate) const POSTGRES: Embedded = Embedded(&[
         4,
         "session generation",
         include_str!("../migrations/postgres/0004_session_generation.sql"),
+    ),
+    (
+        5,
+        "option flaw",
+        include_str!("../migrations/postgres/0005_option_flaw.sql"),
     ),
 ]);
 

@@ -42,7 +42,7 @@ pub struct SearchHit {
 
 pub(crate) const OPTION_COLUMNS: &str =
     "o.id, o.field_id, o.parent_id, o.level, o.name, o.number, \
-     o.active, o.inactive_reason, o.removed_here, o.upstream_kind, o.upstream_id, \
+     o.active, o.inactive_reason, o.removed_here, o.flaw, o.upstream_kind, o.upstream_id, \
      p.upstream_kind AS parent_kind, p.upstream_id AS parent_upstream_id";
 
 /// The share of the options table's pages a PostgreSQL search scans before it turns to the
@@ -233,6 +233,7 @@ pub(crate) fn option_from_row(row: &impl Cols) -> Result<StoredOption, StoreErro
             row.opt_text("parent_kind")?,
             row.opt_int("parent_upstream_id")?,
         )?,
+        flaw: row.opt_text("flaw")?,
     })
 }
 

@@ -18,6 +18,8 @@ pub(super) struct Desired {
     pub state: OptionState,
     /// The reason in words, when the state's reason says too little.
     pub detail: Option<String>,
+    /// Why the record is flawed (see [`Projection::Flawed`]).
+    pub flaw: Option<String>,
 }
 
 impl Desired {
@@ -35,6 +37,7 @@ impl Desired {
             number: self.number,
             state: self.state,
             removed_here,
+            flaw: self.flaw,
         }
     }
 }
@@ -295,19 +298,26 @@ impl<'a> Projector<'a> {
                 _ => (OptionState::Active, None),
             },
         };
-        let desired = |name| Desired {
+        let desired = |name, flaw| Desired {
             parent: record.parent,
             name,
             number,
             state,
             detail,
+            flaw,
         };
         match (name, current) {
-            (Some(name), None) => Projection::Valid(desired(name)),
-            (name, Some(option)) => Projection::Flawed(
-                desired(name.unwrap_or_else(|| option.name.clone())),
-                flaws.join("; "),
-            ),
+            (Some(name), None) => Projection::Valid(desired(name, None)),
+            (name, Some(option)) => {
+                let reason = flaws.join("; ");
+                Projection::Flawed(
+                    desired(
+                        name.unwrap_or_else(|| option.name.clone()),
+                        Some(reason.clone()),
+                    ),
+                    reason,
+                )
+            }
             // Flaws without an option returned above; kept total for the compiler.
             (None, None) => Projection::Rejected(flaws.join("; ")),
         }

@@ -104,6 +104,7 @@ impl Field {
                 removed_here: upsert.removed_here,
                 upstream: Some(upsert.upstream),
                 upstream_parent: upsert.parent,
+                flaw: upsert.flaw.clone(),
             };
             match self
                 .options

@@ -180,6 +180,27 @@ fn a_record_with_a_bad_name_keeps_its_last_good_name_but_follows_netsuite_in_the
     assert_eq!(planned.counts.rejected, 1, "and the bad name is reported");
     let kinds: Vec<ChangeKind> = planned.changes.iter().map(|ch| ch.kind).collect();
     assert!(kinds.contains(&ChangeKind::Moved) && kinds.contains(&ChangeKind::Rejected));
+    let flaw = option
+        .flaw
+        .as_deref()
+        .expect("the option is marked with the reason");
+    assert!(flaw.contains("project 10"), "{flaw}");
+    assert!(
+        field.plan(&after, Request::Update).options.is_empty(),
+        "the mark is written once"
+    );
+    // NetSuite mends the name: the mark goes with it.
+    let mended = vec![
+        customer(1, "Acme"),
+        customer(2, "Globex"),
+        project(10, "Bridge 2", c(2)),
+    ];
+    field.run(&mended, Request::Update);
+    let option = field.get(p(10)).unwrap();
+    assert_eq!(
+        (option.name.as_str(), option.flaw.as_deref()),
+        ("Bridge 2", None)
+    );
     // A bad name on a record never imported is still a plain rejection.
     let mut fresh = Field::new();
     let planned = fresh.run(&after, Request::Import(Selection::Records(vec![p(10)])));

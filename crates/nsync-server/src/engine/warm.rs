@@ -102,6 +102,7 @@ pub(crate) fn options_after(
             removed_here: false,
             upstream: Some(*key),
             upstream_parent: None,
+            flaw: None,
         });
     }
     // Parents come before their children in a plan, so a parent's id is known by then.
@@ -118,6 +119,7 @@ pub(crate) fn options_after(
         option.state = upsert.state;
         option.removed_here = upsert.removed_here;
         option.upstream_parent = upsert.parent;
+        option.flaw = upsert.flaw.clone();
         unfilled.remove(&upsert.upstream);
     }
     if !unfilled.is_empty() {

@@ -373,6 +373,22 @@ async fn a_project_status_nobody_has_is_rejected_with_its_reason_and_the_rest_ap
     assert!(rejection.contains("project status 77"), "{rejection}");
     assert!(!app.options().await.contains_key(&project));
     assert!(report.counts.added > 10);
+    // Imported with a good status, then given one nobody has: the option stays (open) and is
+    // marked with the reason, in the store and through the API; a good status clears the mark.
+    set_status(&app, p, 2, false);
+    app.engine
+        .import(app.integration, Selection::All, cli())
+        .await
+        .unwrap();
+    set_status(&app, p, 77, true);
+    app.engine.update(app.integration, cli()).await.unwrap();
+    let option = app.options().await[&project].clone();
+    assert!(option.state.is_active());
+    let flaw = option.flaw.clone().expect("the option is marked");
+    assert!(flaw.contains("project status 77"), "{flaw}");
+    set_status(&app, p, 2, false);
+    app.engine.update(app.integration, cli()).await.unwrap();
+    assert_eq!(app.options().await[&project].flaw, None);
     // A lead created in NetSuite never reaches the field.
     app.tick();
     let lead = app

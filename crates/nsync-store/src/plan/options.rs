@@ -18,7 +18,7 @@ use crate::StoreError;
 /// Rows per PostgreSQL statement (one array per column): large, so that a statement's hash
 /// joins over the field's options serve many rows, and bounded, for memory.
 const POSTGRES_ROWS: usize = 100_000;
-/// Rows per SQLite statement: 11 parameters each stays under SQLite's limit of 32,766.
+/// Rows per SQLite statement: 12 parameters each stays under SQLite's limit of 32,766.
 const SQLITE_ROWS: usize = 1_000;
 
 /// Writing one chunk of options, per backend.
@@ -178,6 +178,10 @@ fn pg_rows(
         &mut args,
         rows.iter().map(|o| o.removed_here).collect::<Vec<_>>(),
     )?;
+    add(
+        &mut args,
+        rows.iter().map(|o| o.flaw.as_deref()).collect::<Vec<_>>(),
+    )?;
     Ok(args)
 }
 
@@ -199,7 +203,8 @@ impl OptionStore for SqliteConnection {
                 .bind(o.number.as_deref())
                 .bind(o.state.is_active())
                 .bind(o.state.reason().map(|r| r.as_str()))
-                .bind(o.removed_here);
+                .bind(o.removed_here)
+                .bind(o.flaw.as_deref());
         }
         match query.execute(&mut *self).await {
             Ok(done) => Ok(done.rows_affected()),

@@ -35,7 +35,7 @@ impl Statements {
 
 /// The columns of an option row as bound, in order (`v` in the upserts below).
 const OPTION_ROW: &str = "kind, id, parent_kind, parent_upstream_id, level, name, search_key, \
-     number, active, inactive_reason, removed_here";
+     number, active, inactive_reason, removed_here, flaw";
 
 /// A row passes when it is new or differs from the stored one. A parent key without an
 /// option (`p.id` NULL) always passes, so that the check for it sees the row.
@@ -46,14 +46,15 @@ macro_rules! option_changed {
          OR o.name IS DISTINCT FROM v.name OR o.number IS DISTINCT FROM v.number \
          OR o.active IS DISTINCT FROM v.active \
          OR o.inactive_reason IS DISTINCT FROM v.inactive_reason \
-         OR o.removed_here IS DISTINCT FROM v.removed_here"
+         OR o.removed_here IS DISTINCT FROM v.removed_here \
+         OR o.flaw IS DISTINCT FROM v.flaw"
     };
 }
 
 macro_rules! option_columns {
     () => {
         "INSERT INTO options (field_id, parent_id, level, name, search_key, number, active, \
-         inactive_reason, removed_here, upstream_kind, upstream_id) "
+         inactive_reason, removed_here, flaw, upstream_kind, upstream_id) "
     };
 }
 
@@ -63,14 +64,16 @@ macro_rules! option_conflict {
         " ON CONFLICT (field_id, upstream_kind, upstream_id) DO UPDATE SET \
          parent_id = excluded.parent_id, level = excluded.level, name = excluded.name, \
          search_key = excluded.search_key, number = excluded.number, active = excluded.active, \
-         inactive_reason = excluded.inactive_reason, removed_here = excluded.removed_here \
+         inactive_reason = excluded.inactive_reason, removed_here = excluded.removed_here, \
+         flaw = excluded.flaw \
          WHERE options.parent_id IS DISTINCT FROM excluded.parent_id \
             OR options.level IS DISTINCT FROM excluded.level \
             OR options.name IS DISTINCT FROM excluded.name \
             OR options.number IS DISTINCT FROM excluded.number \
             OR options.active IS DISTINCT FROM excluded.active \
             OR options.inactive_reason IS DISTINCT FROM excluded.inactive_reason \
-            OR options.removed_here IS DISTINCT FROM excluded.removed_here"
+            OR options.removed_here IS DISTINCT FROM excluded.removed_here \
+            OR options.flaw IS DISTINCT FROM excluded.flaw"
     };
 }
 
@@ -80,9 +83,10 @@ macro_rules! option_conflict {
 /// probe of the unique index per row.
 pub(super) const POSTGRES_OPTION_UPSERT: &str = concat!(
     "WITH v AS (SELECT * FROM UNNEST($2::text[], $3::bigint[], $4::text[], $5::bigint[], \
-       $6::bigint[], $7::text[], $8::text[], $9::text[], $10::boolean[], $11::text[], $12::boolean[]) \
+       $6::bigint[], $7::text[], $8::text[], $9::text[], $10::boolean[], $11::text[], $12::boolean[], \
+       $13::text[]) \
        AS v (kind, id, parent_kind, parent_upstream_id, level, name, search_key, number, active, \
-       inactive_reason, removed_here)), \
+       inactive_reason, removed_here, flaw)), \
      r AS (SELECT v.*, p.id AS parent_id FROM v \
        LEFT JOIN options AS p ON p.field_id = $1 AND p.upstream_kind = v.parent_kind \
          AND p.upstream_id = v.parent_upstream_id \
@@ -94,7 +98,7 @@ pub(super) const POSTGRES_OPTION_UPSERT: &str = concat!(
        WHERE parent_kind IS NOT NULL AND parent_id IS NULL LIMIT 1), \
      written AS (",
     option_columns!(),
-    "SELECT $1, parent_id, level, name, search_key, number, active, inactive_reason, removed_here, kind, id \
+    "SELECT $1, parent_id, level, name, search_key, number, active, inactive_reason, removed_here, flaw, kind, id \
        FROM r WHERE NOT EXISTS (SELECT 1 FROM missing)",
     option_conflict!(),
     " RETURNING 1) \
@@ -109,9 +113,10 @@ pub(super) const POSTGRES_OPTION_UPSERT: &str = concat!(
 /// chunk and level: re-applying a large plan writes nothing and reads the options once.
 pub(super) const POSTGRES_OPTIONS_CHANGED: &str = concat!(
     "WITH v AS (SELECT * FROM UNNEST($2::text[], $3::bigint[], $4::text[], $5::bigint[], \
-       $6::bigint[], $7::text[], $8::text[], $9::boolean[], $10::text[], $11::boolean[]) \
+       $6::bigint[], $7::text[], $8::text[], $9::boolean[], $10::text[], $11::boolean[], \
+       $12::text[]) \
        WITH ORDINALITY AS v (kind, id, parent_kind, parent_upstream_id, level, name, number, \
-       active, inactive_reason, removed_here, ord)) \
+       active, inactive_reason, removed_here, flaw, ord)) \
      SELECT v.ord FROM v \
        LEFT JOIN options AS p ON p.field_id = $1 AND p.upstream_kind = v.parent_kind \
          AND p.upstream_id = v.parent_upstream_id \
@@ -137,14 +142,15 @@ pub(super) fn sqlite_option_upsert(rows: usize) -> String {
            FROM v CROSS JOIN f LEFT JOIN options AS p ON p.field_id = f.field \
            AND p.upstream_kind = v.parent_kind AND p.upstream_id = v.parent_upstream_id) \
          {}SELECT f.field, v.parent_id, v.level, v.name, v.search_key, v.number, v.active, \
-           v.inactive_reason, v.removed_here, v.kind, v.id \
+           v.inactive_reason, v.removed_here, v.flaw, v.kind, v.id \
          FROM r AS v CROSS JOIN f LEFT JOIN options AS o ON o.field_id = f.field \
            AND o.upstream_kind = v.kind AND o.upstream_id = v.id \
          WHERE o.id IS NULL OR o.parent_id IS NOT v.parent_id OR o.level IS NOT v.level \
            OR o.name IS NOT v.name OR o.number IS NOT v.number OR o.active IS NOT v.active \
-           OR o.inactive_reason IS NOT v.inactive_reason OR o.removed_here IS NOT v.removed_here\
+           OR o.inactive_reason IS NOT v.inactive_reason OR o.removed_here IS NOT v.removed_here \
+           OR o.flaw IS NOT v.flaw\
          {}",
-        sqlite_rows(rows, 11),
+        sqlite_rows(rows, 12),
         option_columns!(),
         option_conflict!()
     )

@@ -104,6 +104,7 @@ pub fn upsert(
         number: None,
         state: OptionState::Active,
         removed_here: false,
+        flaw: None,
     }
 }
 

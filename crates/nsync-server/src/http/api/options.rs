@@ -29,6 +29,9 @@ pub(crate) struct OptionView {
     pub active: bool,
     pub inactive_reason: Option<String>,
     pub removed_here: bool,
+    /// Why NetSuite's record is flawed, when it is: the option keeps the last good value of
+    /// the bad field (its name, say) until NetSuite mends it.
+    pub flaw: Option<String>,
     /// `customer:ID` / `project:ID` for an integrated option.
     pub upstream: Option<String>,
     /// The full path, `Customer : Project : Sub-project` (on single reads).
@@ -48,6 +51,7 @@ impl From<&StoredOption> for OptionView {
             active: o.state.is_active(),
             inactive_reason: o.state.reason().map(|r| r.to_string()),
             removed_here: o.removed_here,
+            flaw: o.flaw.clone(),
             upstream: o.upstream.map(key_text),
             label: None,
         }

@@ -38,6 +38,7 @@ pub(crate) struct OptionRow {
     inactive: Option<String>,
     removed: bool,
     expandable: bool,
+    flaw: Option<String>,
 }
 
 fn reason_text(option: &StoredOption) -> Option<String> {
@@ -67,6 +68,7 @@ fn row(option: &StoredOption) -> OptionRow {
         inactive: reason_text(option),
         removed: option.removed_here,
         expandable: option.level.get() < Level::MAX,
+        flaw: option.flaw.clone(),
     }
 }
 

@@ -94,6 +94,7 @@ struct RowTpl {
 }
 
 #[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 struct FieldQuery {
     field: Option<i64>,
 }
@@ -175,6 +176,7 @@ async fn page(
 }
 
 #[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 struct ChildrenQuery {
     field: i64,
     parent: Option<i64>,
@@ -210,6 +212,7 @@ struct HitsTpl {
 }
 
 #[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 struct SearchQuery {
     field: i64,
     q: String,

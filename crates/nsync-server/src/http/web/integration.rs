@@ -270,6 +270,7 @@ struct CandidateRowsTpl {
 }
 
 #[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 struct CandidatesQuery {
     parent: Option<String>,
     search: Option<String>,

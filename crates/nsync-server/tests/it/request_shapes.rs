@@ -183,16 +183,28 @@ async fn nested_objects_and_page_query_strings_refuse_names_they_do_not_know(sto
     let path = format!("/api/v1/integrations/{}", api.integration);
     let (_, _, before) = raw(&api, Method::GET, &path, None, "").await;
     let patches = [
-        (r#"{"settings": {"auto_update": {"enabeld": true}}}"#, "enabeld"),
-        (r#"{"settings": {"deactivation_guard": {"min_count": 3, "percnt": 5}}}"#, "percnt"),
-        (r#"{"settings": {"show_project_number": true, "extra": 1}}"#, "extra"),
+        (
+            r#"{"settings": {"auto_update": {"enabeld": true}}}"#,
+            "enabeld",
+        ),
+        (
+            r#"{"settings": {"deactivation_guard": {"min_count": 3, "percnt": 5}}}"#,
+            "percnt",
+        ),
+        (
+            r#"{"settings": {"show_project_number": true, "extra": 1}}"#,
+            "extra",
+        ),
     ];
     for (body, name) in patches {
         let (status, _, reply) = raw(&api, Method::PATCH, &path, json, body).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {reply}");
         assert_error(&reply, "invalid_request", body);
         let message = reply["error"]["message"].as_str().unwrap();
-        assert!(message.contains(&format!("unknown field `{name}`")), "{message}");
+        assert!(
+            message.contains(&format!("unknown field `{name}`")),
+            "{message}"
+        );
     }
     let (_, _, after) = raw(&api, Method::GET, &path, None, "").await;
     assert_eq!(before, after, "nothing changed");
@@ -200,14 +212,20 @@ async fn nested_objects_and_page_query_strings_refuse_names_they_do_not_know(sto
         "consumer_secret": "b", "token_id": "c", "token_secret": "d", "realm": "x"}}"#;
     let (status, _, reply) = raw(&api, Method::POST, "/api/v1/integrations", json, create).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
-    assert!(reply.to_string().contains("unknown field `realm`"), "{reply}");
+    assert!(
+        reply.to_string().contains("unknown field `realm`"),
+        "{reply}"
+    );
     let admin = sign_in(&api, "admin@a.test").await;
     let field = api.field.get();
     let pages = [
         (format!("/field?field={field}&sort=name"), "sort"),
         (format!("/field/children?field={field}&parnet=1"), "parnet"),
         (format!("/field/search?field={field}&q=a&limit=5"), "limit"),
-        ("/integration/candidates?parent=top&verbose=1".to_owned(), "verbose"),
+        (
+            "/integration/candidates?parent=top&verbose=1".to_owned(),
+            "verbose",
+        ),
         ("/runs/1?from=0&to=9".to_owned(), "to"),
         ("/audit?before=5&after=1".to_owned(), "after"),
     ];
@@ -222,7 +240,10 @@ async fn nested_objects_and_page_query_strings_refuse_names_they_do_not_know(sto
         let status = reply.status();
         let text = reply.text().await.unwrap();
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}: {text}");
-        assert!(text.contains(&format!("unknown field `{name}`")), "{page}: {text}");
+        assert!(
+            text.contains(&format!("unknown field `{name}`")),
+            "{page}: {text}"
+        );
     }
     let known = api
         .http

@@ -160,7 +160,9 @@ async fn api_call(
     token: Option<&str>,
     body: Option<&str>,
 ) -> (StatusCode, HeaderMap, String) {
-    let mut request = api.http.request(method.clone(), format!("{}{path}", api.url));
+    let mut request = api
+        .http
+        .request(method.clone(), format!("{}{path}", api.url));
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
@@ -185,9 +187,7 @@ fn assert_error_format(status: StatusCode, text: &str, what: &str) {
     assert!(body["error"]["message"].is_string(), "{what}: {body}");
 }
 
-async fn every_route_of_the_served_openapi_document_answers_hardened_on_every_status(
-    store: Store,
-) {
+async fn every_route_of_the_served_openapi_document_answers_hardened_on_every_status(store: Store) {
     let api = api(store).await;
     let (status, headers, text) =
         api_call(&api, &Method::GET, "/api/v1/openapi.json", None, None).await;
@@ -196,11 +196,20 @@ async fn every_route_of_the_served_openapi_document_answers_hardened_on_every_st
     let document: serde_json::Value = serde_json::from_str(&text).unwrap();
     let paths = document["paths"].as_object().expect("paths");
     assert_eq!(
-        paths.values().map(|p| p.as_object().unwrap().len()).sum::<usize>(),
+        paths
+            .values()
+            .map(|p| p.as_object().unwrap().len())
+            .sum::<usize>(),
         OPERATIONS.len(),
         "the served document lists every operation"
     );
-    let all = [Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE];
+    let all = [
+        Method::GET,
+        Method::POST,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+    ];
     let mut seen = BTreeSet::new();
     for (template, operations) in paths {
         let methods: Vec<Method> = operations
@@ -289,9 +298,17 @@ async fn every_page_reachable_from_the_pages_answers_hardened_signed_in_or_not(s
         statuses.insert(status.as_u16());
         let cacheable = path.starts_with("/assets/");
         assert!(!status.is_server_error(), "{what}: {status}");
-        assert_hardened(reply.headers(), &format!("{what} answering {status}"), cacheable);
+        assert_hardened(
+            reply.headers(),
+            &format!("{what} answering {status}"),
+            cacheable,
+        );
         if method == Method::POST {
-            assert_eq!(status, StatusCode::FORBIDDEN, "{what} without its CSRF token");
+            assert_eq!(
+                status,
+                StatusCode::FORBIDDEN,
+                "{what} without its CSRF token"
+            );
         }
         let html = reply.text().await.unwrap();
         if method == Method::GET && !cacheable {
@@ -300,20 +317,40 @@ async fn every_page_reachable_from_the_pages_answers_hardened_signed_in_or_not(s
         // Signed out, and under the other method.
         let anonymous = send(&api, method.clone(), &path, None).await;
         statuses.insert(anonymous.status().as_u16());
-        assert_hardened(anonymous.headers(), &format!("{what} signed out"), cacheable);
-        let other = if method == Method::GET { Method::DELETE } else { Method::PUT };
+        assert_hardened(
+            anonymous.headers(),
+            &format!("{what} signed out"),
+            cacheable,
+        );
+        let other = if method == Method::GET {
+            Method::DELETE
+        } else {
+            Method::PUT
+        };
         let reply = send(&api, other.clone(), &path, Some(&admin.cookie)).await;
         statuses.insert(reply.status().as_u16());
         assert_hardened(reply.headers(), &format!("{other} {path}"), false);
     }
-    assert!(done.len() >= 20, "only {} routes reached: {done:?}", done.len());
-    for route in ["/account/password", "/integration/scope", "/audit", "/field"] {
+    assert!(
+        done.len() >= 20,
+        "only {} routes reached: {done:?}",
+        done.len()
+    );
+    for route in [
+        "/account/password",
+        "/integration/scope",
+        "/audit",
+        "/field",
+    ] {
         assert!(
             done.iter().any(|(_, p)| p.split('?').next() == Some(route)),
             "{route} was not reached: {done:?}"
         );
     }
     for status in [200, 303, 403, 404, 405] {
-        assert!(statuses.contains(&status), "no answer was {status}: {statuses:?}");
+        assert!(
+            statuses.contains(&status),
+            "no answer was {status}: {statuses:?}"
+        );
     }
 }

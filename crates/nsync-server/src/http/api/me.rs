@@ -65,18 +65,33 @@ pub(crate) async fn change_password(
     let user = state.store().user(user_id).await?;
     let email = user.email.as_str();
     if let Err(wait) = state.signins().check(email, None) {
-        return Err(ApiError::TooManyAttempts(wait.as_secs().div_ceil(60).max(1)));
+        return Err(ApiError::TooManyAttempts(
+            wait.as_secs().div_ceil(60).max(1),
+        ));
     }
     let verified = state.store().verify_password(&user.email, current).await?;
     if verified.is_none_or(|found| found.id != user_id) {
         state.signins().failed(email, None);
-        tracing::info!(user_id = user_id.get(), "password change refused: wrong current password");
+        tracing::info!(
+            user_id = user_id.get(),
+            "password change refused: wrong current password"
+        );
         return Err(ApiError::Invalid("the current password is wrong".into()));
     }
     state.signins().succeeded(email);
     state.store().set_password(user_id, new).await?;
-    tracing::info!(user_id = user_id.get(), "password changed; the user's sessions ended");
-    audit(state, who, "change_password", format!("user {user_id}"), json!({})).await?;
+    tracing::info!(
+        user_id = user_id.get(),
+        "password changed; the user's sessions ended"
+    );
+    audit(
+        state,
+        who,
+        "change_password",
+        format!("user {user_id}"),
+        json!({}),
+    )
+    .await?;
     Ok(match who.csrf {
         Some(_) => Some(reissue(state, user_id).await?),
         None => None,

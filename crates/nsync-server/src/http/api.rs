@@ -3,6 +3,7 @@
 
 pub(crate) mod account;
 pub(crate) mod integrations;
+pub(crate) mod me;
 pub(crate) mod options;
 mod runs;
 mod settings;
@@ -26,6 +27,7 @@ pub(crate) use super::extract::{ApiJson, ApiQuery, PathId};
 pub(super) fn router() -> Router<AppState> {
     use account::*;
     use integrations::*;
+    use me::*;
     use options::*;
     use runs::*;
     Router::new()
@@ -68,6 +70,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/tokens", post(create_token))
         .route("/tokens/{id}", delete(revoke_token))
         .route("/sessions/revoke", post(revoke_sessions))
+        .route("/me/password", post(change_my_password))
 }
 
 /// An id from a path or a body: one that cannot exist, or is not written the one way ids are

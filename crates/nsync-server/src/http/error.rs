@@ -51,6 +51,9 @@ pub enum ApiError {
     /// A rule of the integrated field refuses the action (the message says where to act).
     #[error("{0}")]
     Refused(String),
+    /// Too many failed password checks for this account; try again in this many minutes.
+    #[error("too many failed password checks for this account; try again in {0} minutes")]
+    TooManyAttempts(u64),
     /// Another run of the integration is going on.
     #[error("{0}")]
     Busy(String),
@@ -102,6 +105,7 @@ impl ApiError {
             Self::Malformed(_) => (StatusCode::BAD_REQUEST, "malformed_request"),
             Self::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request"),
             Self::Refused(_) => (StatusCode::CONFLICT, "integrated_field"),
+            Self::TooManyAttempts(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
             Self::Busy(_) => (StatusCode::CONFLICT, "busy"),
             Self::NotReadYet => (StatusCode::CONFLICT, "not_read_yet"),
             Self::NotConfirmable(_) => (StatusCode::CONFLICT, "not_confirmable"),

@@ -82,6 +82,7 @@ pub const OPERATIONS: &[Operation] = &[
     op("get", "/audit", "listAuditEvents", "The company's audit log, newest first", Admin, 200),
     op("post", "/tokens", "createApiToken", "Create an API token; its secret is shown once", Admin, 201),
     op("delete", "/tokens/{id}", "revokeApiToken", "Revoke an API token", Admin, 204),
+    op("post", "/me/password", "changeMyPassword", "Change your own password (current_password, new_password of 12 to 128 characters); ends your other sessions in every process and, for a session, reissues this one (new cookie and CSRF token)", Member, 204),
     op("post", "/sessions/revoke", "revokeSessions", "Sign out everywhere: ends every session of every user of the company, in every process", Admin, 204),
 ];
 
@@ -108,6 +109,7 @@ pub fn document_value() -> Value {
             ("404", "Not found in your company"),
             ("409", "Refused by a rule, or busy"),
             ("422", "Invalid request"),
+            ("429", "Too many failed attempts"),
             ("502", "NetSuite refused or failed"),
         ] {
             responses.insert(status.to_owned(), json!({"description": what, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}));
@@ -142,7 +144,7 @@ pub fn document_value() -> Value {
                     "type": "object",
                     "required": ["error"],
                     "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
-                        "code": {"type": "string", "enum": ["unauthenticated", "bad_credentials", "bad_notification", "admin_only", "csrf", "not_found", "method_not_allowed", "too_large", "unsupported_media_type", "malformed_request", "invalid_request", "integrated_field", "busy", "not_read_yet", "not_confirmable", "netsuite", "internal"]},
+                        "code": {"type": "string", "enum": ["unauthenticated", "bad_credentials", "bad_notification", "admin_only", "csrf", "not_found", "method_not_allowed", "too_large", "unsupported_media_type", "malformed_request", "invalid_request", "integrated_field", "too_many_attempts", "busy", "not_read_yet", "not_confirmable", "netsuite", "internal"]},
                         "message": {"type": "string"}
                     }}}
                 }

@@ -4,6 +4,7 @@
 //! Page handlers share the API's authentication, ownership checks and [`ApiError`]; a failure
 //! renders as a small HTML page (or a redirect to sign-in) with the status the API would give.
 
+mod account;
 mod audit;
 mod field;
 mod integration;
@@ -38,6 +39,7 @@ pub(super) fn router() -> Router<AppState> {
         .merge(field::router())
         .merge(runs::router())
         .merge(audit::router())
+        .merge(account::router())
 }
 
 /// What the page frame needs: who is signed in, the CSRF token, the current page.

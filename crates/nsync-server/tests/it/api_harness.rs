@@ -31,6 +31,10 @@ pub struct Api {
     pub other_admin: String,
     pub other_integration: IntegrationId,
     pub other_field: CustomFieldId,
+    /// The key this server signs sessions with (a deployment's processes share theirs).
+    session_key: SessionKey,
+    /// An engine of its own over the same store, for [`Api::second_server`].
+    peer_engine: Arc<nsync_server::Engine>,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
@@ -54,6 +58,7 @@ pub async fn api(store: Store) -> Api {
 /// [`api`] over an emulated account of the caller's choosing.
 pub async fn api_with(store: Store, account: netsuite_emulator::AccountConfig) -> Api {
     let app = app_with(store, account).await;
+    let peer_engine = Arc::new(app.new_engine());
     let engine = Arc::new(app.engine);
     let store = app.store;
     let key = engine.master_key();
@@ -123,10 +128,11 @@ pub async fn api_with(store: Store, account: netsuite_emulator::AccountConfig) -
     let other_field = store.integration(other_integration).await.unwrap().field;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
+    let session_key = SessionKey::random();
     let state = AppState::new(
         engine,
         HttpConfig {
-            session_key: SessionKey::random(),
+            session_key: session_key.clone(),
             secure_cookies: false,
         },
     );
@@ -150,11 +156,35 @@ pub async fn api_with(store: Store, account: netsuite_emulator::AccountConfig) -
         other_admin: other_admin.secret.expose_secret().to_owned(),
         other_integration,
         other_field,
+        session_key,
+        peer_engine,
         _stop: stop,
     }
 }
 
 impl Api {
+    /// A second server on its own port, as a second process of the deployment would run: its
+    /// own engine, HTTP state and sign-in limiter, the same session key, and the same
+    /// database (the same connection pool: both run in this test's process). It serves until
+    /// the test ends. Its URL.
+    pub async fn second_server(&self) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let state = AppState::new(
+            self.peer_engine.clone(),
+            HttpConfig {
+                session_key: self.session_key.clone(),
+                secure_cookies: false,
+            },
+        );
+        tokio::spawn(nsync_server::http::serve(
+            listener,
+            state,
+            std::future::pending(),
+        ));
+        url
+    }
+
     /// Calls the API with a Bearer token (`None`: no credentials at all).
     pub async fn call(
         &self,

@@ -13,6 +13,7 @@ mod automation;
 mod histories;
 mod hostile_input;
 mod interrupted_runs;
+mod password_change;
 mod request_shapes;
 mod rules;
 mod secrets;

@@ -8,12 +8,14 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 use crate::api_harness::{api, Api};
+use crate::api_web::sign_in;
 use crate::both_backends;
 
 both_backends!(
     bodies_of_the_wrong_shape_are_refused_with_their_own_status_in_json,
     unknown_routes_other_methods_and_malformed_paths_answer_json_errors,
     ids_written_with_a_sign_a_leading_zero_or_a_space_name_nothing,
+    nested_objects_and_page_query_strings_refuse_names_they_do_not_know,
 );
 
 /// Sends a raw request to the API as company A's admin; status, headers and the JSON body.
@@ -173,4 +175,82 @@ async fn ids_written_with_a_sign_a_leading_zero_or_a_space_name_nothing(store: S
     )
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{reply}");
+}
+
+async fn nested_objects_and_page_query_strings_refuse_names_they_do_not_know(store: Store) {
+    let api = api(store).await;
+    let json = Some("application/json");
+    let path = format!("/api/v1/integrations/{}", api.integration);
+    let (_, _, before) = raw(&api, Method::GET, &path, None, "").await;
+    let patches = [
+        (
+            r#"{"settings": {"auto_update": {"enabeld": true}}}"#,
+            "enabeld",
+        ),
+        (
+            r#"{"settings": {"deactivation_guard": {"min_count": 3, "percnt": 5}}}"#,
+            "percnt",
+        ),
+        (
+            r#"{"settings": {"show_project_number": true, "extra": 1}}"#,
+            "extra",
+        ),
+    ];
+    for (body, name) in patches {
+        let (status, _, reply) = raw(&api, Method::PATCH, &path, json, body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {reply}");
+        assert_error(&reply, "invalid_request", body);
+        let message = reply["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains(&format!("unknown field `{name}`")),
+            "{message}"
+        );
+    }
+    let (_, _, after) = raw(&api, Method::GET, &path, None, "").await;
+    assert_eq!(before, after, "nothing changed");
+    let create = r#"{"account_id": "1234567", "credentials": {"kind": "tba", "consumer_key": "a",
+        "consumer_secret": "b", "token_id": "c", "token_secret": "d", "realm": "x"}}"#;
+    let (status, _, reply) = raw(&api, Method::POST, "/api/v1/integrations", json, create).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
+    assert!(
+        reply.to_string().contains("unknown field `realm`"),
+        "{reply}"
+    );
+    let admin = sign_in(&api, "admin@a.test").await;
+    let field = api.field.get();
+    let pages = [
+        (format!("/field?field={field}&sort=name"), "sort"),
+        (format!("/field/children?field={field}&parnet=1"), "parnet"),
+        (format!("/field/search?field={field}&q=a&limit=5"), "limit"),
+        (
+            "/integration/candidates?parent=top&verbose=1".to_owned(),
+            "verbose",
+        ),
+        ("/runs/1?from=0&to=9".to_owned(), "to"),
+        ("/audit?before=5&after=1".to_owned(), "after"),
+    ];
+    for (page, name) in pages {
+        let reply = api
+            .http
+            .get(format!("{}{page}", api.url))
+            .header("cookie", &admin.cookie)
+            .send()
+            .await
+            .unwrap();
+        let status = reply.status();
+        let text = reply.text().await.unwrap();
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}: {text}");
+        assert!(
+            text.contains(&format!("unknown field `{name}`")),
+            "{page}: {text}"
+        );
+    }
+    let known = api
+        .http
+        .get(format!("{}/field?field={field}", api.url))
+        .header("cookie", &admin.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(known.status(), StatusCode::OK, "known names still work");
 }

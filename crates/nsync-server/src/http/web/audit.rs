@@ -31,6 +31,7 @@ struct AuditTpl {
 }
 
 #[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Params {
     before: Option<i64>,
 }

@@ -99,6 +99,7 @@ struct RowTpl {
 }
 
 #[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 struct FieldQuery {
     field: Option<i64>,
 }
@@ -180,6 +181,7 @@ async fn page(
 }
 
 #[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 struct ChildrenQuery {
     field: i64,
     parent: Option<i64>,
@@ -215,6 +217,7 @@ struct HitsTpl {
 }
 
 #[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 struct SearchQuery {
     field: i64,
     q: String,

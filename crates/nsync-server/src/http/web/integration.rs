@@ -272,6 +272,7 @@ struct CandidateRowsTpl {
 }
 
 #[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 struct CandidatesQuery {
     parent: Option<String>,
     search: Option<String>,

@@ -120,6 +120,7 @@ struct RunTpl {
 }
 
 #[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 struct FromQuery {
     from: Option<u64>,
 }

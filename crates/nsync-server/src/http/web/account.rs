@@ -1,0 +1,66 @@
+//! The caller's own account page: changing their password (any signed-in user).
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use secrecy::SecretString;
+
+use super::integration::message;
+use super::{form_pairs, form_value, render, set_cookie, Chrome, PageError, Viewer};
+use crate::http::api::me::{change_password, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
+use crate::http::{ApiError, AppState};
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new().route("/account/password", get(page).post(save))
+}
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordTpl {
+    chrome: Chrome,
+    min: usize,
+    max: usize,
+}
+
+async fn page(Viewer(who): Viewer) -> Response {
+    render(&PasswordTpl {
+        chrome: Chrome::new(&who, "password"),
+        min: MIN_PASSWORD_CHARS,
+        max: MAX_PASSWORD_CHARS,
+    })
+}
+
+/// The form's POST (htmx, with the CSRF header): the current password, the new one twice. On
+/// success this browser gets a new session cookie; the page's CSRF token belonged to the ended
+/// session, so the answer replaces the form (a reload shows a fresh one).
+async fn save(
+    State(state): State<AppState>,
+    Viewer(who): Viewer,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let pairs = form_pairs(&body);
+    let field = |name| SecretString::from(form_value(&pairs, name).unwrap_or("").to_owned());
+    let new = form_value(&pairs, "new_password").unwrap_or("");
+    if form_value(&pairs, "confirm_password").unwrap_or("") != new {
+        return Err(ApiError::Invalid("the two new passwords differ".into()).into());
+    }
+    let cookie = change_password(
+        &state,
+        &who,
+        &field("current_password"),
+        &field("new_password"),
+    )
+    .await?;
+    let mut response = message(
+        true,
+        "Password changed. Your other sessions, in every browser, are signed out.",
+    )
+    .into_response();
+    if let Some(cookie) = cookie {
+        set_cookie(response.headers_mut(), &cookie);
+    }
+    Ok(response)
+}

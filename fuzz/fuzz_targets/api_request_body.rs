@@ -1,9 +1,10 @@
 //! Arbitrary bytes as the body of a request to one of the server's POST, PUT and PATCH routes (the
 //! API's and the web forms'), sent through the whole router (authentication, CSRF, extractors,
 //! handlers, the store) without a socket, on an in-memory SQLite store. Whatever the body, the
-//! answer is never a 5xx and never a panic; an API answer other than a success is the JSON error
-//! format (`{"error": {"code", "message"}}`); a page answer other than a success or a redirect is
-//! an HTML page or that same JSON error.
+//! answer is never a 5xx (but the 502 of a route whose NetSuite read fails) and never a panic;
+//! an API answer other than a success is the JSON error format (`{"error": {"code",
+//! "message"}}`); a page answer other than a success or a redirect is an HTML page or that same
+//! JSON error.
 //!
 //! The first byte of the input picks the route, the second the `Content-Type`, the rest is the
 //! body. API routes are called with an admin's API token, pages with an admin's session and its
@@ -301,8 +302,10 @@ fuzz_target!(|data: &[u8]| {
     let request = request.body(Body::from(body.to_vec())).expect("request");
     let (head, text) = runtime.block_on(call(&fixture.router, request));
     let status = head.status();
+    // 502 is the truthful answer of a route that reads NetSuite, which refuses connections here:
+    // a failure of the dependency, said in the error format (checked below), not of the server.
     assert!(
-        !status.is_server_error(),
+        !status.is_server_error() || status == StatusCode::BAD_GATEWAY,
         "{} {path} answered {status}: {text}",
         route.method
     );

@@ -3,6 +3,8 @@
 use nsync_core::planner::{Request, Selection};
 use nsync_core::{ChangeKind, InactiveReason, OptionState, StatusPolicy};
 
+use nsync_core::MirrorRecord;
+
 use crate::planner::{c, customer, kinds, p, project, Field};
 
 fn staged(id: i64, name: &str, stage: &str) -> nsync_core::MirrorRecord {
@@ -228,13 +230,9 @@ fn an_unknown_status_on_an_imported_closed_project_keeps_it_closed() {
     );
 }
 
-/// The planner's open rule: a customer above an imported sub-project becomes a sub-customer, so
-/// NetSuite puts the sub-project at level 4 of a 3-level field. Its option neither sinks to
-/// level 4 nor stays under a parent that is now a level lower: it hangs at level 3 under its
-/// level-2 ancestor, inactive with the reason, and goes back to its place when NetSuite moves
-/// the customer back.
-#[test]
-fn an_option_netsuite_puts_past_the_deepest_level_hangs_inactive_at_it_and_comes_back() {
+/// A customer, its project and sub-project imported (levels 1 to 3), and the same records after
+/// NetSuite made the customer a sub-customer of a new one (the sub-project now at level 4).
+fn imported_then_nested() -> (Vec<MirrorRecord>, Vec<MirrorRecord>, Field) {
     let flat = vec![
         customer(1, "Acme"),
         project(10, "Bridge", c(1)),
@@ -245,6 +243,17 @@ fn an_option_netsuite_puts_past_the_deepest_level_hangs_inactive_at_it_and_comes
     field.run(&flat, Request::Import(Selection::All));
     let mut nested = flat.clone();
     nested[0].parent = Some(c(2));
+    (flat, nested, field)
+}
+
+/// The planner's open rule: a customer above an imported sub-project becomes a sub-customer, so
+/// NetSuite puts the sub-project at level 4 of a 3-level field. Its option neither sinks to
+/// level 4 nor stays under a parent that is now a level lower: it hangs at level 3 under its
+/// level-2 ancestor, inactive with the reason, and goes back to its place when NetSuite moves
+/// the customer back.
+#[test]
+fn an_option_netsuite_puts_past_the_deepest_level_hangs_inactive_at_it_and_comes_back() {
+    let (flat, nested, mut field) = imported_then_nested();
     let planned = field.run(&nested, Request::Update);
     let deck = field.get(p(11)).unwrap();
     assert_eq!(
@@ -283,16 +292,7 @@ fn an_option_netsuite_puts_past_the_deepest_level_hangs_inactive_at_it_and_comes
 /// NetSuite's, past the deepest level too.
 #[test]
 fn a_flawed_record_past_the_deepest_level_hangs_inactive_with_its_last_good_name() {
-    let flat = vec![
-        customer(1, "Acme"),
-        project(10, "Bridge", c(1)),
-        project(11, "Bridge deck", p(10)),
-        customer(2, "Holding"),
-    ];
-    let mut field = Field::new();
-    field.run(&flat, Request::Import(Selection::All));
-    let mut nested = flat.clone();
-    nested[0].parent = Some(c(2));
+    let (_, mut nested, mut field) = imported_then_nested();
     nested[2] = project(11, "", p(10));
     let planned = field.run(&nested, Request::Update);
     let deck = field.get(p(11)).unwrap();

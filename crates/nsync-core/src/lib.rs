@@ -3,7 +3,8 @@
 //! Owns: typed values with one fallible constructor each (ids, account id, option names, time
 //! zones, ...), integration settings and their defaults, the rules on integrated and manual custom
 //! fields, the upstream mirror record, runs and their change list, and the [`Plan`] that the
-//! planner returns and the store applies in one transaction.
+//! planner returns and the store applies in one transaction, and the mirror's rules (what a
+//! NetSuite read makes of the last known state, [`reads`]).
 //!
 //! Must not: touch the network, the disk or a database, nor depend on the NetSuite client crate.
 
@@ -15,6 +16,7 @@ mod name;
 mod option;
 mod plan;
 pub mod planner;
+pub mod reads;
 pub mod rules;
 mod run;
 pub mod schedule;

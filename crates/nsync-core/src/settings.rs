@@ -43,6 +43,13 @@ impl DeactivationGuard {
         let share = active_options * u64::from(self.percent) / 100;
         share.max(u64::from(self.min_count))
     }
+
+    /// Whether a run of `kind` that would make `deactivations` among `active_options` waits for
+    /// an administrator's confirmation: only an update is held (an import deactivates nothing
+    /// the admin did not pick), and only past the threshold.
+    pub fn holds(self, kind: crate::RunKind, deactivations: u32, active_options: u64) -> bool {
+        kind == crate::RunKind::Update && u64::from(deactivations) > self.threshold(active_options)
+    }
 }
 
 impl Default for DeactivationGuard {

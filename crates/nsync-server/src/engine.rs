@@ -292,15 +292,8 @@ impl Engine {
             Some(plan) if plan.integration == integration => plan,
             _ => return Err(EngineError::NothingToConfirm(run)),
         };
-        let later = self.store.runs(integration, None, 100).await?;
-        if let Some(newer) = later
-            .iter()
-            .find(|r| r.id > run && r.status == RunStatus::Succeeded)
-        {
-            return Err(EngineError::Stale {
-                run,
-                newer: newer.id,
-            });
+        if let Some(newer) = self.store.newer_succeeded_run(integration, run).await? {
+            return Err(EngineError::Stale { run, newer });
         }
         plan.run.status = RunStatus::Succeeded;
         plan.run.finished_at_ms = now_ms();
@@ -432,7 +425,8 @@ impl Engine {
             (Err(err), None) => return Err(err),
             (Err(err), Some(run)) => {
                 tracing::warn!(run = %run, error = %err, "run failed; nothing of it applied");
-                self.record_failure(&integration, run, requests, &err)
+                self.store
+                    .fail_run(run, requests, &err.to_string(), now_ms())
                     .await?;
                 return Err(EngineError::RunFailed {
                     run,
@@ -441,8 +435,11 @@ impl Engine {
             }
         };
         let guard = integration.settings.deactivation_guard;
-        let held = kind == RunKind::Update
-            && u64::from(prepared.planned.deactivations) > guard.threshold(prepared.active_options);
+        let held = guard.holds(
+            kind,
+            prepared.planned.deactivations,
+            prepared.active_options,
+        );
         let status = if held {
             RunStatus::NeedsConfirmation
         } else {
@@ -636,35 +633,6 @@ impl Engine {
             prior,
             options,
         })
-    }
-
-    /// Records a failed run: status, the plain-language error and the requests made; nothing else.
-    async fn record_failure(
-        &self,
-        integration: &Integration,
-        run: RunId,
-        requests: u32,
-        err: &EngineError,
-    ) -> Result<(), EngineError> {
-        let plan = Plan {
-            integration: integration.id,
-            field: integration.field,
-            mirror_upserts: Vec::new(),
-            mirror_removals: Vec::new(),
-            options: Vec::new(),
-            changes: Vec::new(),
-            run: RunOutcome {
-                id: run,
-                status: RunStatus::Failed,
-                counts: RunCounts::default(),
-                netsuite_requests: requests,
-                finished_at_ms: now_ms(),
-                error: Some(err.to_string()),
-            },
-            cursor: None,
-        };
-        self.store.apply_plan(&plan).await?;
-        Ok(())
     }
 
     async fn client(&self, integration: &Integration) -> Result<Client, EngineError> {

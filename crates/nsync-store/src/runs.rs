@@ -99,6 +99,45 @@ impl Store {
         })
     }
 
+    /// Ends a run as failed, with its plain-language error and the NetSuite requests it made;
+    /// nothing else of it is written (no option, no mirror record, no change, no cursor).
+    pub async fn fail_run(
+        &self,
+        run: RunId,
+        netsuite_requests: u32,
+        error: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let sql = "UPDATE runs SET status = $2, finished_at_ms = $3, added = 0, renamed = 0, \
+                   moved = 0, deactivated = 0, reactivated = 0, rejected = 0, unchanged = 0, \
+                   netsuite_requests = $4, error = $5, pending_plan = NULL WHERE id = $1";
+        let updated = with_pool!(self, pool => sqlx::query(sql).bind(run.get()).bind(RunStatus::Failed.as_str())
+            .bind(now_ms).bind(i64::from(netsuite_requests)).bind(error).execute(pool).await?.rows_affected());
+        if updated == 0 {
+            return Err(StoreError::NotFound {
+                what: "run",
+                id: run.get(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The newest run of the integration after `run` that succeeded, if one did: a plan that
+    /// `run` holds for confirmation is stale then (it was planned against an older state).
+    pub async fn newer_succeeded_run(
+        &self,
+        integration: IntegrationId,
+        run: RunId,
+    ) -> Result<Option<RunId>, StoreError> {
+        let sql =
+            "SELECT max(id) AS id FROM runs WHERE integration_id = $1 AND id > $2 AND status = $3";
+        with_pool!(self, pool => {
+            let row = sqlx::query(sql).bind(integration.get()).bind(run.get())
+                .bind(RunStatus::Succeeded.as_str()).fetch_one(pool).await?;
+            opt_id(&row, "id")
+        })
+    }
+
     /// A run by id.
     pub async fn run(&self, run: RunId) -> Result<Run, StoreError> {
         let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = $1");

@@ -2,6 +2,7 @@
 
 mod names;
 mod planner;
+mod reads;
 mod rules;
 mod schedule;
 mod stages;

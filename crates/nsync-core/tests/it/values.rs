@@ -68,6 +68,10 @@ fn the_guard_allows_the_larger_of_25_and_ten_percent() {
     let guard = DeactivationGuard::default();
     assert_eq!(guard.threshold(100), 25);
     assert_eq!(guard.threshold(1000), 100);
+    // Only an update past the threshold waits for a confirmation.
+    assert!(!guard.holds(nsync_core::RunKind::Update, 100, 1000));
+    assert!(guard.holds(nsync_core::RunKind::Update, 101, 1000));
+    assert!(!guard.holds(nsync_core::RunKind::Import, 5000, 1000));
 }
 
 #[test]

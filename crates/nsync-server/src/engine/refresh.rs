@@ -9,7 +9,9 @@ use nsync_core::{
     Change, ChangeKind, MirrorRecord, StoredOption, SubsidiaryId, UpstreamKey, UpstreamKind,
 };
 
-use super::mirror::{self, ChangeRead, FullRead, Mirror};
+use nsync_core::reads::{self, ChangeRead, FullRead, Mirror, StagesRead};
+
+use super::mirror;
 use crate::EngineError;
 
 /// Which road a refresh takes.
@@ -65,8 +67,8 @@ pub(crate) async fn refresh(
             .await?
         }
     };
-    mirror::bury_departed(&mut next, &deleted, options);
-    let (upserts, removals) = mirror::diff(prior, &next);
+    reads::bury_departed(&mut next, &deleted, options);
+    let (upserts, removals) = reads::diff(prior, &next);
     Ok(Refreshed {
         mirror: next,
         upserts,
@@ -208,21 +210,29 @@ async fn full(
     };
     let (customers, projects, (deletions, _)) = tokio::try_join!(customers, projects, deletions)?;
     let deleted = deleted_keys(&deletions);
-    check_not_suspiciously_empty(prior, UpstreamKind::Customer, customers.rows, &deleted)?;
-    check_not_suspiciously_empty(prior, UpstreamKind::Project, projects.rows, &deleted)?;
+    for (kind, rows) in [
+        (UpstreamKind::Customer, customers.rows),
+        (UpstreamKind::Project, projects.rows),
+    ] {
+        reads::check_not_suspiciously_empty(prior, kind, rows, &deleted)
+            .map_err(|err| EngineError::SuspiciousRead(err.to_string()))?;
+    }
     let mut unreadable_keys = unreadable(&customers.bad, rejected);
     unreadable_keys.extend(unreadable(&projects.bad, rejected));
     let newest = latest(customers.newest, projects.newest);
     let mut live = customers.records;
     let mut project_records = projects.records;
     live.append(&mut project_records);
-    let next = mirror::after_full_read(
+    let next = reads::after_full_read(
         prior,
         FullRead {
             live,
             unreadable: unreadable_keys,
             deleted: deleted.clone(),
-            stages,
+            stages: StagesRead {
+                prospects: stages.prospects,
+                leads: stages.leads,
+            },
         },
     );
     let newest_deletion = deletions.iter().map(|d| d.at).max();
@@ -234,30 +244,6 @@ async fn full(
         stages,
     };
     Ok((next, cursor, deleted))
-}
-
-/// An answer with no record of a kind, where records of that kind were known and NetSuite did
-/// not say they were deleted, is far likelier a broken read than an empty account.
-fn check_not_suspiciously_empty(
-    prior: &Mirror,
-    kind: UpstreamKind,
-    read: usize,
-    deleted: &BTreeSet<UpstreamKey>,
-) -> Result<(), EngineError> {
-    if read > 0 {
-        return Ok(());
-    }
-    let unexplained = prior
-        .values()
-        .filter(|r| r.key.kind == kind && !r.deleted && !deleted.contains(&r.key))
-        .count();
-    if unexplained == 0 {
-        return Ok(());
-    }
-    Err(EngineError::SuspiciousRead(format!(
-        "NetSuite returned no {kind} at all, where {unexplained} were known and none of them \
-         was deleted; this looks like a broken read (permissions, subsidiary) rather than an empty account"
-    )))
 }
 
 async fn incremental(
@@ -311,7 +297,7 @@ async fn incremental(
     changes.iter().for_each(|c| cursor.observe_change(c));
     deletions.iter().for_each(|d| cursor.observe_deletion(d));
     let deleted = read.deleted.clone();
-    Ok((mirror::after_change_read(prior, read), cursor, deleted))
+    Ok((reads::after_change_read(prior, read), cursor, deleted))
 }
 
 /// Which of these changed customers are still associated with the integrated subsidiary.

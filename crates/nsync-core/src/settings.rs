@@ -90,10 +90,14 @@ pub struct IntegrationSettings {
 impl IntegrationSettings {
     /// Whether customer records of `stage` belong in the field.
     pub fn includes_stage(&self, stage: crate::Stage) -> bool {
-        match stage {
-            crate::Stage::Customer => true,
-            crate::Stage::Prospect => self.include_prospects,
-            crate::Stage::Lead => self.include_leads,
+        self.stages().includes(stage)
+    }
+
+    /// The customer stages a read for this integration takes.
+    pub fn stages(&self) -> crate::reads::StagesRead {
+        crate::reads::StagesRead {
+            prospects: self.include_prospects,
+            leads: self.include_leads,
         }
     }
 }

@@ -262,13 +262,8 @@ async fn update_and_check(app: &App) {
             assert_eq!(option.upstream_parent, parent, "parent of {key}");
             assert_eq!(option.state, state, "state of {key}");
             assert_eq!(usize::from(option.level.get()), depth, "level of {key}");
-        } else if let Some(anchor) = truth.too_deep(key) {
+        } else if let Some(hung) = truth.too_deep(key) {
             let found = (option.upstream_parent, option.level.get(), option.state);
-            let hung = (
-                Some(anchor),
-                3,
-                OptionState::Inactive(InactiveReason::TooDeep),
-            );
             assert_eq!(found, hung, "{key} is past the deepest level");
         } else if truth.deleted.contains(&key) {
             assert_eq!(
@@ -427,11 +422,20 @@ impl Truth {
         Some(chain)
     }
 
-    /// Where the option of a record with a sound chain that NetSuite puts past the deepest
-    /// level (3, the default) must hang: under its ancestor at level 2, inactive.
-    pub(crate) fn too_deep(&self, key: UpstreamKey) -> Option<UpstreamKey> {
+    /// How the option of a record with a sound chain that NetSuite puts past the deepest level
+    /// (3, the default) must hang: its parent (the ancestor at level 2), level and state.
+    pub(crate) fn too_deep(
+        &self,
+        key: UpstreamKey,
+    ) -> Option<(Option<UpstreamKey>, u8, OptionState)> {
         let chain = self.sound_chain(key)?;
-        (chain.len() >= DEEPEST).then(|| chain[chain.len() - (DEEPEST - 1)])
+        (chain.len() >= DEEPEST).then(|| {
+            (
+                Some(chain[chain.len() - (DEEPEST - 1)]),
+                DEEPEST as u8,
+                OptionState::Inactive(InactiveReason::TooDeep),
+            )
+        })
     }
 
     /// What the option of `key` must look like, when its whole chain is sound and at most

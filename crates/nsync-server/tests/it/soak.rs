@@ -615,13 +615,8 @@ impl Verdict {
                 ));
             }
             return;
-        } else if let Some(anchor) = truth.too_deep(key) {
+        } else if let Some(hung) = truth.too_deep(key) {
             let found = (option.upstream_parent, option.level.get(), option.state);
-            let hung = (
-                Some(anchor),
-                3,
-                OptionState::Inactive(InactiveReason::TooDeep),
-            );
             if found != hung {
                 self.wrong.push(format!(
                     "{key}: {option:?}, past the deepest level, expected {hung:?}"

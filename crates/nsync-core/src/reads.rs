@@ -86,71 +86,199 @@ pub fn after_full_read(prior: &Mirror, read: FullRead) -> Mirror {
 /// what changed.
 pub fn after_change_read(prior: &Mirror, read: ChangeRead) -> Mirror {
     let mut out = prior.clone();
-    for key in &read.out_of_scope {
-        if out.get(key).is_some_and(|r| !r.deleted) {
-            out.remove(key);
-        }
-    }
-    for record in read.live {
-        out.insert(record.key, record);
-    }
-    for key in &read.deleted {
-        if let Some(record) = out.get_mut(key) {
-            record.deleted = true;
-        }
-    }
-    resolve_parents(&mut out);
+    change_delta(prior, read).apply(&mut out);
     out
 }
 
-/// The mirror holds the records in scope, so a record that left the subsidiary is no longer in
-/// it; if NetSuite then deletes the record, its option must say "deleted in NetSuite", not "no
-/// longer in the subsidiary". Such a record gets a tombstone made from its option (the last
-/// state nsync knew), and keeps it like any other tombstone. Both roads read the same
-/// deletions, so both bury the same records.
-pub fn bury_departed(
-    mirror: &mut Mirror,
-    deleted: &BTreeSet<UpstreamKey>,
-    options: &[StoredOption],
-) {
-    if deleted.is_empty() {
-        return;
+/// [`after_change_read`] as the [`Delta`] it makes, computed from the records the read touched:
+/// an update after a few changes does not copy the 100,000 records it leaves alone. The prior
+/// mirror's parents are taken as resolved (every mirror this module makes is).
+pub fn change_delta(prior: &Mirror, read: ChangeRead) -> Delta {
+    // Each touched key's new state: `None` when it leaves the mirror.
+    let mut touched: BTreeMap<UpstreamKey, Option<MirrorRecord>> = BTreeMap::new();
+    for key in &read.out_of_scope {
+        if prior.get(key).is_some_and(|r| !r.deleted) {
+            touched.insert(*key, None);
+        }
     }
-    for option in options {
-        let Some(key) = option.upstream.filter(|k| deleted.contains(k)) else {
-            continue;
+    for record in read.live {
+        touched.insert(record.key, Some(record));
+    }
+    for key in &read.deleted {
+        if !touched.contains_key(key) {
+            if let Some(record) = prior.get(key) {
+                touched.insert(*key, Some(record.clone()));
+            }
+        }
+        if let Some(Some(record)) = touched.get_mut(key) {
+            record.deleted = true;
+        }
+    }
+    let project = |id: RecordId| UpstreamKey {
+        kind: UpstreamKind::Project,
+        id,
+    };
+    let project_after =
+        |touched: &BTreeMap<UpstreamKey, Option<MirrorRecord>>, id: RecordId| match touched
+            .get(&project(id))
+        {
+            Some(state) => state.is_some(),
+            None => prior.contains_key(&project(id)),
         };
-        mirror.entry(key).or_insert_with(|| MirrorRecord {
-            key,
-            parent: option.upstream_parent,
-            name: MirrorName::Plain {
-                name: option.name.as_str().to_owned(),
-            },
-            number: option.number.clone(),
-            inactive: false,
-            subsidiaries: Vec::new(),
-            last_modified: None,
-            deleted: true,
-            stage: None,
-            status: None,
-            status_name: None,
-        });
+    // An untouched record whose parent id became, or stopped being, a project's is re-resolved.
+    let moved: BTreeSet<RecordId> = touched
+        .keys()
+        .filter(|k| k.kind == UpstreamKind::Project)
+        .map(|k| k.id)
+        .filter(|id| prior.contains_key(&project(*id)) != project_after(&touched, *id))
+        .collect();
+    if !moved.is_empty() {
+        let reparented: Vec<MirrorRecord> = prior
+            .iter()
+            .filter(|(key, r)| {
+                !touched.contains_key(key) && r.parent.is_some_and(|p| moved.contains(&p.id))
+            })
+            .map(|(_, r)| r.clone())
+            .collect();
+        for record in reparented {
+            touched.insert(record.key, Some(record));
+        }
     }
+    let projects: BTreeSet<RecordId> = touched
+        .values()
+        .flatten()
+        .filter_map(|r| r.parent.map(|p| p.id))
+        .filter(|id| project_after(&touched, *id))
+        .collect();
+    let mut delta = Delta::default();
+    for (key, state) in touched {
+        match state {
+            Some(mut record) => {
+                if let Some(parent) = &mut record.parent {
+                    parent.kind = if projects.contains(&parent.id) {
+                        UpstreamKind::Project
+                    } else {
+                        UpstreamKind::Customer
+                    };
+                }
+                if prior.get(&key) != Some(&record) {
+                    delta.upserts.push(record);
+                }
+            }
+            None if prior.contains_key(&key) => delta.removals.push(key),
+            None => {}
+        }
+    }
+    delta
 }
 
-/// What to write to turn `prior` into `next`: the records to upsert and the keys to remove.
-pub fn diff(prior: &Mirror, next: &Mirror) -> (Vec<MirrorRecord>, Vec<UpstreamKey>) {
-    let upserts = next
-        .values()
-        .filter(|r| prior.get(&r.key) != Some(*r))
-        .cloned()
-        .collect();
+/// What a read changed in the mirror: the records to upsert (in key order) and the keys to
+/// remove. Together with the prior mirror it is the new one, so the new mirror is never held
+/// twice: an import's 100,000 records move into the plan instead of being copied there.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Delta {
+    /// New or changed records, in key order.
+    pub upserts: Vec<MirrorRecord>,
+    /// Keys of `prior` that `next` no longer has, in key order.
+    pub removals: Vec<UpstreamKey>,
+}
+
+/// What to write to turn `prior` into `next`. Takes `next` apart: its changed records move into
+/// the delta, the unchanged ones are dropped (`prior` has them).
+pub fn diff(prior: &Mirror, next: Mirror) -> Delta {
     let removals = prior
         .keys()
         .filter(|k| !next.contains_key(k))
         .copied()
         .collect();
-    (upserts, removals)
+    // A first read upserts everything: room for all of it at once, not a doubling copy of
+    // 25 MB at a time (fresh memory is what costs here).
+    let mut upserts = Vec::with_capacity(if prior.is_empty() { next.len() } else { 0 });
+    upserts.extend(next.into_values().filter(|r| prior.get(&r.key) != Some(r)));
+    Delta { upserts, removals }
+}
+
+impl Delta {
+    /// The mirror holds the records in scope, so a record that left the subsidiary is no longer in
+    /// it; if NetSuite then deletes the record, its option must say "deleted in NetSuite", not "no
+    /// longer in the subsidiary". Such a record gets a tombstone made from its option (the last
+    /// state nsync knew), and keeps it like any other tombstone. Both roads read the same
+    /// deletions, so both bury the same records.
+    pub fn bury_departed(
+        &mut self,
+        prior: &Mirror,
+        deleted: &BTreeSet<UpstreamKey>,
+        options: &[StoredOption],
+    ) {
+        if deleted.is_empty() {
+            return;
+        }
+        for option in options {
+            let Some(key) = option.upstream.filter(|k| deleted.contains(k)) else {
+                continue;
+            };
+            let upserted = self.upserts.binary_search_by_key(&key, |r| r.key);
+            let removed = self.removals.binary_search(&key);
+            if upserted.is_ok() || (prior.contains_key(&key) && removed.is_err()) {
+                continue;
+            }
+            let tombstone = MirrorRecord {
+                key,
+                parent: option.upstream_parent,
+                name: MirrorName::Plain {
+                    name: option.name.as_str().to_owned(),
+                },
+                number: option.number.clone(),
+                inactive: false,
+                subsidiaries: Vec::new(),
+                last_modified: None,
+                deleted: true,
+                stage: None,
+                status: None,
+                status_name: None,
+            };
+            if let Ok(at) = removed {
+                self.removals.remove(at);
+                if prior.get(&key) == Some(&tombstone) {
+                    continue;
+                }
+            }
+            if let Err(at) = upserted {
+                self.upserts.insert(at, tombstone);
+            }
+        }
+    }
+
+    /// The new mirror as references into `prior` and this delta, in key order.
+    pub fn view<'a>(&'a self, prior: &'a Mirror) -> Vec<&'a MirrorRecord> {
+        let mut out = Vec::with_capacity(prior.len() + self.upserts.len());
+        let mut removed = self.removals.iter().peekable();
+        let mut upserts = self.upserts.iter().peekable();
+        for (key, record) in prior {
+            while let Some(up) = upserts.next_if(|u| u.key < *key) {
+                out.push(up);
+            }
+            if removed.next_if(|k| *k == key).is_some() {
+                continue;
+            }
+            match upserts.next_if(|u| u.key == *key) {
+                Some(up) => out.push(up),
+                None => out.push(record),
+            }
+        }
+        out.extend(upserts);
+        out
+    }
+
+    /// Turns `prior` into the new mirror.
+    pub fn apply(self, prior: &mut Mirror) {
+        for key in &self.removals {
+            prior.remove(key);
+        }
+        for record in self.upserts {
+            prior.insert(record.key, record);
+        }
+    }
 }
 
 /// A full read that answered no record of a kind, where records of that kind were known and

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use netsuite::{Client, Cursor, Stages};
 use nsync_core::planner::{plan, PlanInput, Planned, Request, Selection};
+use nsync_core::reads::Delta;
 use nsync_core::{
     Change, CustomFieldId, IntegrationId, JobId, OptionUpsert, Plan, Run, RunCounts, RunId,
     RunKind, RunOutcome, RunStatus, RunTrigger, StatusPolicy, StoredOption, UserId,
@@ -476,8 +477,8 @@ impl Engine {
         let mut plan = Plan {
             integration: integration.id,
             field: integration.field,
-            mirror_upserts: refreshed.upserts,
-            mirror_removals: refreshed.removals,
+            mirror_upserts: refreshed.delta.upserts,
+            mirror_removals: refreshed.delta.removals,
             options: planned.options,
             changes,
             run: RunOutcome {
@@ -499,12 +500,15 @@ impl Engine {
         } else {
             let applied = self.store.apply_plan(&plan).await?;
             phases.apply = clock.elapsed();
-            drop(prior);
             let kept = Applying {
                 field: integration.field,
                 version,
                 applied,
-                mirror: refreshed.mirror,
+                prior,
+                delta: Delta {
+                    upserts: std::mem::take(&mut plan.mirror_upserts),
+                    removals: std::mem::take(&mut plan.mirror_removals),
+                },
                 options: stored,
                 upserts: std::mem::take(&mut plan.options),
                 added: plan.run.counts.added,
@@ -611,7 +615,7 @@ impl Engine {
         let active_options = options.iter().filter(|o| is_live(o)).count() as u64;
         let planned = match request {
             Some(request) => {
-                let mirror: Vec<_> = refreshed.mirror.values().collect();
+                let mirror = refreshed.delta.view(&prior);
                 let input = PlanInput {
                     settings: &integration.settings,
                     scope: integration.subsidiary,
@@ -655,7 +659,9 @@ struct Applying {
     /// The state version the run read its state at.
     version: i64,
     applied: Applied,
-    mirror: mirror::Mirror,
+    /// The mirror the run read, and what the run changed in it.
+    prior: mirror::Mirror,
+    delta: Delta,
     /// The options as the run read them.
     options: Vec<StoredOption>,
     upserts: Vec<OptionUpsert>,
@@ -687,9 +693,11 @@ impl Applying {
             }
         };
         let options = warm::options_after(self.field, self.options, &self.upserts, &new_ids)?;
+        let mut mirror = self.prior;
+        self.delta.apply(&mut mirror);
         Some(warm::Warm {
             version: self.applied.state_version,
-            mirror: self.mirror,
+            mirror,
             options,
         })
     }

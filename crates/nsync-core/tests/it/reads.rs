@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 
 use nsync_core::reads::{
-    after_change_read, after_full_read, bury_departed, check_not_suspiciously_empty, diff,
-    ChangeRead, FullRead, Mirror, StagesRead,
+    after_change_read, after_full_read, change_delta, check_not_suspiciously_empty, diff,
+    ChangeRead, Delta, FullRead, Mirror, StagesRead,
 };
 use nsync_core::{MirrorRecord, UpstreamKind};
 
@@ -61,10 +61,22 @@ fn a_full_read_buries_the_deleted_keeps_the_unreadable_and_unread_stages_and_dro
         "a record neither read nor deleted left"
     );
     assert!(next.contains_key(&c(5)));
-    let (upserts, removals) = diff(&prior, &next);
-    let upserted: Vec<_> = upserts.iter().map(|r| r.key).collect();
+    let delta = diff(&prior, next.clone());
+    let upserted: Vec<_> = delta.upserts.iter().map(|r| r.key).collect();
     assert_eq!(upserted, vec![c(1), c(2), c(5)]);
-    assert_eq!(removals, vec![p(10)]);
+    assert_eq!(delta.removals, vec![p(10)]);
+    let viewed: Vec<&MirrorRecord> = delta.view(&prior);
+    let expected: Vec<&MirrorRecord> = next.values().collect();
+    assert_eq!(
+        viewed, expected,
+        "prior and the delta are the new mirror, in key order"
+    );
+    let mut applied = prior.clone();
+    delta.apply(&mut applied);
+    assert_eq!(
+        applied, next,
+        "applying the delta to prior gives the new mirror"
+    );
 }
 
 #[test]
@@ -122,8 +134,11 @@ fn a_record_deleted_after_it_left_is_buried_from_its_option() {
         nsync_core::planner::Request::Import(nsync_core::planner::Selection::All),
     );
     // The project left the subsidiary (not in the mirror), then NetSuite deleted it.
-    let mut next = mirror(vec![customer(1, "Acme")]);
-    bury_departed(&mut next, &BTreeSet::from([p(10)]), &field.options);
+    let prior = mirror(vec![customer(1, "Acme")]);
+    let mut delta = Delta::default();
+    delta.bury_departed(&prior, &BTreeSet::from([p(10)]), &field.options);
+    let mut next = prior.clone();
+    delta.apply(&mut next);
     let tombstone = &next[&p(10)];
     assert!(tombstone.deleted);
     assert_eq!(
@@ -156,4 +171,71 @@ fn a_read_with_none_of_a_known_kind_is_suspicious_unless_netsuite_deleted_them()
         &BTreeSet::new()
     )
     .is_ok());
+}
+
+#[test]
+fn a_delta_places_new_records_before_between_and_after_the_known_ones() {
+    let prior = mirror(vec![customer(2, "Beta"), customer(4, "Delta")]);
+    let next = mirror(vec![
+        customer(1, "Alpha"),
+        customer(3, "Gamma"),
+        customer(4, "Delta 2"),
+        customer(6, "Zeta"),
+    ]);
+    let delta = diff(&prior, next.clone());
+    assert_eq!(delta.removals, vec![c(2)]);
+    let viewed: Vec<_> = delta.view(&prior).into_iter().cloned().collect();
+    let expected: Vec<_> = next.values().cloned().collect();
+    assert_eq!(viewed, expected);
+    let empty = Mirror::new();
+    let all = diff(&empty, next.clone());
+    assert_eq!(all.upserts.len(), 4, "a first read upserts everything");
+    assert_eq!(all.view(&empty).len(), 4);
+}
+
+#[test]
+fn a_change_read_reresolves_an_untouched_record_whose_parent_became_a_project() {
+    // Project 11 arrived before its parent 10 was known: its parent was read as a customer's.
+    let prior = mirror(vec![
+        customer(1, "Acme"),
+        MirrorRecord {
+            parent: Some(c(10)),
+            ..project(11, "Deck", c(10))
+        },
+    ]);
+    let delta = change_delta(
+        &prior,
+        ChangeRead {
+            live: vec![project(10, "Bridge", c(1))],
+            ..ChangeRead::default()
+        },
+    );
+    let keys: Vec<_> = delta.upserts.iter().map(|r| r.key).collect();
+    assert_eq!(
+        keys,
+        vec![p(10), p(11)],
+        "only the new project and its child"
+    );
+    assert_eq!(delta.upserts[1].parent, Some(p(10)));
+    assert!(delta.removals.is_empty());
+}
+
+#[test]
+fn a_change_read_leaves_out_what_it_did_not_change() {
+    let prior = known();
+    let unchanged = prior[&c(1)].clone();
+    let delta = change_delta(
+        &prior,
+        ChangeRead {
+            live: vec![unchanged],
+            out_of_scope: BTreeSet::from([p(10)]),
+            deleted: BTreeSet::from([p(10), c(99)]),
+        },
+    );
+    assert!(delta.upserts.is_empty(), "{:?}", delta.upserts);
+    assert_eq!(
+        delta.removals,
+        vec![p(10)],
+        "left the subsidiary, then deleted: gone"
+    );
 }

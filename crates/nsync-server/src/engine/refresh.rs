@@ -9,7 +9,7 @@ use nsync_core::{
     Change, ChangeKind, MirrorRecord, StoredOption, SubsidiaryId, UpstreamKey, UpstreamKind,
 };
 
-use nsync_core::reads::{self, ChangeRead, FullRead, Mirror, StagesRead};
+use nsync_core::reads::{self, ChangeRead, Delta, FullRead, Mirror, StagesRead};
 
 use super::mirror;
 use crate::EngineError;
@@ -23,12 +23,10 @@ pub enum RefreshMode {
     Full,
 }
 
-/// A refreshed mirror, not yet written.
+/// A refreshed mirror, not yet written: what changed against the prior one.
 #[derive(Debug)]
 pub(crate) struct Refreshed {
-    pub mirror: Mirror,
-    pub upserts: Vec<MirrorRecord>,
-    pub removals: Vec<UpstreamKey>,
+    pub delta: Delta,
     pub cursor: Cursor,
     /// Rows NetSuite sent that could not be read, each as a rejection with its reason.
     pub rejected: Vec<Change>,
@@ -49,7 +47,7 @@ pub(crate) async fn refresh(
     mode: RefreshMode,
 ) -> Result<Refreshed, EngineError> {
     let mut rejected = Vec::new();
-    let (mut next, cursor, deleted) = match (mode, cursor) {
+    let (mut delta, cursor, deleted) = match (mode, cursor) {
         (RefreshMode::Incremental, Some(cursor))
             if cursor.modified.is_some() && cursor.stages.covers(stages) =>
         {
@@ -67,12 +65,9 @@ pub(crate) async fn refresh(
             .await?
         }
     };
-    reads::bury_departed(&mut next, &deleted, options);
-    let (upserts, removals) = reads::diff(prior, &next);
+    delta.bury_departed(prior, &deleted, options);
     Ok(Refreshed {
-        mirror: next,
-        upserts,
-        removals,
+        delta,
         cursor,
         rejected,
     })
@@ -184,7 +179,7 @@ async fn full(
     prior: &Mirror,
     cursor: Cursor,
     rejected: &mut Vec<Change>,
-) -> Result<(Mirror, Cursor, BTreeSet<UpstreamKey>), EngineError> {
+) -> Result<(Delta, Cursor, BTreeSet<UpstreamKey>), EngineError> {
     let ns_scope = netsuite_scope(scope);
     // Straight to the reads: each sizes itself beside the account probe it needs. Rows become
     // mirror records as they arrive, while later pages are still in flight.
@@ -243,7 +238,7 @@ async fn full(
         deleted: latest(latest(cursor.deleted, newest_deletion), newest),
         stages,
     };
-    Ok((next, cursor, deleted))
+    Ok((reads::diff(prior, next), cursor, deleted))
 }
 
 async fn incremental(
@@ -252,7 +247,7 @@ async fn incremental(
     prior: &Mirror,
     mut cursor: Cursor,
     rejected: &mut Vec<Change>,
-) -> Result<(Mirror, Cursor, BTreeSet<UpstreamKey>), EngineError> {
+) -> Result<(Delta, Cursor, BTreeSet<UpstreamKey>), EngineError> {
     let changes = async { drain(client.changes_since(&cursor).await?).await };
     let deletions = async { drain(client.deletions_since(&cursor).await?).await };
     let ((changes, bad), (deletions, _)) = tokio::try_join!(changes, deletions)?;
@@ -297,7 +292,7 @@ async fn incremental(
     changes.iter().for_each(|c| cursor.observe_change(c));
     deletions.iter().for_each(|d| cursor.observe_deletion(d));
     let deleted = read.deleted.clone();
-    Ok((reads::after_change_read(prior, read), cursor, deleted))
+    Ok((reads::change_delta(prior, read), cursor, deleted))
 }
 
 /// Which of these changed customers are still associated with the integrated subsidiary.

@@ -167,3 +167,45 @@ pub fn plan(stats: Option<IdStats>, page_size: u32) -> Vec<IdRange> {
     });
     ranges
 }
+
+/// The buckets of ids above `last`: a bucket that `last` cuts keeps the share of its rows above
+/// it (rows are taken as spread evenly, as in [`plan_histogram`]). For a read whose first page
+/// went out beside its histogram and ended at `last`.
+pub fn buckets_above(buckets: &[Bucket], last: i64) -> Vec<Bucket> {
+    buckets
+        .iter()
+        .filter(|b| b.last > last && b.rows > 0 && b.first <= b.last)
+        .map(|b| {
+            if b.first > last {
+                return *b;
+            }
+            let ids = (b.last - b.first).saturating_add(1) as f64;
+            let above = (b.last - last) as f64;
+            Bucket {
+                first: last + 1,
+                last: b.last,
+                rows: ((b.rows as f64 * above / ids).ceil() as u64).max(1),
+            }
+        })
+        .collect()
+}
+
+/// `ranges` (contiguous, in order, the last one open) cut down to the ids above `last`: what is
+/// left to read once a first page ended at `last`. Still contiguous, and still ending open.
+pub fn ranges_above(ranges: Vec<IdRange>, last: i64) -> Vec<IdRange> {
+    let mut out: Vec<IdRange> = ranges
+        .into_iter()
+        .filter(|r| r.upto > last)
+        .map(|r| IdRange {
+            after: r.after.max(last),
+            upto: r.upto,
+        })
+        .collect();
+    if out.is_empty() {
+        out.push(IdRange {
+            after: last,
+            upto: i64::MAX,
+        });
+    }
+    out
+}

@@ -127,16 +127,28 @@ impl Transport {
         let mut refreshed_token = false;
         loop {
             attempts += 1;
-            let failure = match self.attempt(method.clone(), &url, body).await {
+            // A token fetch that fails is retried like the request it is for.
+            let (authorization, outcome) = match self.authorization(&method, &url).await {
+                Ok(authorization) => {
+                    let outcome = self
+                        .attempt(method.clone(), &url, body, &authorization)
+                        .await;
+                    (authorization, outcome)
+                }
+                Err(error) => (String::new(), Err(Failure::from(error))),
+            };
+            let failure = match outcome {
                 Ok(bytes) => return Ok(bytes),
                 Err(f) => f,
             };
-            let bearer = matches!(self.auth, Auth::OAuth2(_));
-            if bearer && !refreshed_token && matches!(failure.error, Error::InvalidLogin { .. }) {
-                // The cached token may have expired early: fetch a new one, once.
-                refreshed_token = true;
-                self.tokens.invalidate().await;
-                continue;
+            let bearer = authorization.strip_prefix("Bearer ");
+            if let Some(token) = bearer.filter(|_| !refreshed_token) {
+                if matches!(failure.error, Error::InvalidLogin { .. }) {
+                    // The cached token may have expired early: fetch a new one, once.
+                    refreshed_token = true;
+                    self.tokens.invalidate(token).await;
+                    continue;
+                }
             }
             if !failure.error.is_retryable() || !self.retry.allows_another(attempts) {
                 return Err(failure.error);
@@ -150,14 +162,19 @@ impl Transport {
     }
 
     /// One attempt, holding a slot of the account budget only while the request is in flight.
-    async fn attempt(&self, method: Method, url: &Url, body: &Body) -> Result<Vec<u8>, Failure> {
-        let authorization = self.authorization(&method, url).await?;
+    async fn attempt(
+        &self,
+        method: Method,
+        url: &Url,
+        body: &Body,
+        authorization: &str,
+    ) -> Result<Vec<u8>, Failure> {
         let _slot = self
             .budget
             .acquire()
             .await
             .map_err(|_| Error::Config("budget closed".into()))?;
-        self.raw_attempt(method, url, body, Some(authorization))
+        self.raw_attempt(method, url, body, Some(authorization.to_owned()))
             .await
     }
 

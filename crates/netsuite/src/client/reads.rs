@@ -10,7 +10,7 @@ use crate::decode::{utc_to_local_text, RawRow, DATETIME_FORMAT_SQL};
 use crate::error::Error;
 use crate::model::{Change, Customer, Deletion, Project, RecordId, Scope, Stages, SubsidiaryLink};
 use crate::plan::{self, Bucket, IdRange, IdStats};
-use crate::read::{read, Decoder, RowStream};
+use crate::read::{decode_page, read, Decoder, RowStream};
 use crate::records::{self, TableQuery};
 
 impl Client {
@@ -37,36 +37,27 @@ impl Client {
                 None => stage,
             },
         );
-        // The histogram's text does not depend on the probe's answers: it goes out beside them.
-        let sizing = TableQuery::customers(true, filter.clone());
-        let (facts, sized) = self.facts_and_histogram(&sizing).await;
-        let facts = facts?;
+        let facts = self.facts().await?;
         self.check_scope(scope, &facts)?;
-        self.split_read(
+        Ok(self.sized_read(
             TableQuery::customers(facts.one_world, filter),
-            sized?,
             records::customer,
-        )
-        .await
+        ))
     }
 
     /// Projects of `scope` (a project's subsidiary is its own). Each carries its `parent` and
     /// `customer`, from which the caller builds the parent chain.
     pub async fn projects(&self, scope: Scope) -> Result<RowStream<Project>, Error> {
         let filter = scope_text(scope, |s| format!("j.subsidiary = {s}"));
-        let sizing = TableQuery::projects(true, filter.clone());
-        let (facts, sized) = self.facts_and_histogram(&sizing).await;
-        let facts = facts?;
+        let facts = self.facts().await?;
         if !facts.projects_enabled {
             return Err(Error::ProjectsDisabled);
         }
         self.check_scope(scope, &facts)?;
-        self.split_read(
+        Ok(self.sized_read(
             TableQuery::projects(facts.one_world, filter),
-            sized?,
             records::project,
-        )
-        .await
+        ))
     }
 
     /// Customer-subsidiary links of `scope` (OneWorld accounts only; empty otherwise).
@@ -76,9 +67,7 @@ impl Client {
             return Ok(stream::empty().boxed());
         }
         let filter = self.scope_filter(scope, &facts, |s| format!("r.subsidiary = {s}"))?;
-        let q = TableQuery::links(filter);
-        let sized = self.histogram(&q).await?;
-        self.split_read(q, sized, records::link).await
+        Ok(self.sized_read(TableQuery::links(filter), records::link))
     }
 
     /// Links of `scope` for these customers only: what an incremental read needs to tell whether
@@ -192,8 +181,7 @@ impl Client {
         from_scratch: bool,
     ) -> Result<RowStream<T>, Error> {
         if from_scratch {
-            let sized = self.histogram(&q).await?;
-            return self.split_read(q, sized, decode).await;
+            return Ok(self.sized_read(q, decode));
         }
         Ok(self.single_range(q, decode))
     }
@@ -211,16 +199,62 @@ impl Client {
         )
     }
 
-    /// Reads the ranges planned from `sized` (or, where it has no histogram, from one
-    /// `MIN/MAX/COUNT` query) within the budget.
-    async fn split_read<T: Send + 'static>(
+    /// Reads all of `q`. Its first page goes out beside the histogram that sizes the rest, so the
+    /// sizing costs a request slot rather than a round trip of its own, and a read of one page
+    /// is over when that page comes back. The rest is planned from the ids above that page
+    /// (from one `MIN/MAX/COUNT` query where there is no histogram) and read within the budget.
+    /// Nothing is sent until the stream is first polled; every error comes through the stream.
+    fn sized_read<T: Send + 'static>(&self, q: TableQuery, decode: Decoder<T>) -> RowStream<T> {
+        let client = self.clone();
+        stream::once(async move { client.opened_read(q, decode).await })
+            .flat_map(|read| match read {
+                Ok(rows) => rows,
+                Err(err) => stream::iter([Err(err)]).boxed(),
+            })
+            .boxed()
+    }
+
+    /// [`Client::sized_read`], once polled.
+    async fn opened_read<T: Send + 'static>(
         &self,
         q: TableQuery,
-        sized: Sized,
         decode: Decoder<T>,
     ) -> Result<RowStream<T>, Error> {
-        let ranges = match sized {
-            Sized::Histogram(buckets) => plan::plan_histogram(&buckets, self.config.page_size),
+        let page_size = self.config.page_size;
+        let opening = async {
+            let page = self
+                .transport
+                .suiteql(&q.page(0, i64::MAX), page_size, 0)
+                .await?;
+            let (table, ctx, more) = (q.table, self.ctx(), page.has_more);
+            // Off the async threads, like every page (see `read`).
+            let (batch, last) =
+                tokio::task::spawn_blocking(move || decode_page(table, page.items, decode, ctx))
+                    .await
+                    .map_err(|e| Error::Decode(format!("decoding a page: {e}")))?;
+            Ok::<_, Error>((batch, last, more))
+        };
+        let (opening, sized) = tokio::join!(opening, self.histogram(&q));
+        let (batch, last, more) = opening?;
+        let first = stream::iter(batch.into_iter().map(Ok).collect::<Vec<_>>());
+        if !more {
+            // Everything came in the first page: what the histogram said no longer matters.
+            return Ok(first.boxed());
+        }
+        let last = match last {
+            Some(last) if last > 0 => last,
+            _ => {
+                let err = Error::Decode(format!(
+                    "a full page of `{}` has no readable id to continue after",
+                    q.table
+                ));
+                return Ok(first.chain(stream::iter([Err(err)])).boxed());
+            }
+        };
+        let ranges = match sized? {
+            Sized::Histogram(buckets) => {
+                plan::plan_histogram(&plan::buckets_above(&buckets, last), page_size)
+            }
             other => {
                 if let Sized::Refused(detail) = other {
                     // The query was otherwise sound (the caller checked its scope): NetSuite does
@@ -230,30 +264,24 @@ impl Client {
                 }
                 let stats = self.stats(&q).await?;
                 self.saw_ids(q.table, stats);
-                plan::plan(stats, self.config.page_size)
+                plan::plan(stats, page_size)
             }
         };
+        let ranges = plan::ranges_above(ranges, last);
         tracing::debug!(table = q.table, ranges = ranges.len(), "planned read");
         // Twice the budget in readers: one waiting out a backoff leaves its slot to another, so
         // the budget stays full. The account semaphore still caps requests in flight.
         let workers = self.config.concurrency * 2;
-        Ok(read(
+        let rest = read(
             self.transport.clone(),
             q,
             ranges,
             workers,
-            self.config.page_size,
+            page_size,
             self.ctx(),
             decode,
-        ))
-    }
-
-    /// The probe's answers and the histogram of `q`, side by side.
-    async fn facts_and_histogram(
-        &self,
-        q: &TableQuery,
-    ) -> (Result<crate::AccountFacts, Error>, Result<Sized, Error>) {
-        tokio::join!(self.facts(), self.histogram(q))
+        );
+        Ok(first.chain(rest).boxed())
     }
 
     /// Rows per bucket of ids, the buckets sized so that the span last seen (by the probe, or

@@ -60,9 +60,16 @@ impl TokenCache {
         Ok(token)
     }
 
-    /// Forgets the token after NetSuite refused it.
-    pub async fn invalidate(&self) {
-        *self.cached.lock().await = None;
+    /// Forgets the token after NetSuite refused it, unless another request refused with it has
+    /// already replaced it: requests in flight together then fetch one new token, not one each.
+    pub async fn invalidate(&self, refused: &str) {
+        let mut cached = self.cached.lock().await;
+        if cached
+            .as_ref()
+            .is_some_and(|c| c.token.expose_secret() == refused)
+        {
+            *cached = None;
+        }
     }
 }
 

@@ -21,8 +21,10 @@ async fn wrong_tba_secrets_say_invalid_login_and_where_to_look() {
         .unwrap_err();
     assert!(matches!(err, Error::InvalidLogin { .. }), "{err:?}");
     assert!(err.to_string().contains("View Login Audit Trail"), "{err}");
+    // The probe's four queries go out together (one round trip); each is refused once.
     let requests = emulator.control().requests();
-    assert_eq!(requests.len(), 1, "a refused login is not retried");
+    assert_eq!(requests.len(), 4, "a refused login is not retried");
+    assert!(requests.iter().all(|r| r.status == 401), "{requests:?}");
 }
 
 #[tokio::test]
@@ -71,6 +73,20 @@ async fn a_revoked_token_is_fetched_again_once_after_a_401() {
     let (rows, _) = collect(client.customers(Scope::Account).await.unwrap()).await;
     assert!(!rows.is_empty());
     let log = emulator.control().requests();
-    assert_eq!(log.iter().filter(|r| r.path.ends_with("/token")).count(), 2);
-    assert_eq!(log.iter().filter(|r| r.status == 401).count(), 1);
+    assert_eq!(
+        log.iter().filter(|r| r.path.ends_with("/token")).count(),
+        2,
+        "the requests refused together fetch one new token between them"
+    );
+    // The read's first page and its histogram go out together, so both meet the revoked token;
+    // nothing sent with the new one is refused.
+    let new_token = log
+        .iter()
+        .rposition(|r| r.path.ends_with("/token"))
+        .unwrap();
+    let refused: Vec<usize> = (0..log.len()).filter(|i| log[*i].status == 401).collect();
+    assert!(
+        (1..=2).contains(&refused.len()) && refused.iter().all(|i| *i < new_token),
+        "401s at {refused:?}, new token at {new_token}"
+    );
 }

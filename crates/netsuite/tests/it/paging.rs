@@ -95,3 +95,44 @@ async fn a_subsidiarys_records_are_read_in_nearly_as_few_pages_as_they_fill() {
         expected.len()
     );
 }
+
+#[tokio::test]
+async fn a_first_page_racing_its_histogram_under_faults_reads_every_row_once() {
+    use netsuite_emulator::{FaultKind, FaultRule};
+    const QUERY: &str = "/services/rest/query";
+    for seed in [1, 2, 3] {
+        let (emulator, _) = generated(3_000, 12_000, 2, seed).await;
+        let mut config = support::config(&emulator, support::tba(&emulator));
+        config.retry.max_attempts = 12;
+        let client = Client::new(config).unwrap();
+        client.probe().await.unwrap();
+        let control = emulator.control();
+        let before = control.requests().len();
+        // The read's opening round (its first page and its histogram, in flight together) fails
+        // first; then any request may be throttled.
+        control.add_fault(FaultRule::next(FaultKind::ServerError, 2).on_path(QUERY));
+        control.add_fault(FaultRule::probability(FaultKind::TooManyRequests, 0.15).on_path(QUERY));
+        let (projects, bad) = collect(client.projects(Scope::Account).await.unwrap()).await;
+        assert!(bad.is_empty());
+        let ids: HashSet<i64> = projects.iter().map(|p| p.id.0).collect();
+        let expected = support::ground_truth(&emulator, "SELECT id FROM job");
+        assert_eq!(
+            (projects.len(), ids.len()),
+            (expected.len(), expected.len()),
+            "seed {seed}: every project exactly once"
+        );
+        let (customers, _) = collect(client.customers(Scope::Account).await.unwrap()).await;
+        let ids: HashSet<i64> = customers.iter().map(|c| c.id.0).collect();
+        let expected = support::ground_truth(&emulator, "SELECT id FROM customer");
+        assert_eq!(
+            (customers.len(), ids.len()),
+            (expected.len(), expected.len()),
+            "seed {seed}: every customer exactly once"
+        );
+        let faults = control.requests()[before..]
+            .iter()
+            .filter(|r| r.fault.is_some())
+            .count();
+        assert!(faults > 2, "seed {seed}: the faults fired ({faults})");
+    }
+}

@@ -1,6 +1,6 @@
 //! The paging planner: id ranges that cover every row exactly once.
 
-use netsuite::plan::{plan, plan_histogram, Bucket, IdRange, IdStats};
+use netsuite::plan::{buckets_above, plan, plan_histogram, ranges_above, Bucket, IdRange, IdStats};
 
 fn covers_exactly(ranges: &[IdRange], ids: &[i64]) {
     for id in ids {
@@ -203,4 +203,76 @@ fn a_last_bucket_of_more_than_a_page_leaves_the_last_range_open() {
     let ranges = plan_histogram(&histogram_of(&ids, 1000), 1000);
     covers_exactly(&ranges, &ids);
     assert!(rows_per_range(&ranges, &ids).iter().all(|n| *n > 0));
+}
+
+#[test]
+fn after_a_first_page_the_plan_covers_exactly_the_ids_above_it() {
+    // Ids 1..=10_000 in buckets of 278, the first page read ids up to 1_000.
+    let ids: Vec<i64> = (1..=10_000).collect();
+    let buckets: Vec<Bucket> = ids
+        .chunks(278)
+        .map(|c| Bucket {
+            first: c[0],
+            last: *c.last().unwrap(),
+            rows: c.len() as u64,
+        })
+        .collect();
+    let last = 1_000;
+    let above = buckets_above(&buckets, last);
+    assert_eq!(
+        above[0].first,
+        last + 1,
+        "the cut bucket starts above the page"
+    );
+    assert_eq!(above.iter().map(|b| b.rows).sum::<u64>(), 9_000);
+    let ranges = ranges_above(plan_histogram(&above, 1000), last);
+    assert_eq!(ranges[0].after, last);
+    covers_exactly(&ranges, &ids[last as usize..]);
+    assert!(ranges.len() <= 10, "{} ranges for 9,000 ids", ranges.len());
+    assert!(
+        ranges.iter().all(|r| r.upto > last),
+        "nothing at or below the first page is read again"
+    );
+}
+
+#[test]
+fn ranges_above_a_page_past_every_range_leave_one_open_range() {
+    let ranges = ranges_above(vec![IdRange::ALL], 500);
+    assert_eq!(
+        ranges,
+        vec![IdRange {
+            after: 500,
+            upto: i64::MAX
+        }]
+    );
+    let cut = ranges_above(
+        vec![
+            IdRange {
+                after: 0,
+                upto: 100,
+            },
+            IdRange {
+                after: 100,
+                upto: 200,
+            },
+            IdRange {
+                after: 200,
+                upto: i64::MAX,
+            },
+        ],
+        150,
+    );
+    assert_eq!(
+        cut,
+        vec![
+            IdRange {
+                after: 150,
+                upto: 200
+            },
+            IdRange {
+                after: 200,
+                upto: i64::MAX
+            },
+        ]
+    );
 }

@@ -81,13 +81,13 @@ impl RawRow {
             .ok_or_else(|| self.error(format!("`{key}` is missing")))
     }
 
-    /// Optional positive integer id.
+    /// Optional id, in NetSuite's own form only (see [`crate::model::parse_netsuite_id`]).
     pub(crate) fn id(&self, key: &str) -> Result<Option<i64>, RowError> {
         match self.values.get(key) {
             None => Ok(None),
-            Some(v) => match v.trim().parse::<i64>() {
-                Ok(n) if n > 0 => Ok(Some(n)),
-                _ => Err(self.error(format!(
+            Some(v) => match crate::model::parse_netsuite_id(v) {
+                Some(n) => Ok(Some(n)),
+                None => Err(self.error(format!(
                     "`{key}` is not an id: {:?}",
                     v.chars().take(40).collect::<String>()
                 ))),

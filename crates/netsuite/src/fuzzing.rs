@@ -5,7 +5,8 @@ use chrono_tz::Tz;
 
 use crate::decode::RawRow;
 use crate::error::{classify, Error};
-use crate::read::{decode_page, Decoder};
+use crate::plan::IdRange;
+use crate::read::{decode_page, keyset_order, Decoder};
 use crate::records::{self, DecodeCtx};
 use crate::transport::{check_json, Page};
 
@@ -48,7 +49,8 @@ pub fn suiteql_response(body: &[u8]) -> Result<(), Error> {
 }
 
 fn rows<T>(page: &Page, table: &'static str, decode: Decoder<T>, ctx: DecodeCtx) {
-    let (decoded, _last) = decode_page(table, page.items.clone(), decode, ctx);
+    let (decoded, ids) = decode_page(table, page.items.clone(), decode, ctx);
+    let _ = keyset_order(&ids, IdRange::ALL);
     for row in decoded {
         // Messages are built lazily by some errors: render them too.
         if let Err(e) = row {

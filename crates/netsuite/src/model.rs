@@ -22,11 +22,18 @@ pub struct SubsidiaryId(pub i64);
 #[error("`{0}` is not a NetSuite internal id (a positive whole number)")]
 pub struct IdError(pub String);
 
+/// An internal id in the one form NetSuite writes it: decimal digits, no sign, no spaces, no
+/// leading zero, within 64 bits. Anything else is not an id: read leniently, ` 12` or `012`
+/// would be taken for record 12.
+pub fn parse_netsuite_id(s: &str) -> Option<i64> {
+    let digits = s.as_bytes();
+    let well_formed = digits.first().is_some_and(|d| (b'1'..=b'9').contains(d))
+        && digits.iter().all(u8::is_ascii_digit);
+    well_formed.then(|| s.parse().ok()).flatten()
+}
+
 fn parse_id(s: &str) -> Result<i64, IdError> {
-    match s.trim().parse::<i64>() {
-        Ok(n) if n > 0 => Ok(n),
-        _ => Err(IdError(s.chars().take(40).collect())),
-    }
+    parse_netsuite_id(s).ok_or_else(|| IdError(s.chars().take(40).collect()))
 }
 
 impl FromStr for RecordId {

@@ -121,21 +121,25 @@ impl<T: Send + 'static> Worker<T> {
     async fn read_range(&self, range: IdRange) -> Result<(), Error> {
         let mut after = range.after;
         loop {
-            let q = self.query.page(after, range.upto);
-            let page = self.transport.suiteql(&q, self.page_size, 0).await?;
-            let (table, decode, ctx) = (self.query.table, self.decode, self.ctx);
-            // Off the async threads, like the parse (see `Transport::suiteql`).
-            let (batch, last) =
-                tokio::task::spawn_blocking(move || decode_page(table, page.items, decode, ctx))
-                    .await
-                    .map_err(|e| Error::Decode(format!("decoding a page: {e}")))?;
-            if self.tx.send(Ok(batch)).await.is_err() {
+            let page = keyset_page(
+                &self.transport,
+                &self.query,
+                IdRange {
+                    after,
+                    upto: range.upto,
+                },
+                self.page_size,
+                self.ctx,
+                self.decode,
+            )
+            .await?;
+            if self.tx.send(Ok(page.rows)).await.is_err() {
                 return Ok(());
             }
             if !page.has_more {
                 return Ok(());
             }
-            after = match last {
+            after = match page.last {
                 Some(last) if last > after => last,
                 _ => {
                     return Err(Error::Decode(format!(
@@ -148,18 +152,87 @@ impl<T: Send + 'static> Worker<T> {
     }
 }
 
-/// Decodes one page's rows, each on its own, and finds the largest readable id: where the next
-/// page of the range starts.
+/// One decoded keyset page.
+pub(crate) struct KeysetPage<T> {
+    pub rows: Vec<Result<T, RowError>>,
+    /// The largest readable id: where the next page starts.
+    pub last: Option<i64>,
+    pub has_more: bool,
+}
+
+/// Reads the first page of `range`. A keyset page holds ids in rising order, each within the
+/// range; a page that does not (a row repeated from an earlier page, ids out of order or out of
+/// bounds) is broken: it is asked for once more, and if it comes back broken again the read
+/// stops with an error. Its rows are never passed on, so no row is returned twice.
+pub(crate) async fn keyset_page<T: Send + 'static>(
+    transport: &Transport,
+    query: &TableQuery,
+    range: IdRange,
+    page_size: u32,
+    ctx: DecodeCtx,
+    decode: Decoder<T>,
+) -> Result<KeysetPage<T>, Error> {
+    let q = query.page(range.after, range.upto);
+    let table = query.table;
+    let mut asked_again = false;
+    loop {
+        let page = transport.suiteql(&q, page_size, 0).await?;
+        let has_more = page.has_more;
+        // Off the async threads, like the parse (see `Transport::suiteql`).
+        let (rows, ids) =
+            tokio::task::spawn_blocking(move || decode_page(table, page.items, decode, ctx))
+                .await
+                .map_err(|e| Error::Decode(format!("decoding a page: {e}")))?;
+        match keyset_order(&ids, range) {
+            Ok(()) => {
+                return Ok(KeysetPage {
+                    rows,
+                    last: ids.last().copied(),
+                    has_more,
+                })
+            }
+            Err(broken) if !asked_again => {
+                tracing::warn!(table, %broken, "NetSuite sent a broken keyset page; asking again");
+                asked_again = true;
+            }
+            Err(broken) => {
+                return Err(Error::Decode(format!(
+                    "NetSuite sent a broken page of `{table}` twice ({broken}); the read stops rather than return a row twice"
+                )))
+            }
+        }
+    }
+}
+
+/// Whether `ids` (the readable ids of a page, in the page's order) are a keyset page of `range`.
+pub(crate) fn keyset_order(ids: &[i64], range: IdRange) -> Result<(), String> {
+    let mut before = range.after;
+    for id in ids {
+        if *id <= before {
+            return Err(format!("id {id} after {before}"));
+        }
+        if *id > range.upto {
+            return Err(format!("id {id} past the range's end {}", range.upto));
+        }
+        before = *id;
+    }
+    Ok(())
+}
+
+/// Decodes one page's rows, each on its own, and lists the readable ids in the page's order.
 pub(crate) fn decode_page<T>(
     table: &'static str,
     items: Vec<Map<String, Value>>,
     decode: Decoder<T>,
     ctx: DecodeCtx,
-) -> (Vec<Result<T, RowError>>, Option<i64>) {
+) -> (Vec<Result<T, RowError>>, Vec<i64>) {
     let rows: Vec<RawRow> = items
         .into_iter()
         .map(|item| RawRow::new(table, item))
         .collect();
-    let last = rows.iter().filter_map(|r| r.id("id").ok().flatten()).max();
-    (rows.iter().map(|r| decode(r, ctx)).collect(), last)
+    let ids = rows
+        .iter()
+        .filter_map(|r| r.id("id").ok().flatten())
+        .collect();
+    (rows.iter().map(|r| decode(r, ctx)).collect(), ids)
 }

@@ -10,7 +10,7 @@ use crate::decode::{utc_to_local_text, RawRow, DATETIME_FORMAT_SQL};
 use crate::error::Error;
 use crate::model::{Change, Customer, Deletion, Project, RecordId, Scope, Stages, SubsidiaryLink};
 use crate::plan::{self, Bucket, IdRange, IdStats};
-use crate::read::{decode_page, read, Decoder, RowStream};
+use crate::read::{keyset_page, read, Decoder, RowStream};
 use crate::records::{self, TableQuery};
 
 impl Client {
@@ -221,27 +221,22 @@ impl Client {
         decode: Decoder<T>,
     ) -> Result<RowStream<T>, Error> {
         let page_size = self.config.page_size;
-        let opening = async {
-            let page = self
-                .transport
-                .suiteql(&q.page(0, i64::MAX), page_size, 0)
-                .await?;
-            let (table, ctx, more) = (q.table, self.ctx(), page.has_more);
-            // Off the async threads, like every page (see `read`).
-            let (batch, last) =
-                tokio::task::spawn_blocking(move || decode_page(table, page.items, decode, ctx))
-                    .await
-                    .map_err(|e| Error::Decode(format!("decoding a page: {e}")))?;
-            Ok::<_, Error>((batch, last, more))
-        };
+        let opening = keyset_page(
+            &self.transport,
+            &q,
+            IdRange::ALL,
+            page_size,
+            self.ctx(),
+            decode,
+        );
         let (opening, sized) = tokio::join!(opening, self.histogram(&q));
-        let (batch, last, more) = opening?;
-        let first = stream::iter(batch.into_iter().map(Ok).collect::<Vec<_>>());
-        if !more {
+        let opening = opening?;
+        let first = stream::iter(opening.rows.into_iter().map(Ok).collect::<Vec<_>>());
+        if !opening.has_more {
             // Everything came in the first page: what the histogram said no longer matters.
             return Ok(first.boxed());
         }
-        let last = match last {
+        let last = match opening.last {
             Some(last) if last > 0 => last,
             _ => {
                 let err = Error::Decode(format!(

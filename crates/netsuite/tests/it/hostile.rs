@@ -323,7 +323,6 @@ async fn rows_of_every_wrong_shape_are_row_errors_and_the_good_rows_are_read() {
         (11, Some("<script>alert(1)</script>")),
         (16, Some("\u{202E}evil\0\r\n")),
         (17, Some("upper-case keys")),
-        (18, Some("1234")),
         (19, None),
     ]
     .into_iter()
@@ -349,12 +348,104 @@ async fn rows_of_every_wrong_shape_are_row_errors_and_the_good_rows_are_read() {
         ("13", "`isinactive` is not T or F"),
         ("14", "`lastmodified` is not a datetime"),
         ("15", "`parent` is not an id"),
+        (" 18 ", "`id` is not an id"),
     ];
     assert_eq!(reasons.len(), expect_bad.len(), "{reasons:#?}");
     for ((id, reason), (want_id, want_reason)) in reasons.iter().zip(expect_bad) {
         assert_eq!(id, want_id);
         assert!(reason.starts_with(want_reason), "{id}: {reason}");
     }
+}
+
+/// A customer row of id `id` (as written) for a canned page.
+fn customer_row(id: &str) -> String {
+    format!(
+        r#"{{"id":"{id}","entityid":"C{id}","companyname":"n","isperson":"F","isinactive":"F","lastmodified":"2024-03-10 02:30:00"}}"#
+    )
+}
+
+fn page_of(ids: &[&str], has_more: bool) -> String {
+    let rows: Vec<String> = ids.iter().map(|id| customer_row(id)).collect();
+    format!(r#"{{"items":[{}],"hasMore":{has_more}}}"#, rows.join(","))
+}
+
+#[tokio::test]
+async fn ids_not_written_the_way_netsuite_writes_them_are_row_errors() {
+    // Read leniently, each of these would be taken for record 12 (or another record).
+    let odd = [
+        " 12", "12 ", "+12", "012", "0012", "1_2", "0x0C", "١٢", "12.0", "1e1",
+    ];
+    let mut ids: Vec<&str> = odd.to_vec();
+    ids.push("13");
+    let page: &'static str = Box::leak(page_of(&ids, false).into_boxed_str());
+    let url = canned(move |q| upstream(q, page)).await;
+    let (good, bad) = collect(canned_client(&url).customers(Scope::Account).await.unwrap()).await;
+    let good: Vec<i64> = good.iter().map(|c| c.id.0).collect();
+    assert_eq!(good, vec![13]);
+    let named: Vec<&str> = bad.iter().map(|e| e.row_id.as_str()).collect();
+    assert_eq!(
+        named,
+        odd.to_vec(),
+        "each odd id is a row error naming the row"
+    );
+    assert!(bad
+        .iter()
+        .all(|e| e.reason.starts_with("`id` is not an id")));
+}
+
+/// A canned customer table whose second page (after id 3) repeats row 3 the first `broken`
+/// times it is asked for; the other answers are ids 1-3, then 4-5.
+async fn repeating_upstream(broken: usize) -> String {
+    let asked = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    canned(move |q| {
+        if q.contains("ORDER BY") && q.contains("c.id > 3") {
+            let n = asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let ids: &[&str] = if n < broken { &["3", "4"] } else { &["4", "5"] };
+            return (200, page_of(ids, false));
+        }
+        if q.contains("ORDER BY") {
+            return (200, page_of(&["1", "2", "3"], true));
+        }
+        upstream(q, "")
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_page_that_repeats_a_row_is_asked_for_again_and_no_row_comes_twice() {
+    let url = repeating_upstream(1).await;
+    let (good, bad) = collect(canned_client(&url).customers(Scope::Account).await.unwrap()).await;
+    assert!(bad.is_empty());
+    let ids: Vec<i64> = good.iter().map(|c| c.id.0).collect();
+    assert_eq!(ids, vec![1, 2, 3, 4, 5]);
+}
+
+#[tokio::test]
+async fn a_page_broken_twice_stops_the_read_with_a_clear_error() {
+    let url = repeating_upstream(2).await;
+    let mut stream = canned_client(&url).customers(Scope::Account).await.unwrap();
+    let mut ids = Vec::new();
+    let err = loop {
+        match stream.next().await.expect("the read ends with an error") {
+            Ok(row) => ids.push(row.expect("good rows").id.0),
+            Err(err) => break err,
+        }
+    };
+    assert_eq!(
+        ids,
+        vec![1, 2, 3],
+        "the broken page's rows are not passed on"
+    );
+    assert!(
+        err.to_string().contains("broken page of `customer` twice"),
+        "{err}"
+    );
+    // The same check guards a page's order within itself.
+    let page: &'static str = Box::leak(page_of(&["5", "4"], false).into_boxed_str());
+    let url = canned(move |q| upstream(q, page)).await;
+    let stream = canned_client(&url).customers(Scope::Account).await.unwrap();
+    let err = collect_error(stream).await;
+    assert!(err.to_string().contains("id 4 after 5"), "{err}");
 }
 
 /// Pages no row can be read from: each ends the read with a clean error.

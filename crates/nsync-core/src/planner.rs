@@ -27,6 +27,16 @@ pub enum Request {
     Update,
 }
 
+impl Request {
+    /// The kind of run that carries this request.
+    pub fn kind(&self) -> crate::RunKind {
+        match self {
+            Self::Import(_) => crate::RunKind::Import,
+            Self::Update => crate::RunKind::Update,
+        }
+    }
+}
+
 /// What the planner reads. All of it is data the run has already loaded.
 #[derive(Debug, Clone, Copy)]
 pub struct PlanInput<'a> {
@@ -54,6 +64,9 @@ pub struct Planned {
     pub counts: RunCounts,
     /// Options that go from active to inactive: what the mass-deactivation guard weighs.
     pub deactivations: u32,
+    /// Whether the integration's mass-deactivation guard holds this plan for an
+    /// administrator's confirmation instead of applying it.
+    pub held: bool,
 }
 
 impl Planned {
@@ -108,7 +121,18 @@ pub fn plan(input: PlanInput<'_>, request: &Request) -> Planned {
         );
     }
     planner.run(targets);
-    planner.out
+    let mut out = planner.out;
+    // What the guard weighs: options someone can pick today.
+    let active = input
+        .options
+        .iter()
+        .filter(|o| o.state.is_active() && !o.removed_here)
+        .count() as u64;
+    out.held = input
+        .settings
+        .deactivation_guard
+        .holds(request.kind(), out.deactivations, active);
+    out
 }
 
 struct Planner<'a> {

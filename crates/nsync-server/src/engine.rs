@@ -84,14 +84,9 @@ pub struct Phases {
     pub apply: Duration,
 }
 
-/// A run that goes on in the background once started (see [`Engine::spawn`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RunRequest {
-    /// Import a selection.
-    Import(Selection),
-    /// Update the imported options.
-    Update,
-}
+/// A run that goes on in the background once started (see [`Engine::spawn`]): the planner's
+/// request.
+pub type RunRequest = Request;
 
 /// Runs imports, updates and refreshes. Cheap to share behind an `Arc`; keeps one NetSuite
 /// client per integration so the account facts are probed once, not on every run.
@@ -111,7 +106,6 @@ pub struct Engine {
 struct Prepared {
     refreshed: refresh::Refreshed,
     planned: Planned,
-    active_options: u64,
     phases: Phases,
     /// The state version the prior mirror and options were read at.
     version: i64,
@@ -197,10 +191,7 @@ impl Engine {
         trigger: RunTrigger,
         refresh: RefreshMode,
     ) -> Result<RunId, EngineError> {
-        let (kind, request) = match request {
-            RunRequest::Import(selection) => (RunKind::Import, Request::Import(selection)),
-            RunRequest::Update => (RunKind::Update, Request::Update),
-        };
+        let kind = request.kind();
         let options = RunOptions {
             preview: false,
             refresh,
@@ -220,7 +211,7 @@ impl Engine {
         tokio::spawn(async move {
             let started = Instant::now();
             let result = engine
-                .finish(loaded, kind, Some(&request), options, Some(run), started)
+                .finish(loaded, Some(&request), options, Some(run), started)
                 .await;
             engine.count_run(kind, &result, started);
             if let Err(err) = lock.release().await {
@@ -380,7 +371,7 @@ impl Engine {
         started: Instant,
     ) -> Result<RunReport, EngineError> {
         let (integration, run) = self.begin(lock, kind, options).await?;
-        self.finish(integration, kind, request.as_ref(), options, run, started)
+        self.finish(integration, request.as_ref(), options, run, started)
             .await
     }
 
@@ -411,7 +402,6 @@ impl Engine {
     async fn finish(
         &self,
         integration: Integration,
-        kind: RunKind,
         request: Option<&Request>,
         options: RunOptions,
         run: Option<RunId>,
@@ -435,12 +425,7 @@ impl Engine {
                 });
             }
         };
-        let guard = integration.settings.deactivation_guard;
-        let held = guard.holds(
-            kind,
-            prepared.planned.deactivations,
-            prepared.active_options,
-        );
+        let held = prepared.planned.held;
         let status = if held {
             RunStatus::NeedsConfirmation
         } else {
@@ -612,7 +597,6 @@ impl Engine {
         let policy = StatusPolicy::new(settings.closed_project_statuses.as_deref());
         phases.read = clock.elapsed();
         let clock = Instant::now();
-        let active_options = options.iter().filter(|o| is_live(o)).count() as u64;
         let planned = match request {
             Some(request) => {
                 let mirror = refreshed.delta.view(&prior);
@@ -631,7 +615,6 @@ impl Engine {
         Ok(Prepared {
             refreshed,
             planned,
-            active_options,
             phases,
             version,
             prior,
@@ -723,10 +706,6 @@ fn report_of(run: &Run) -> RunReport {
 }
 
 /// Active and not removed here: what the mass-deactivation guard weighs against.
-fn is_live(option: &StoredOption) -> bool {
-    option.state.is_active() && !option.removed_here
-}
-
 fn cursor_json(cursor: &Cursor) -> Result<serde_json::Value, EngineError> {
     serde_json::to_value(cursor).map_err(|e| EngineError::Config(format!("cursor: {e}")))
 }

@@ -513,3 +513,27 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_plan_says_whether_the_guard_holds_it() {
+    let customers: Vec<MirrorRecord> = (1..=40)
+        .map(|id| customer(id, &format!("Customer {id}")))
+        .collect();
+    let mut field = Field::new();
+    let import = field.run(&customers, Request::Import(Selection::All));
+    assert!(!import.held, "an import is never held");
+    // 30 of 40 turn inactive: past the guard's max(25, 10%).
+    let mut many = customers.clone();
+    for record in many.iter_mut().take(30) {
+        record.inactive = true;
+    }
+    let update = field.plan(&many, Request::Update);
+    assert_eq!((update.deactivations, update.held), (30, true));
+    // 20 of 40: within it.
+    let mut few = customers.clone();
+    for record in few.iter_mut().take(20) {
+        record.inactive = true;
+    }
+    let update = field.plan(&few, Request::Update);
+    assert_eq!((update.deactivations, update.held), (20, false));
+}

@@ -88,6 +88,24 @@ pub struct Phases {
 /// request.
 pub type RunRequest = Request;
 
+/// How [`Engine::start`] ended.
+enum Start {
+    /// The run is recorded (unless a preview) and holds the lock.
+    Begun(Started),
+    /// The job's run had already succeeded: its report, and no new run.
+    AlreadyDone(RunReport),
+}
+
+/// A run between its two halves: it holds the integration's run lock.
+struct Started {
+    lock: RunLock,
+    integration: Integration,
+    run: Option<RunId>,
+    kind: RunKind,
+    options: RunOptions,
+    started: Instant,
+}
+
 /// Runs imports, updates and refreshes. Cheap to share behind an `Arc`; keeps one NetSuite
 /// client per integration so the account facts are probed once, not on every run.
 pub struct Engine {
@@ -198,26 +216,15 @@ impl Engine {
             trigger,
             job: None,
         };
-        let lock = self.store.lock_integration(integration).await?;
-        let (loaded, run) = match self.begin(&lock, kind, options).await {
-            Ok((loaded, Some(run))) => (loaded, run),
-            Ok((_, None)) => unreachable!("an applied run is always recorded"),
-            Err(err) => {
-                lock.release().await?;
-                return Err(err);
-            }
+        let started = match self.start(integration, kind, options).await? {
+            Start::Begun(started) => started,
+            // Only a run of a job can have happened already, and this one has none.
+            Start::AlreadyDone(report) => return Ok(report.run.expect("a recorded run")),
         };
+        let run = started.run.expect("an applied run is always recorded");
         let engine = Arc::clone(self);
         tokio::spawn(async move {
-            let started = Instant::now();
-            let result = engine
-                .finish(loaded, Some(&request), options, Some(run), started)
-                .await;
-            engine.count_run(kind, &result, started);
-            if let Err(err) = lock.release().await {
-                tracing::warn!(run = %run, error = %err, "releasing the run lock failed");
-            }
-            if let Err(err) = result {
+            if let Err(err) = engine.complete(started, Some(request)).await {
                 tracing::info!(run = %run, error = %err, "background run ended with an error");
             }
         });
@@ -324,6 +331,20 @@ impl Engine {
         request: Option<Request>,
         options: RunOptions,
     ) -> Result<RunReport, EngineError> {
+        match self.start(integration, kind, options).await? {
+            Start::Begun(started) => self.complete(started, request).await,
+            Start::AlreadyDone(report) => Ok(report),
+        }
+    }
+
+    /// The first half of every run: takes the integration's run lock, answers a job whose run
+    /// already succeeded with that run, and begins the run. Releases the lock on failure.
+    async fn start(
+        &self,
+        integration: IntegrationId,
+        kind: RunKind,
+        options: RunOptions,
+    ) -> Result<Start, EngineError> {
         let started = Instant::now();
         let lock = self.store.lock_integration(integration).await?;
         // Under the lock, so no run of this job can commit between the check and the run.
@@ -331,20 +352,51 @@ impl Engine {
             Some(job) if !options.preview => self.store.run_of_job(job).await,
             _ => Ok(None),
         };
-        if let Ok(Some(run)) = done {
-            lock.release().await?;
-            tracing::info!(run = %run.id, "the job's run had already succeeded; not running it again");
-            return Ok(report_of(&run));
-        }
-        let result = match done {
-            Err(err) => Err(err.into()),
-            Ok(_) => {
-                self.execute_locked(&lock, kind, request, options, started)
-                    .await
+        let begun = match done {
+            Ok(Some(run)) => {
+                lock.release().await?;
+                tracing::info!(run = %run.id, "the job's run had already succeeded; not running it again");
+                return Ok(Start::AlreadyDone(report_of(&run)));
             }
+            Ok(None) => self.begin(&lock, kind, options).await,
+            Err(err) => Err(err.into()),
         };
-        lock.release().await?;
+        match begun {
+            Ok((integration, run)) => Ok(Start::Begun(Started {
+                lock,
+                integration,
+                run,
+                kind,
+                options,
+                started,
+            })),
+            Err(err) => {
+                lock.release().await?;
+                Err(err)
+            }
+        }
+    }
+
+    /// The second half: reads, plans and applies (or holds), counts the run and releases the
+    /// lock, whether the run succeeded or not.
+    async fn complete(
+        &self,
+        started: Started,
+        request: Option<Request>,
+    ) -> Result<RunReport, EngineError> {
+        let Started {
+            lock,
+            integration,
+            run,
+            kind,
+            options,
+            started,
+        } = started;
+        let result = self
+            .finish(integration, request.as_ref(), options, run, started)
+            .await;
         self.count_run(kind, &result, started);
+        lock.release().await?;
         result
     }
 
@@ -360,19 +412,6 @@ impl Engine {
             _ => return,
         };
         self.metrics.run_finished(kind, status, started.elapsed());
-    }
-
-    async fn execute_locked(
-        &self,
-        lock: &RunLock,
-        kind: RunKind,
-        request: Option<Request>,
-        options: RunOptions,
-        started: Instant,
-    ) -> Result<RunReport, EngineError> {
-        let (integration, run) = self.begin(lock, kind, options).await?;
-        self.finish(integration, request.as_ref(), options, run, started)
-            .await
     }
 
     /// Under the lock: fails runs a dead process left running, loads the integration and

@@ -9,13 +9,18 @@
 //! never older than its stamp: a change in between only makes the next run load afresh.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
+use nsync_core::reads::Delta;
 use nsync_core::{
     CustomFieldId, IntegrationId, Level, OptionId, OptionName, OptionState, OptionUpsert,
     StoredOption, UpstreamKey,
 };
 
+use nsync_store::{Applied, Store};
+
 use super::mirror::Mirror;
+use super::{lock, Engine};
 
 /// Records (mirror records plus options) kept across all integrations: a few hundred bytes
 /// each, so a few hundred megabytes at most. The least recently used integration goes first.
@@ -127,4 +132,89 @@ pub(crate) fn options_after(
     }
     options.sort_by_key(|o| o.id);
     Some(options)
+}
+
+impl Engine {
+    /// Keeps a state that nothing of this run changed, for the next run.
+    pub(super) fn keep_warm(
+        &self,
+        integration: IntegrationId,
+        version: i64,
+        mirror: Mirror,
+        options: Vec<StoredOption>,
+    ) {
+        let warm = Warm {
+            version,
+            mirror,
+            options,
+        };
+        lock(&self.warm).put(integration, warm);
+    }
+
+    /// Keeps the state an applied plan left, computed in memory, for the next run. The run has
+    /// ended by then (its plan is committed), so this goes on in a task of its own, and the next
+    /// run of the integration waits for it (see [`Engine::prepare`]). Never fails anything: at
+    /// worst the next run loads from the store.
+    pub(super) fn keep_applied(&self, integration: IntegrationId, kept: Applying) {
+        let (store, warm) = (self.store.clone(), Arc::clone(&self.warm));
+        let task = tokio::spawn(async move {
+            if let Some(state) = kept.state_after(&store).await {
+                lock(&warm).put(integration, state);
+            }
+        });
+        if let Some(earlier) = lock(&self.filling).insert(integration, task) {
+            // Runs of one integration are one at a time, so an earlier copy has long been kept.
+            earlier.abort();
+        }
+    }
+}
+
+/// What a run that applied leaves for the in-memory copy of its integration.
+pub(super) struct Applying {
+    pub(super) field: CustomFieldId,
+    /// The state version the run read its state at.
+    pub(super) version: i64,
+    pub(super) applied: Applied,
+    /// The mirror the run read, and what the run changed in it.
+    pub(super) prior: Mirror,
+    pub(super) delta: Delta,
+    /// The options as the run read them.
+    pub(super) options: Vec<StoredOption>,
+    pub(super) upserts: Vec<OptionUpsert>,
+    pub(super) added: u32,
+}
+
+impl Applying {
+    /// The state after the plan, computed in memory, when the store confirms that this plan was
+    /// the only change since the state was read.
+    async fn state_after(self, store: &Store) -> Option<Warm> {
+        // Any other version means another change (a removal here, say) came between: what this
+        // process holds would miss it.
+        let changed = i64::from(self.applied.state_changed);
+        if self.applied.state_version != self.version + changed {
+            return None;
+        }
+        // Ids of options this plan added: the store gave them, above every id known here. (Should
+        // the count ever disagree with the upserts, `options_after` refuses to guess.)
+        let new_ids = if self.added == 0 {
+            Vec::new()
+        } else {
+            let after = self.options.iter().map(|o| o.id).max();
+            match store.integrated_option_ids_after(self.field, after).await {
+                Ok(ids) => ids,
+                Err(err) => {
+                    tracing::debug!(error = %err, "options not kept in memory");
+                    return None;
+                }
+            }
+        };
+        let options = options_after(self.field, self.options, &self.upserts, &new_ids)?;
+        let mut mirror = self.prior;
+        self.delta.apply(&mut mirror);
+        Some(Warm {
+            version: self.applied.state_version,
+            mirror,
+            options,
+        })
+    }
 }

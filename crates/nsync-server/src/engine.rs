@@ -95,7 +95,6 @@ pub struct Engine {
     key: MasterKey,
     connector: Arc<dyn Connector>,
     clients: Mutex<HashMap<IntegrationId, Client>>,
-    warm: Arc<Mutex<warm::WarmCache>>,
     /// Copies being computed after a run applied (see [`Engine::keep_applied`]): the run has
     /// ended; the next run of the integration waits for its copy instead of loading.
     filling: Mutex<HashMap<IntegrationId, tokio::task::JoinHandle<()>>>,
@@ -111,7 +110,6 @@ impl Engine {
             key,
             connector,
             clients: Mutex::default(),
-            warm: Arc::default(),
             filling: Mutex::default(),
             metrics: Arc::default(),
         }

@@ -77,27 +77,6 @@ impl Store {
         })
     }
 
-    /// The integrated options of a field with an id above `after`, as (record, id): what a
-    /// process that keeps the options in memory needs after a plan added some (ids only grow,
-    /// and options are never deleted).
-    pub async fn integrated_option_ids_after(
-        &self,
-        field: CustomFieldId,
-        after: Option<OptionId>,
-    ) -> Result<Vec<(UpstreamKey, OptionId)>, StoreError> {
-        let sql = "SELECT id, upstream_kind, upstream_id FROM options \
-                   WHERE field_id = $1 AND id > $2 AND upstream_kind IS NOT NULL ORDER BY id";
-        let after = after.map_or(0, OptionId::get);
-        with_pool!(self, pool => {
-            let rows = sqlx::query(sql).bind(field.get()).bind(after).fetch_all(pool).await?;
-            rows.iter().map(|r| {
-                let key = upstream_key(r.opt_text("upstream_kind")?, r.opt_int("upstream_id")?)?
-                    .ok_or_else(|| StoreError::corrupt("an integrated option without its record"))?;
-                Ok((key, id(r, "id")?))
-            }).collect()
-        })
-    }
-
     /// One page of the children of `parent` (the top level when `None`), in name order.
     /// `active_only` leaves out inactive and removed options (the picker's view).
     pub async fn children(
@@ -213,6 +192,18 @@ impl Store {
 }
 
 pub(crate) fn option_from_row(row: &impl Cols) -> Result<StoredOption, StoreError> {
+    Ok(StoredOption {
+        upstream_parent: upstream_key(
+            row.opt_text("parent_kind")?,
+            row.opt_int("parent_upstream_id")?,
+        )?,
+        ..written_option(row)?
+    })
+}
+
+/// An option from the columns of the `options` table alone: its parent's record is not among
+/// them, so `upstream_parent` is left empty for the caller.
+pub(crate) fn written_option(row: &impl Cols) -> Result<StoredOption, StoreError> {
     let state = if row.flag("active")? {
         OptionState::Active
     } else {
@@ -229,10 +220,7 @@ pub(crate) fn option_from_row(row: &impl Cols) -> Result<StoredOption, StoreErro
         state,
         removed_here: row.flag("removed_here")?,
         upstream: upstream_key(row.opt_text("upstream_kind")?, row.opt_int("upstream_id")?)?,
-        upstream_parent: upstream_key(
-            row.opt_text("parent_kind")?,
-            row.opt_int("parent_upstream_id")?,
-        )?,
+        upstream_parent: None,
         flaw: row.opt_text("flaw")?,
     })
 }

@@ -11,7 +11,7 @@ mod sql;
 
 use std::collections::HashSet;
 
-use nsync_core::{Change, IntegrationId, Plan};
+use nsync_core::{Change, IntegrationId, Plan, StoredOption};
 use serde_json::{json, Value};
 
 use crate::row::Cols;
@@ -26,7 +26,7 @@ const CHUNK: usize = 10_000;
 const ANALYZE_AFTER: u64 = 10_000;
 
 /// What applying a plan did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Applied {
     /// Rows inserted, updated or deleted (0 when the plan was already applied).
     pub rows_written: u64,
@@ -34,6 +34,9 @@ pub struct Applied {
     pub state_version: i64,
     /// Whether the plan changed the mirror or the options, and so moved the version by one.
     pub state_changed: bool,
+    /// The options the plan inserted or updated, as the database wrote them (`RETURNING`),
+    /// parents before children: with the options read before, the field's options now.
+    pub options: Vec<StoredOption>,
 }
 
 impl Store {
@@ -71,7 +74,8 @@ impl Store {
             for chunk in &removal_chunks {
                 state_written += sqlx::query(sql.mirror_remove).bind(integration).bind(chunk).execute(&mut *tx).await?.rows_affected();
             }
-            let options_written = options::write(&mut *tx, plan).await?;
+            let options = options::write(&mut *tx, plan).await?;
+            let options_written = u64::try_from(options.len()).unwrap_or(u64::MAX);
             if let (Some(analyze), true) = (sql.analyze_options, options_written >= ANALYZE_AFTER) {
                 sqlx::query(analyze).execute(&mut *tx).await?;
             }
@@ -94,14 +98,15 @@ impl Store {
                 written += sqlx::query(sql.cursor_update).bind(integration).bind(cursor).execute(&mut *tx).await?.rows_affected();
             }
             tx.commit().await?;
-            (written, version, state_written > 0)
+            (written, version, state_written > 0, options)
         });
-        let (written, state_version, state_changed) = written;
+        let (written, state_version, state_changed, options) = written;
         tracing::debug!(rows_written = written, state_version, "plan applied");
         Ok(Applied {
             rows_written: written,
             state_version,
             state_changed,
+            options,
         })
     }
 

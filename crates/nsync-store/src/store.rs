@@ -71,6 +71,8 @@ pub struct Store {
     pub(crate) pool: Pool,
     /// SQLite's run locks: SQLite serves one process, so a set in memory is enough.
     pub(crate) local_locks: Arc<Mutex<HashSet<i64>>>,
+    /// The integrations' states kept in memory (see `kept.rs`).
+    pub(crate) kept: crate::kept::KeptStates,
 }
 
 impl Store {
@@ -91,6 +93,7 @@ impl Store {
         let store = Self {
             pool,
             local_locks: Arc::default(),
+            kept: crate::kept::KeptStates::default(),
         };
         if config.migrate {
             store.migrate().await?;

@@ -10,7 +10,7 @@ use nsync_core::reads::Delta;
 use nsync_core::{
     IntegrationId, Plan, Run, RunId, RunKind, RunOutcome, RunStatus, StatusPolicy, StoredOption,
 };
-use nsync_store::{Integration, RunLock};
+use nsync_store::{Integration, RunLock, State};
 
 use super::refresh::{self, RefreshMode};
 use super::warm::Applying;
@@ -249,7 +249,6 @@ impl Engine {
             let applied = self.store.apply_plan(&plan).await?;
             phases.apply = clock.elapsed();
             let kept = Applying {
-                field: integration.field,
                 version,
                 applied,
                 prior,
@@ -258,8 +257,6 @@ impl Engine {
                     removals: std::mem::take(&mut plan.mirror_removals),
                 },
                 options: stored,
-                upserts: std::mem::take(&mut plan.options),
-                added: plan.run.counts.added,
             };
             self.keep_applied(integration.id, kept);
         }
@@ -283,9 +280,8 @@ impl Engine {
             // Its copy is most of the way there; loading from the store would take longer.
             let _ = task.await;
         }
-        // The version first: what is read after it is at least that new (see `warm`).
-        let version = self.store.state_version(integration.id).await?;
-        let kept = lock(&self.warm).take(integration.id, version);
+        // The version first: what is read after it is at least that new.
+        let State { version, kept } = self.store.take_state(integration.id).await?;
         let (prior, options) = match kept {
             Some(kept) => (kept.mirror, kept.options),
             None => {

@@ -7,11 +7,16 @@
 //! unchanged row costs a lookup and no conflict handling (on PostgreSQL, `ON CONFLICT` locks
 //! every conflicting row even when its `WHERE` then skips the update).
 
-use nsync_core::{fold_for_search, OptionUpsert, Plan, RecordId, UpstreamKey, UpstreamKind};
+use std::collections::HashMap;
+
+use nsync_core::{
+    fold_for_search, OptionUpsert, Plan, RecordId, StoredOption, UpstreamKey, UpstreamKind,
+};
 use sqlx::postgres::PgArguments;
 use sqlx::{Arguments, PgConnection, SqliteConnection};
 
 use super::sql;
+use crate::options::written_option;
 use crate::row::Cols;
 use crate::StoreError;
 
@@ -26,9 +31,13 @@ pub(super) trait OptionStore {
     /// Rows per call of `upsert`.
     const ROWS: usize;
 
-    /// Upserts the rows that are new or differ; returns how many were written. Fails with
+    /// Upserts the rows that are new or differ; returns them as written. Fails with
     /// `MissingParent`, writing nothing, when a row's parent has no option.
-    async fn upsert(&mut self, field: i64, rows: &[&OptionUpsert]) -> Result<u64, StoreError>;
+    async fn upsert(
+        &mut self,
+        field: i64,
+        rows: &[&OptionUpsert],
+    ) -> Result<Vec<StoredOption>, StoreError>;
 
     /// The rows that are new or differ, when the backend can tell more cheaply than by
     /// upserting them all; `None` to upsert them all (the default: SQLite's upserts probe the
@@ -46,8 +55,11 @@ pub(super) trait OptionStore {
 /// where the upserts would take several statements.
 const PRECHECK_FROM: usize = 20_000;
 
-/// Writes the plan's options; returns how many rows were inserted or updated.
-pub(super) async fn write<C: OptionStore>(conn: &mut C, plan: &Plan) -> Result<u64, StoreError> {
+/// Writes the plan's options; returns the rows inserted or updated, as written.
+pub(super) async fn write<C: OptionStore>(
+    conn: &mut C,
+    plan: &Plan,
+) -> Result<Vec<StoredOption>, StoreError> {
     let mut order: Vec<&OptionUpsert> = plan.options.iter().collect();
     if order.len() >= PRECHECK_FROM {
         if let Some(changed) = conn.changed(plan.field.get(), &order).await? {
@@ -55,13 +67,32 @@ pub(super) async fn write<C: OptionStore>(conn: &mut C, plan: &Plan) -> Result<u
         }
     }
     order.sort_by_key(|o| o.level);
-    let mut written = 0;
+    let mut written = Vec::new();
     for level in order.chunk_by(|a, b| a.level == b.level) {
         for part in level.chunks(C::ROWS) {
-            written += conn.upsert(plan.field.get(), part).await?;
+            written.extend(conn.upsert(plan.field.get(), part).await?);
         }
     }
     Ok(written)
+}
+
+/// The written rows as options. A written row's parent record is the one its upsert named
+/// (the statement resolved the parent's id from that key), so it is taken from there.
+fn written_options<R: Cols>(
+    rows: &[R],
+    upserts: &[&OptionUpsert],
+) -> Result<Vec<StoredOption>, StoreError> {
+    let parents: HashMap<UpstreamKey, Option<UpstreamKey>> =
+        upserts.iter().map(|o| (o.upstream, o.parent)).collect();
+    rows.iter()
+        .map(|row| {
+            let mut option = written_option(row)?;
+            option.upstream_parent = option
+                .upstream
+                .and_then(|key| parents.get(&key).copied().flatten());
+            Ok(option)
+        })
+        .collect()
 }
 
 impl OptionStore for PgConnection {
@@ -96,17 +127,24 @@ impl OptionStore for PgConnection {
         Ok(Some(changed))
     }
 
-    async fn upsert(&mut self, field: i64, rows: &[&OptionUpsert]) -> Result<u64, StoreError> {
-        let row = sqlx::query_with(sql::POSTGRES_OPTION_UPSERT, pg_rows(field, rows, true)?)
-            .fetch_one(&mut *self)
+    async fn upsert(
+        &mut self,
+        field: i64,
+        rows: &[&OptionUpsert],
+    ) -> Result<Vec<StoredOption>, StoreError> {
+        let written = sqlx::query_with(sql::POSTGRES_OPTION_UPSERT, pg_rows(field, rows, true)?)
+            .fetch_all(&mut *self)
             .await?;
-        if let Some(kind) = row.opt_text("missing_kind")? {
-            return Err(StoreError::MissingParent(key(
-                &kind,
-                row.int("missing_id")?,
-            )?));
+        // A missing parent comes back as the only row.
+        if let Some(first) = written.first() {
+            if let Some(kind) = first.opt_text("missing_kind")? {
+                return Err(StoreError::MissingParent(key(
+                    &kind,
+                    first.int("missing_id")?,
+                )?));
+            }
         }
-        Ok(row.int("written")?.try_into().unwrap_or_default())
+        written_options(&written, rows)
     }
 }
 
@@ -188,7 +226,11 @@ fn pg_rows(
 impl OptionStore for SqliteConnection {
     const ROWS: usize = SQLITE_ROWS;
 
-    async fn upsert(&mut self, field: i64, rows: &[&OptionUpsert]) -> Result<u64, StoreError> {
+    async fn upsert(
+        &mut self,
+        field: i64,
+        rows: &[&OptionUpsert],
+    ) -> Result<Vec<StoredOption>, StoreError> {
         let statement = sql::sqlite_option_upsert(rows.len());
         let mut query = sqlx::query(&statement).bind(field);
         for o in rows {
@@ -206,8 +248,8 @@ impl OptionStore for SqliteConnection {
                 .bind(o.removed_here)
                 .bind(o.flaw.as_deref());
         }
-        match query.execute(&mut *self).await {
-            Ok(done) => Ok(done.rows_affected()),
+        match query.fetch_all(&mut *self).await {
+            Ok(written) => written_options(&written, rows),
             // A missing parent fails the statement on its foreign key (see the statement);
             // SQLite undoes only the statement, so the transaction can still say which.
             Err(err) => match missing_parent_sqlite(self, field, rows).await? {

@@ -77,9 +77,18 @@ macro_rules! option_conflict {
     };
 }
 
+/// The columns of a written option, as the upserts return them: what the store wrote, so that
+/// a copy in memory takes the database's word for ids and parents instead of replaying the SQL.
+macro_rules! option_returning {
+    () => {
+        "id, field_id, parent_id, level, name, number, active, inactive_reason, removed_here, \
+         flaw, upstream_kind, upstream_id"
+    };
+}
+
 /// PostgreSQL's option upsert: `$1` is the field, then one array per column of a row.
-/// Returns one row: how many options it wrote, and the first parent key without an option
-/// (then it writes nothing). Chunks are large, so hash joins over the field's options beat a
+/// Returns the rows it wrote (`option_returning!`), or, writing nothing, one row naming the
+/// first parent key without an option (`missing_kind`, `missing_id`). Chunks are large, so hash joins over the field's options beat a
 /// probe of the unique index per row.
 pub(super) const POSTGRES_OPTION_UPSERT: &str = concat!(
     "WITH v AS (SELECT * FROM UNNEST($2::text[], $3::bigint[], $4::text[], $5::bigint[], \
@@ -101,10 +110,13 @@ pub(super) const POSTGRES_OPTION_UPSERT: &str = concat!(
     "SELECT $1, parent_id, level, name, search_key, number, active, inactive_reason, removed_here, flaw, kind, id \
        FROM r WHERE NOT EXISTS (SELECT 1 FROM missing)",
     option_conflict!(),
-    " RETURNING 1) \
-     SELECT (SELECT count(*) FROM written) AS written, \
-       (SELECT parent_kind FROM missing) AS missing_kind, \
-       (SELECT parent_upstream_id FROM missing) AS missing_id"
+    " RETURNING ",
+    option_returning!(),
+    ") \
+     SELECT w.*, NULL::text AS missing_kind, NULL::bigint AS missing_id FROM written AS w \
+     UNION ALL SELECT NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL::text, \
+       NULL::text, NULL::boolean, NULL::text, NULL::boolean, NULL::text, NULL::text, NULL::bigint, \
+       parent_kind, parent_upstream_id FROM missing"
 );
 
 /// PostgreSQL: the 1-based positions of the rows that are new or differ, over a whole plan in
@@ -149,10 +161,11 @@ pub(super) fn sqlite_option_upsert(rows: usize) -> String {
            OR o.name IS NOT v.name OR o.number IS NOT v.number OR o.active IS NOT v.active \
            OR o.inactive_reason IS NOT v.inactive_reason OR o.removed_here IS NOT v.removed_here \
            OR o.flaw IS NOT v.flaw\
-         {}",
+         {} RETURNING {}",
         sqlite_rows(rows, 12),
         option_columns!(),
-        option_conflict!()
+        option_conflict!(),
+        option_returning!()
     )
 }
 

@@ -9,6 +9,7 @@ mod harness;
 mod accounts;
 mod integrations;
 mod jobs;
+mod kept;
 mod locks;
 mod options;
 mod plans;

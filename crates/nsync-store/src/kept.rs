@@ -1,0 +1,124 @@
+//! The mirror and options of recently run integrations, kept in memory beside the state version.
+//!
+//! Loading 100,000 mirror records and 80,000 options costs far more than an incremental
+//! update's reads of NetSuite, so a long-lived process (the server, a worker) keeps what its last
+//! run left behind. A copy is used only while the integration's state version in the database
+//! still equals the copy's: every change to the mirror or the field's options moves that version
+//! in its own transaction (a plan, a removal here, from any process), so a copy is either exact
+//! or ignored. The version is read *before* the copy is handed out, so what a run reads is never
+//! older than its stamp: a change in between only makes the next run load afresh.
+//!
+//! After a plan the options are not replayed: the copy takes the rows the database returned as
+//! written (`Applied::options`) and merges them by id.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use moka::policy::EvictionPolicy;
+use moka::sync::Cache;
+use nsync_core::reads::Mirror;
+use nsync_core::{IntegrationId, StoredOption};
+
+use crate::{Applied, Store, StoreError};
+
+/// Records (mirror records plus options) kept across all integrations: a few hundred bytes
+/// each, so a few hundred megabytes at most.
+const CAPACITY: u64 = 1_000_000;
+
+/// An integration's mirror and the integrated options of its field, as of a state version.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Kept {
+    /// The mirror records, by record.
+    pub mirror: Mirror,
+    /// The integrated options, by id.
+    pub options: Vec<StoredOption>,
+}
+
+impl Kept {
+    fn weight(&self) -> u32 {
+        u32::try_from(self.mirror.len() + self.options.len()).unwrap_or(u32::MAX)
+    }
+}
+
+/// An integration's state version, and the copy kept at exactly that version, if any.
+#[derive(Debug)]
+pub struct State {
+    /// The version, read before the copy was taken.
+    pub version: i64,
+    /// The copy at `version`; `None` means load it from the store.
+    pub kept: Option<Kept>,
+}
+
+/// The copies, by integration, weighed by their records; the least recently used goes first.
+#[derive(Clone)]
+pub(crate) struct KeptStates(Cache<IntegrationId, Arc<(i64, Kept)>>);
+
+impl Default for KeptStates {
+    fn default() -> Self {
+        Self(
+            Cache::builder()
+                .max_capacity(CAPACITY)
+                .weigher(|_, kept: &Arc<(i64, Kept)>| kept.1.weight())
+                // Recency, not frequency: the integration that just ran is the one to keep.
+                .eviction_policy(EvictionPolicy::lru())
+                .build(),
+        )
+    }
+}
+
+impl Store {
+    /// The integration's state version, and the copy kept at that version, taken out (a run
+    /// owns it until it gives it back with [`Store::keep_state`] or [`Store::keep_applied`]).
+    pub async fn take_state(&self, integration: IntegrationId) -> Result<State, StoreError> {
+        let version = self.state_version(integration).await?;
+        let kept = self
+            .kept
+            .0
+            .remove(&integration)
+            .filter(|kept| kept.0 == version)
+            .map(|kept| Arc::try_unwrap(kept).map_or_else(|shared| shared.1.clone(), |own| own.1));
+        Ok(State { version, kept })
+    }
+
+    /// Keeps a state read at `version` that nothing has changed since.
+    pub fn keep_state(&self, integration: IntegrationId, version: i64, kept: Kept) {
+        self.kept.0.insert(integration, Arc::new((version, kept)));
+    }
+
+    /// Keeps the state an applied plan left: `options` as read at `read_at` with the rows the
+    /// plan wrote merged in by id, and `mirror` as the plan left it. Kept only when the plan was
+    /// the only change since `read_at` (any other version means another change, a removal here
+    /// say, came between, and the copy would miss it). Returns whether it was kept.
+    pub fn keep_applied(
+        &self,
+        integration: IntegrationId,
+        read_at: i64,
+        applied: Applied,
+        mirror: Mirror,
+        options: Vec<StoredOption>,
+    ) -> bool {
+        if applied.state_version != read_at + i64::from(applied.state_changed) {
+            return false;
+        }
+        let options = merged(options, applied.options);
+        self.keep_state(integration, applied.state_version, Kept { mirror, options });
+        true
+    }
+}
+
+/// `options` (in id order) with `written` in place of the rows of the same id and the new ones
+/// added, in id order.
+fn merged(mut options: Vec<StoredOption>, written: Vec<StoredOption>) -> Vec<StoredOption> {
+    let index: HashMap<_, _> = options.iter().enumerate().map(|(i, o)| (o.id, i)).collect();
+    let before = options.len();
+    for option in written {
+        match index.get(&option.id) {
+            Some(&i) => options[i] = option,
+            None => options.push(option),
+        }
+    }
+    if options.len() > before {
+        options.sort_unstable_by_key(|o| o.id);
+    }
+    options
+}

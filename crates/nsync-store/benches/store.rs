@@ -1,5 +1,6 @@
 //! Storage benchmark, both backends: apply 300,000 new options in one transaction, apply the
-//! same plan again, typeahead search, one page of children of a node with 20,000 children.
+//! same plan again (each the median of 3 rounds on fresh stores), typeahead search, one page of
+//! children of a node with 20,000 children.
 //!
 //! Each backend runs in its own child process so that peak memory (VmHWM) is its own.
 //! `cargo bench -p nsync-store --bench store [-- sqlite|postgres]`.
@@ -15,7 +16,7 @@ use nsync_core::{
     Plan, RecordId, RunCounts, RunKind, RunOutcome, RunStatus, RunTrigger, TimeZone, UpstreamKey,
     UpstreamKind,
 };
-use nsync_store::{MasterKey, NewIntegration, Store, StoreConfig};
+use nsync_store::{MasterKey, NewIntegration, RunLock, Store, StoreConfig};
 use sqlx::Connection;
 
 const CUSTOMERS: i64 = 50_000;
@@ -225,10 +226,9 @@ fn row(name: &str, value: String, target: &str, ok: bool) {
     );
 }
 
-async fn run(backend: &str) {
-    let Some((store, cleanup)) = connect(backend).await else {
-        return;
-    };
+/// A fresh store with one integration, its run lock, and the plan of 300,000 new options.
+async fn setup(backend: &str) -> Option<(Store, Option<String>, RunLock, Plan)> {
+    let (store, cleanup) = connect(backend).await?;
     let company = store
         .create_company("Bench", &TimeZone::parse("UTC").expect("tz"))
         .await
@@ -279,14 +279,75 @@ async fn run(backend: &str) {
         },
         cursor: None,
     };
+    Some((store, cleanup, lock, plan))
+}
 
-    let started = Instant::now();
-    let first = store.apply_plan(&plan).await.expect("apply");
-    let apply = started.elapsed();
-    let peak = vm_hwm_mb();
-    let started = Instant::now();
-    let second = store.apply_plan(&plan).await.expect("re-apply");
-    let reapply = started.elapsed();
+/// Rounds of the apply figures, each on a fresh store; each figure is their median.
+const ROUNDS: usize = 3;
+
+/// What one round leaves for the figures measured once, on the last round's store.
+struct Round {
+    store: Store,
+    cleanup: Option<String>,
+    lock: RunLock,
+    plan: Plan,
+    first: u64,
+    second: u64,
+}
+
+async fn run(backend: &str) {
+    let (mut applies, mut reapplies) = (Vec::new(), Vec::new());
+    let (mut last, mut peak) = (None::<Round>, 0.0);
+    for round in 0..ROUNDS {
+        // One round's data at a time: peak memory is that of one apply.
+        if let Some(done) = last.take() {
+            drop_store(backend, done.store, done.lock, done.cleanup).await;
+        }
+        let Some((store, cleanup, lock, plan)) = setup(backend).await else {
+            return;
+        };
+        let started = Instant::now();
+        let first = store.apply_plan(&plan).await.expect("apply").rows_written;
+        applies.push(started.elapsed());
+        if round == 0 {
+            peak = vm_hwm_mb();
+        }
+        let started = Instant::now();
+        let second = store
+            .apply_plan(&plan)
+            .await
+            .expect("re-apply")
+            .rows_written;
+        reapplies.push(started.elapsed());
+        println!(
+            "{backend} round {}: apply {:.2} s, apply again {:.2} s",
+            round + 1,
+            applies[round].as_secs_f64(),
+            reapplies[round].as_secs_f64()
+        );
+        last = Some(Round {
+            store,
+            cleanup,
+            lock,
+            plan,
+            first,
+            second,
+        });
+    }
+    let Some(Round {
+        store,
+        cleanup,
+        lock,
+        plan,
+        first,
+        second,
+    }) = last
+    else {
+        return;
+    };
+    let field = plan.field;
+    let apply = percentile(&mut applies, 0.5);
+    let reapply = percentile(&mut reapplies, 0.5);
 
     let mut rng = Lcg(7);
     let mut search = Vec::new();
@@ -337,11 +398,16 @@ async fn run(backend: &str) {
     }
 
     let ms = |d: Duration| format!("{:.2} ms", d.as_secs_f64() * 1000.0);
-    let apply_target = if backend == "sqlite" { 5.0 } else { 10.0 };
+    // PostgreSQL's targets leave room for a noisy machine below those of issue 5 (10 s, 1 s).
+    let (apply_target, reapply_target) = if backend == "sqlite" {
+        (5.0, 1.0)
+    } else {
+        (8.0, 0.8)
+    };
     println!(
         "\n{backend}: {} options ({} written on first apply)",
         plan.options.len(),
-        first.rows_written
+        first
     );
     println!(
         "| {:<44} | {:>12} | {:>10} | ok?  |",
@@ -354,7 +420,7 @@ async fn run(backend: &str) {
         "-".repeat(12)
     );
     row(
-        "apply 300,000 new options, one transaction",
+        "apply 300,000 new options (median of 3)",
         format!("{:.2} s", apply.as_secs_f64()),
         &format!("<= {apply_target} s"),
         apply.as_secs_f64() <= apply_target,
@@ -366,16 +432,16 @@ async fn run(backend: &str) {
         peak <= 300.0,
     );
     row(
-        "apply the same plan again",
+        "apply the same plan again (median of 3)",
         format!("{:.2} s", reapply.as_secs_f64()),
-        "<= 1 s",
-        reapply.as_secs_f64() <= 1.0,
+        &format!("<= {reapply_target} s"),
+        reapply.as_secs_f64() <= reapply_target,
     );
     row(
         "  rows written by the second apply",
-        second.rows_written.to_string(),
+        second.to_string(),
         "0",
-        second.rows_written == 0,
+        second == 0,
     );
     let (median, p99) = (percentile(&mut search, 0.5), percentile(&mut search, 0.99));
     row(
@@ -405,6 +471,10 @@ async fn run(backend: &str) {
         worst.as_secs_f64() <= 0.010,
     );
 
+    drop_store(backend, store, lock, cleanup).await;
+}
+
+async fn drop_store(backend: &str, store: Store, lock: RunLock, cleanup: Option<String>) {
     lock.release().await.expect("release");
     store.close().await;
     match (backend, cleanup) {

@@ -70,6 +70,11 @@ pub(crate) const POSTGRES: Embedded = Embedded(&[
         "option flaw",
         include_str!("../migrations/postgres/0005_option_flaw.sql"),
     ),
+    (
+        6,
+        "option keys checked by the writer",
+        include_str!("../migrations/postgres/0006_option_keys_checked_by_the_writer.sql"),
+    ),
 ]);
 
 impl<'s> MigrationSource<'s> for Embedded {

@@ -10,7 +10,8 @@
 use std::collections::HashMap;
 
 use nsync_core::{
-    fold_for_search, OptionUpsert, Plan, RecordId, StoredOption, UpstreamKey, UpstreamKind,
+    fold_for_search, OptionId, OptionUpsert, Plan, RecordId, StoredOption, UpstreamKey,
+    UpstreamKind,
 };
 use sqlx::postgres::PgArguments;
 use sqlx::{Arguments, PgConnection, SqliteConnection};
@@ -49,6 +50,25 @@ pub(super) trait OptionStore {
     ) -> Result<Option<Vec<&'a OptionUpsert>>, StoreError> {
         Ok(None)
     }
+
+    /// Whether the field has no options yet (a first import): every row is then new, and
+    /// [`OptionStore::insert_new`] may write them without looking for stored ones. `false`
+    /// (the default) always upserts.
+    async fn is_empty(&mut self, _field: i64) -> Result<bool, StoreError> {
+        Ok(false)
+    }
+
+    /// Inserts rows into a field that had no options when the plan began, each parent's id
+    /// taken from `ids` (the rows written before, parents first). Fails with `MissingParent`
+    /// when a parent is not there; the caller's transaction then writes nothing.
+    async fn insert_new(
+        &mut self,
+        field: i64,
+        rows: &[&OptionUpsert],
+        _ids: &HashMap<UpstreamKey, OptionId>,
+    ) -> Result<Vec<StoredOption>, StoreError> {
+        self.upsert(field, rows).await
+    }
 }
 
 /// Plans with fewer options than this are upserted as they are: the pre-check pays off only
@@ -60,17 +80,26 @@ pub(super) async fn write<C: OptionStore>(
     conn: &mut C,
     plan: &Plan,
 ) -> Result<Vec<StoredOption>, StoreError> {
+    let field = plan.field.get();
     let mut order: Vec<&OptionUpsert> = plan.options.iter().collect();
-    if order.len() >= PRECHECK_FROM {
-        if let Some(changed) = conn.changed(plan.field.get(), &order).await? {
+    let new = conn.is_empty(field).await?;
+    if !new && order.len() >= PRECHECK_FROM {
+        if let Some(changed) = conn.changed(field, &order).await? {
             order = changed;
         }
     }
     order.sort_by_key(|o| o.level);
     let mut written = Vec::new();
+    let mut ids = HashMap::new();
     for level in order.chunk_by(|a, b| a.level == b.level) {
         for part in level.chunks(C::ROWS) {
-            written.extend(conn.upsert(plan.field.get(), part).await?);
+            if new {
+                let rows = conn.insert_new(field, part, &ids).await?;
+                ids.extend(rows.iter().filter_map(|o| Some((o.upstream?, o.id))));
+                written.extend(rows);
+            } else {
+                written.extend(conn.upsert(field, part).await?);
+            }
         }
     }
     Ok(written)
@@ -103,15 +132,6 @@ impl OptionStore for PgConnection {
         field: i64,
         rows: &[&'a OptionUpsert],
     ) -> Result<Option<Vec<&'a OptionUpsert>>, StoreError> {
-        // A field without options yet (a first import): every row is new, nothing to learn.
-        let any: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM options WHERE field_id = $1)")
-                .bind(field)
-                .fetch_one(&mut *self)
-                .await?;
-        if !any {
-            return Ok(None);
-        }
         let positions: Vec<i64> =
             sqlx::query_scalar_with(sql::POSTGRES_OPTIONS_CHANGED, pg_rows(field, rows, false)?)
                 .fetch_all(&mut *self)
@@ -125,6 +145,55 @@ impl OptionStore for PgConnection {
             })
             .collect();
         Ok(Some(changed))
+    }
+
+    async fn is_empty(&mut self, field: i64) -> Result<bool, StoreError> {
+        let any: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM options WHERE field_id = $1)")
+                .bind(field)
+                .fetch_one(&mut *self)
+                .await?;
+        Ok(!any)
+    }
+
+    /// No join and no conflict handling: nothing is stored to compare with, and the parents'
+    /// ids are known. Integrated options are written only by plans, one at a time per
+    /// integration (the run lock), so nothing can come between; were something to, the unique
+    /// index would fail the statement and with it the whole plan.
+    async fn insert_new(
+        &mut self,
+        field: i64,
+        rows: &[&OptionUpsert],
+        ids: &HashMap<UpstreamKey, OptionId>,
+    ) -> Result<Vec<StoredOption>, StoreError> {
+        let parents = rows
+            .iter()
+            .map(|o| match o.parent {
+                None => Ok(None),
+                Some(key) => ids
+                    .get(&key)
+                    .map(|id| Some(id.get()))
+                    .ok_or(StoreError::MissingParent(key)),
+            })
+            .collect::<Result<Vec<Option<i64>>, StoreError>>()?;
+        let mut args = PgArguments::default();
+        add(&mut args, field)?;
+        add(&mut args, parents)?;
+        columns(&mut args, rows, true)?;
+        add(
+            &mut args,
+            rows.iter()
+                .map(|o| o.upstream.kind.as_str())
+                .collect::<Vec<_>>(),
+        )?;
+        add(
+            &mut args,
+            rows.iter().map(|o| o.upstream.id.get()).collect::<Vec<_>>(),
+        )?;
+        let written = sqlx::query_with(sql::POSTGRES_OPTION_INSERT, args)
+            .fetch_all(&mut *self)
+            .await?;
+        written_options(&written, rows)
     }
 
     async fn upsert(
@@ -149,20 +218,12 @@ impl OptionStore for PgConnection {
 }
 
 /// The field, then one array per column of the rows: the parameters of both PostgreSQL
-/// statements (the pre-check does without the search keys).
+/// statements that look for stored rows (the pre-check does without the search keys).
 fn pg_rows(
     field: i64,
     rows: &[&OptionUpsert],
     search_keys: bool,
 ) -> Result<PgArguments, StoreError> {
-    fn add<'q, T>(args: &mut PgArguments, value: T) -> Result<(), StoreError>
-    where
-        T: sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + 'q,
-    {
-        args.add(value)
-            .map_err(|e| StoreError::from(sqlx::Error::Encode(e)))
-    }
-    let names: Vec<&str> = rows.iter().map(|o| o.name.as_str()).collect();
     let mut args = PgArguments::default();
     add(&mut args, field)?;
     add(
@@ -187,40 +248,59 @@ fn pg_rows(
             .map(|o| o.parent.map(|p| p.id.get()))
             .collect::<Vec<_>>(),
     )?;
+    columns(&mut args, rows, search_keys)?;
+    Ok(args)
+}
+
+/// The arrays of level, name, (search key,) number, active, reason, removed here and flaw.
+fn columns(
+    args: &mut PgArguments,
+    rows: &[&OptionUpsert],
+    search_keys: bool,
+) -> Result<(), StoreError> {
+    let names: Vec<&str> = rows.iter().map(|o| o.name.as_str()).collect();
     add(
-        &mut args,
+        args,
         rows.iter().map(|o| i64::from(o.level)).collect::<Vec<_>>(),
     )?;
-    add(&mut args, &names)?;
+    add(args, &names)?;
     if search_keys {
         add(
-            &mut args,
+            args,
             names.iter().map(|n| fold_for_search(n)).collect::<Vec<_>>(),
         )?;
     }
     add(
-        &mut args,
+        args,
         rows.iter().map(|o| o.number.as_deref()).collect::<Vec<_>>(),
     )?;
     add(
-        &mut args,
+        args,
         rows.iter().map(|o| o.state.is_active()).collect::<Vec<_>>(),
     )?;
     add(
-        &mut args,
+        args,
         rows.iter()
             .map(|o| o.state.reason().map(|r| r.as_str()))
             .collect::<Vec<_>>(),
     )?;
     add(
-        &mut args,
+        args,
         rows.iter().map(|o| o.removed_here).collect::<Vec<_>>(),
     )?;
     add(
-        &mut args,
+        args,
         rows.iter().map(|o| o.flaw.as_deref()).collect::<Vec<_>>(),
     )?;
-    Ok(args)
+    Ok(())
+}
+
+fn add<'q, T>(args: &mut PgArguments, value: T) -> Result<(), StoreError>
+where
+    T: sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + 'q,
+{
+    args.add(value)
+        .map_err(|e| StoreError::from(sqlx::Error::Encode(e)))
 }
 
 impl OptionStore for SqliteConnection {

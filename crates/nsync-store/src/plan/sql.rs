@@ -119,6 +119,17 @@ pub(super) const POSTGRES_OPTION_UPSERT: &str = concat!(
        parent_kind, parent_upstream_id FROM missing"
 );
 
+/// PostgreSQL's insert into a field that had no options: `$1` is the field, `$2` the parents'
+/// ids, then one array per column in the order of `option_columns!` (level to flaw, then the
+/// upstream kinds and ids).
+pub(super) const POSTGRES_OPTION_INSERT: &str = concat!(
+    option_columns!(),
+    "SELECT $1, v.* FROM UNNEST($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], \
+       $7::boolean[], $8::text[], $9::boolean[], $10::text[], $11::text[], $12::bigint[]) AS v \
+     RETURNING ",
+    option_returning!()
+);
+
 /// PostgreSQL: the 1-based positions of the rows that are new or differ, over a whole plan in
 /// one statement (the parameters of [`POSTGRES_OPTION_UPSERT`] but the search key, which
 /// follows from the name). One pair of hash joins over the field's options instead of one per

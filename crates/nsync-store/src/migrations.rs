@@ -43,6 +43,11 @@ pub(crate) const SQLITE: Embedded = Embedded(&[
         "option flaw",
         include_str!("../migrations/sqlite/0005_option_flaw.sql"),
     ),
+    (
+        6,
+        "option content hash",
+        include_str!("../migrations/sqlite/0006_option_content_hash.sql"),
+    ),
 ]);
 pub(crate) const POSTGRES: Embedded = Embedded(&[
     (
@@ -74,6 +79,11 @@ pub(crate) const POSTGRES: Embedded = Embedded(&[
         6,
         "option keys checked by the writer",
         include_str!("../migrations/postgres/0006_option_keys_checked_by_the_writer.sql"),
+    ),
+    (
+        7,
+        "option content hash",
+        include_str!("../migrations/postgres/0007_option_content_hash.sql"),
     ),
 ]);
 

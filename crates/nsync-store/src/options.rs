@@ -192,18 +192,6 @@ impl Store {
 }
 
 pub(crate) fn option_from_row(row: &impl Cols) -> Result<StoredOption, StoreError> {
-    Ok(StoredOption {
-        upstream_parent: upstream_key(
-            row.opt_text("parent_kind")?,
-            row.opt_int("parent_upstream_id")?,
-        )?,
-        ..written_option(row)?
-    })
-}
-
-/// An option from the columns of the `options` table alone: its parent's record is not among
-/// them, so `upstream_parent` is left empty for the caller.
-pub(crate) fn written_option(row: &impl Cols) -> Result<StoredOption, StoreError> {
     let state = if row.flag("active")? {
         OptionState::Active
     } else {
@@ -220,7 +208,10 @@ pub(crate) fn written_option(row: &impl Cols) -> Result<StoredOption, StoreError
         state,
         removed_here: row.flag("removed_here")?,
         upstream: upstream_key(row.opt_text("upstream_kind")?, row.opt_int("upstream_id")?)?,
-        upstream_parent: None,
+        upstream_parent: upstream_key(
+            row.opt_text("parent_kind")?,
+            row.opt_int("parent_upstream_id")?,
+        )?,
         flaw: row.opt_text("flaw")?,
     })
 }
@@ -410,7 +401,8 @@ impl Store {
     ) -> Result<(), StoreError> {
         let current = self.option(option).await?;
         rules::rename_by_hand(self.field(current.field).await?.kind, &current.name, name)?;
-        let sql = "UPDATE options SET name = $2, search_key = $3 WHERE id = $1";
+        let sql =
+            "UPDATE options SET name = $2, search_key = $3, content_hash = NULL WHERE id = $1";
         with_pool!(self, pool => sqlx::query(sql).bind(option.get()).bind(name.as_str())
             .bind(fold_for_search(name.as_str())).execute(pool).await?.rows_affected());
         Ok(())
@@ -425,7 +417,7 @@ impl Store {
         let current = self.option(option).await?;
         rules::set_active_by_hand(self.field(current.field).await?.kind, &current.name, active)?;
         let reason = (!active).then_some(InactiveReason::DeactivatedHere.as_str());
-        let sql = "UPDATE options SET active = $2, inactive_reason = $3 WHERE id = $1";
+        let sql = "UPDATE options SET active = $2, inactive_reason = $3, content_hash = NULL WHERE id = $1";
         with_pool!(self, pool => sqlx::query(sql).bind(option.get()).bind(active).bind(reason).execute(pool).await?.rows_affected());
         Ok(())
     }
@@ -438,7 +430,7 @@ impl Store {
         rules::remove_here(self.field(current.field).await?.kind)?;
         let sql = "WITH RECURSIVE sub (id) AS (SELECT id FROM options WHERE id = $1 \
                    UNION ALL SELECT o.id FROM options o JOIN sub ON o.parent_id = sub.id) \
-                   UPDATE options SET removed_here = $2 WHERE id IN (SELECT id FROM sub) AND NOT removed_here";
+                   UPDATE options SET removed_here = $2, content_hash = NULL WHERE id IN (SELECT id FROM sub) AND NOT removed_here";
         let done = with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let done = sqlx::query(sql).bind(option.get()).bind(true).execute(&mut *tx).await?.rows_affected();
@@ -457,10 +449,10 @@ impl Store {
         self.option(option).await?;
         let below = "WITH RECURSIVE sub (id) AS (SELECT id FROM options WHERE id = $1 \
                      UNION ALL SELECT o.id FROM options o JOIN sub ON o.parent_id = sub.id) \
-                     UPDATE options SET removed_here = $2 WHERE id IN (SELECT id FROM sub) AND removed_here";
+                     UPDATE options SET removed_here = $2, content_hash = NULL WHERE id IN (SELECT id FROM sub) AND removed_here";
         let above = "WITH RECURSIVE up (id, parent_id) AS (SELECT id, parent_id FROM options WHERE id = $1 \
                      UNION ALL SELECT o.id, o.parent_id FROM options o JOIN up ON o.id = up.parent_id) \
-                     UPDATE options SET removed_here = $2 WHERE id IN (SELECT id FROM up) AND removed_here";
+                     UPDATE options SET removed_here = $2, content_hash = NULL WHERE id IN (SELECT id FROM up) AND removed_here";
         let done = with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let a = sqlx::query(below).bind(option.get()).bind(false).execute(&mut *tx).await?.rows_affected();

@@ -10,21 +10,21 @@
 use std::collections::HashMap;
 
 use nsync_core::{
-    fold_for_search, OptionId, OptionUpsert, Plan, RecordId, StoredOption, UpstreamKey,
-    UpstreamKind,
+    fold_for_search, CustomFieldId, OptionId, OptionUpsert, Plan, RecordId, StoredOption,
+    UpstreamKey, UpstreamKind,
 };
+use sha2::{Digest, Sha256};
 use sqlx::postgres::PgArguments;
 use sqlx::{Arguments, PgConnection, SqliteConnection};
 
 use super::sql;
-use crate::options::written_option;
 use crate::row::Cols;
 use crate::StoreError;
 
 /// Rows per PostgreSQL statement (one array per column): large, so that a statement's hash
 /// joins over the field's options serve many rows, and bounded, for memory.
 const POSTGRES_ROWS: usize = 100_000;
-/// Rows per SQLite statement: 12 parameters each stays under SQLite's limit of 32,766.
+/// Rows per SQLite statement: 13 parameters each stays under SQLite's limit of 32,766.
 const SQLITE_ROWS: usize = 1_000;
 
 /// Writing one chunk of options, per backend.
@@ -105,21 +105,39 @@ pub(super) async fn write<C: OptionStore>(
     Ok(written)
 }
 
-/// The written rows as options. A written row's parent record is the one its upsert named
-/// (the statement resolved the parent's id from that key), so it is taken from there.
+/// The written rows as options: the ids the database gave (the option's, its parent's) and the
+/// values of the upsert it wrote them from, which it stores as bound.
 fn written_options<R: Cols>(
     rows: &[R],
     upserts: &[&OptionUpsert],
+    field: i64,
 ) -> Result<Vec<StoredOption>, StoreError> {
-    let parents: HashMap<UpstreamKey, Option<UpstreamKey>> =
-        upserts.iter().map(|o| (o.upstream, o.parent)).collect();
+    let field = CustomFieldId::new(field).map_err(StoreError::corrupt)?;
+    let by_key: HashMap<UpstreamKey, &OptionUpsert> =
+        upserts.iter().map(|o| (o.upstream, *o)).collect();
     rows.iter()
         .map(|row| {
-            let mut option = written_option(row)?;
-            option.upstream_parent = option
-                .upstream
-                .and_then(|key| parents.get(&key).copied().flatten());
-            Ok(option)
+            let upstream = key(&row.text("upstream_kind")?, row.int("upstream_id")?)?;
+            let upsert = by_key.get(&upstream).ok_or_else(|| {
+                StoreError::corrupt(format!("{upstream} written but not asked for"))
+            })?;
+            Ok(StoredOption {
+                id: OptionId::new(row.int("id")?).map_err(StoreError::corrupt)?,
+                field,
+                parent: row
+                    .opt_int("parent_id")?
+                    .map(OptionId::new)
+                    .transpose()
+                    .map_err(StoreError::corrupt)?,
+                level: upsert.level,
+                name: upsert.name.clone(),
+                number: upsert.number.clone(),
+                state: upsert.state,
+                removed_here: upsert.removed_here,
+                upstream: Some(upstream),
+                upstream_parent: upsert.parent,
+                flaw: upsert.flaw.clone(),
+            })
         })
         .collect()
 }
@@ -132,10 +150,13 @@ impl OptionStore for PgConnection {
         field: i64,
         rows: &[&'a OptionUpsert],
     ) -> Result<Option<Vec<&'a OptionUpsert>>, StoreError> {
-        let positions: Vec<i64> =
-            sqlx::query_scalar_with(sql::POSTGRES_OPTIONS_CHANGED, pg_rows(field, rows, false)?)
-                .fetch_all(&mut *self)
-                .await?;
+        let mut args = PgArguments::default();
+        add(&mut args, field)?;
+        keys(&mut args, rows)?;
+        add(&mut args, hashes(rows))?;
+        let positions: Vec<i64> = sqlx::query_scalar_with(sql::POSTGRES_OPTIONS_CHANGED, args)
+            .fetch_all(&mut *self)
+            .await?;
         let changed = positions
             .into_iter()
             .filter_map(|p| {
@@ -166,34 +187,17 @@ impl OptionStore for PgConnection {
         rows: &[&OptionUpsert],
         ids: &HashMap<UpstreamKey, OptionId>,
     ) -> Result<Vec<StoredOption>, StoreError> {
-        let parents = rows
-            .iter()
-            .map(|o| match o.parent {
-                None => Ok(None),
-                Some(key) => ids
-                    .get(&key)
-                    .map(|id| Some(id.get()))
-                    .ok_or(StoreError::MissingParent(key)),
-            })
-            .collect::<Result<Vec<Option<i64>>, StoreError>>()?;
+        let parents = parent_ids(rows, ids)?;
         let mut args = PgArguments::default();
         add(&mut args, field)?;
         add(&mut args, parents)?;
-        columns(&mut args, rows, true)?;
-        add(
-            &mut args,
-            rows.iter()
-                .map(|o| o.upstream.kind.as_str())
-                .collect::<Vec<_>>(),
-        )?;
-        add(
-            &mut args,
-            rows.iter().map(|o| o.upstream.id.get()).collect::<Vec<_>>(),
-        )?;
+        columns(&mut args, rows)?;
+        keys(&mut args, rows)?;
+        add(&mut args, hashes(rows))?;
         let written = sqlx::query_with(sql::POSTGRES_OPTION_INSERT, args)
             .fetch_all(&mut *self)
             .await?;
-        written_options(&written, rows)
+        written_options(&written, rows, field)
     }
 
     async fn upsert(
@@ -201,7 +205,7 @@ impl OptionStore for PgConnection {
         field: i64,
         rows: &[&OptionUpsert],
     ) -> Result<Vec<StoredOption>, StoreError> {
-        let written = sqlx::query_with(sql::POSTGRES_OPTION_UPSERT, pg_rows(field, rows, true)?)
+        let written = sqlx::query_with(sql::POSTGRES_OPTION_UPSERT, pg_rows(field, rows)?)
             .fetch_all(&mut *self)
             .await?;
         // A missing parent comes back as the only row.
@@ -213,29 +217,15 @@ impl OptionStore for PgConnection {
                 )?));
             }
         }
-        written_options(&written, rows)
+        written_options(&written, rows, field)
     }
 }
 
-/// The field, then one array per column of the rows: the parameters of both PostgreSQL
-/// statements that look for stored rows (the pre-check does without the search keys).
-fn pg_rows(
-    field: i64,
-    rows: &[&OptionUpsert],
-    search_keys: bool,
-) -> Result<PgArguments, StoreError> {
+/// The parameters of the PostgreSQL upsert: the field, then one array per column of the rows.
+fn pg_rows(field: i64, rows: &[&OptionUpsert]) -> Result<PgArguments, StoreError> {
     let mut args = PgArguments::default();
     add(&mut args, field)?;
-    add(
-        &mut args,
-        rows.iter()
-            .map(|o| o.upstream.kind.as_str())
-            .collect::<Vec<_>>(),
-    )?;
-    add(
-        &mut args,
-        rows.iter().map(|o| o.upstream.id.get()).collect::<Vec<_>>(),
-    )?;
+    keys(&mut args, rows)?;
     add(
         &mut args,
         rows.iter()
@@ -248,28 +238,37 @@ fn pg_rows(
             .map(|o| o.parent.map(|p| p.id.get()))
             .collect::<Vec<_>>(),
     )?;
-    columns(&mut args, rows, search_keys)?;
+    columns(&mut args, rows)?;
+    add(&mut args, hashes(rows))?;
     Ok(args)
 }
 
-/// The arrays of level, name, (search key,) number, active, reason, removed here and flaw.
-fn columns(
-    args: &mut PgArguments,
-    rows: &[&OptionUpsert],
-    search_keys: bool,
-) -> Result<(), StoreError> {
+/// The arrays of the records' kinds and ids.
+fn keys(args: &mut PgArguments, rows: &[&OptionUpsert]) -> Result<(), StoreError> {
+    add(
+        args,
+        rows.iter()
+            .map(|o| o.upstream.kind.as_str())
+            .collect::<Vec<_>>(),
+    )?;
+    add(
+        args,
+        rows.iter().map(|o| o.upstream.id.get()).collect::<Vec<_>>(),
+    )
+}
+
+/// The arrays of level, name, search key, number, active, reason, removed here and flaw.
+fn columns(args: &mut PgArguments, rows: &[&OptionUpsert]) -> Result<(), StoreError> {
     let names: Vec<&str> = rows.iter().map(|o| o.name.as_str()).collect();
     add(
         args,
         rows.iter().map(|o| i64::from(o.level)).collect::<Vec<_>>(),
     )?;
     add(args, &names)?;
-    if search_keys {
-        add(
-            args,
-            names.iter().map(|n| fold_for_search(n)).collect::<Vec<_>>(),
-        )?;
-    }
+    add(
+        args,
+        names.iter().map(|n| fold_for_search(n)).collect::<Vec<_>>(),
+    )?;
     add(
         args,
         rows.iter().map(|o| o.number.as_deref()).collect::<Vec<_>>(),
@@ -291,8 +290,42 @@ fn columns(
     add(
         args,
         rows.iter().map(|o| o.flaw.as_deref()).collect::<Vec<_>>(),
-    )?;
-    Ok(())
+    )
+}
+
+fn hashes(rows: &[&OptionUpsert]) -> Vec<i64> {
+    rows.iter().map(|o| content_hash(o)).collect()
+}
+
+/// A digest of everything an option row holds but its record's key: its parent's record,
+/// level, name, number, state, removed-here mark and flaw. Stored beside the row, it lets a
+/// re-applied plan find its unchanged rows by one narrow comparison (see
+/// `POSTGRES_OPTIONS_CHANGED`). SHA-256, not a fast hash: names come from NetSuite, and a
+/// crafted collision must not let a rename pass as unchanged. Every field is length-prefixed
+/// or fixed-size, so two different rows never encode the same.
+pub(super) fn content_hash(o: &OptionUpsert) -> i64 {
+    fn text(digest: &mut Sha256, value: Option<&str>) {
+        match value {
+            None => digest.update([0]),
+            Some(v) => {
+                digest.update([1]);
+                digest.update((v.len() as u64).to_le_bytes());
+                digest.update(v.as_bytes());
+            }
+        }
+    }
+    let mut digest = Sha256::new();
+    text(&mut digest, o.parent.map(|p| p.kind.as_str()));
+    digest.update(o.parent.map_or(0, |p| p.id.get()).to_le_bytes());
+    digest.update([o.level.get()]);
+    text(&mut digest, Some(o.name.as_str()));
+    text(&mut digest, o.number.as_deref());
+    digest.update([u8::from(o.state.is_active())]);
+    text(&mut digest, o.state.reason().map(|r| r.as_str()));
+    digest.update([u8::from(o.removed_here)]);
+    text(&mut digest, o.flaw.as_deref());
+    let bytes = digest.finalize();
+    i64::from_le_bytes(bytes[..8].try_into().unwrap_or_default())
 }
 
 fn add<'q, T>(args: &mut PgArguments, value: T) -> Result<(), StoreError>
@@ -303,8 +336,65 @@ where
         .map_err(|e| StoreError::from(sqlx::Error::Encode(e)))
 }
 
+/// The parents' ids of rows written into a field that had no options, from the rows written
+/// before them; `MissingParent` for the first parent that is not among them.
+fn parent_ids(
+    rows: &[&OptionUpsert],
+    ids: &HashMap<UpstreamKey, OptionId>,
+) -> Result<Vec<Option<i64>>, StoreError> {
+    rows.iter()
+        .map(|o| match o.parent {
+            None => Ok(None),
+            Some(key) => ids
+                .get(&key)
+                .map(|id| Some(id.get()))
+                .ok_or(StoreError::MissingParent(key)),
+        })
+        .collect()
+}
+
 impl OptionStore for SqliteConnection {
     const ROWS: usize = SQLITE_ROWS;
+
+    async fn is_empty(&mut self, field: i64) -> Result<bool, StoreError> {
+        let any: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM options WHERE field_id = $1)")
+                .bind(field)
+                .fetch_one(&mut *self)
+                .await?;
+        Ok(!any)
+    }
+
+    /// A plain multi-row insert: no stored row to compare with, the parents' ids known (see
+    /// the PostgreSQL one for why nothing can come between).
+    async fn insert_new(
+        &mut self,
+        field: i64,
+        rows: &[&OptionUpsert],
+        ids: &HashMap<UpstreamKey, OptionId>,
+    ) -> Result<Vec<StoredOption>, StoreError> {
+        let parents = parent_ids(rows, ids)?;
+        let statement = sql::sqlite_option_insert(rows.len());
+        let mut query = sqlx::query(&statement);
+        for (o, parent) in rows.iter().zip(parents) {
+            query = query
+                .bind(field)
+                .bind(parent)
+                .bind(i64::from(o.level))
+                .bind(o.name.as_str())
+                .bind(fold_for_search(o.name.as_str()))
+                .bind(o.number.as_deref())
+                .bind(o.state.is_active())
+                .bind(o.state.reason().map(|r| r.as_str()))
+                .bind(o.removed_here)
+                .bind(o.flaw.as_deref())
+                .bind(o.upstream.kind.as_str())
+                .bind(o.upstream.id.get())
+                .bind(content_hash(o));
+        }
+        let written = query.fetch_all(&mut *self).await?;
+        written_options(&written, rows, field)
+    }
 
     async fn upsert(
         &mut self,
@@ -326,10 +416,11 @@ impl OptionStore for SqliteConnection {
                 .bind(o.state.is_active())
                 .bind(o.state.reason().map(|r| r.as_str()))
                 .bind(o.removed_here)
-                .bind(o.flaw.as_deref());
+                .bind(o.flaw.as_deref())
+                .bind(content_hash(o));
         }
         match query.fetch_all(&mut *self).await {
-            Ok(written) => written_options(&written, rows),
+            Ok(written) => written_options(&written, rows, field),
             // A missing parent fails the statement on its foreign key (see the statement);
             // SQLite undoes only the statement, so the transaction can still say which.
             Err(err) => match missing_parent_sqlite(self, field, rows).await? {

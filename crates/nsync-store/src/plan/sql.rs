@@ -35,7 +35,7 @@ impl Statements {
 
 /// The columns of an option row as bound, in order (`v` in the upserts below).
 const OPTION_ROW: &str = "kind, id, parent_kind, parent_upstream_id, level, name, search_key, \
-     number, active, inactive_reason, removed_here, flaw";
+     number, active, inactive_reason, removed_here, flaw, content_hash";
 
 /// A row passes when it is new or differs from the stored one. A parent key without an
 /// option (`p.id` NULL) always passes, so that the check for it sees the row.
@@ -54,7 +54,7 @@ macro_rules! option_changed {
 macro_rules! option_columns {
     () => {
         "INSERT INTO options (field_id, parent_id, level, name, search_key, number, active, \
-         inactive_reason, removed_here, flaw, upstream_kind, upstream_id) "
+         inactive_reason, removed_here, flaw, upstream_kind, upstream_id, content_hash) "
     };
 }
 
@@ -65,7 +65,7 @@ macro_rules! option_conflict {
          parent_id = excluded.parent_id, level = excluded.level, name = excluded.name, \
          search_key = excluded.search_key, number = excluded.number, active = excluded.active, \
          inactive_reason = excluded.inactive_reason, removed_here = excluded.removed_here, \
-         flaw = excluded.flaw \
+         flaw = excluded.flaw, content_hash = excluded.content_hash \
          WHERE options.parent_id IS DISTINCT FROM excluded.parent_id \
             OR options.level IS DISTINCT FROM excluded.level \
             OR options.name IS DISTINCT FROM excluded.name \
@@ -77,12 +77,12 @@ macro_rules! option_conflict {
     };
 }
 
-/// The columns of a written option, as the upserts return them: what the store wrote, so that
-/// a copy in memory takes the database's word for ids and parents instead of replaying the SQL.
+/// The columns of a written option that the database decided, as the upserts return them: its
+/// id and its parent's id (the rest it stored as bound). A copy in memory takes the database's
+/// word for these instead of replaying the SQL.
 macro_rules! option_returning {
     () => {
-        "id, field_id, parent_id, level, name, number, active, inactive_reason, removed_here, \
-         flaw, upstream_kind, upstream_id"
+        "id, parent_id, upstream_kind, upstream_id"
     };
 }
 
@@ -93,9 +93,9 @@ macro_rules! option_returning {
 pub(super) const POSTGRES_OPTION_UPSERT: &str = concat!(
     "WITH v AS (SELECT * FROM UNNEST($2::text[], $3::bigint[], $4::text[], $5::bigint[], \
        $6::bigint[], $7::text[], $8::text[], $9::text[], $10::boolean[], $11::text[], $12::boolean[], \
-       $13::text[]) \
+       $13::text[], $14::bigint[]) \
        AS v (kind, id, parent_kind, parent_upstream_id, level, name, search_key, number, active, \
-       inactive_reason, removed_here, flaw)), \
+       inactive_reason, removed_here, flaw, content_hash)), \
      r AS (SELECT v.*, p.id AS parent_id FROM v \
        LEFT JOIN options AS p ON p.field_id = $1 AND p.upstream_kind = v.parent_kind \
          AND p.upstream_id = v.parent_upstream_id \
@@ -107,15 +107,15 @@ pub(super) const POSTGRES_OPTION_UPSERT: &str = concat!(
        WHERE parent_kind IS NOT NULL AND parent_id IS NULL LIMIT 1), \
      written AS (",
     option_columns!(),
-    "SELECT $1, parent_id, level, name, search_key, number, active, inactive_reason, removed_here, flaw, kind, id \
+    "SELECT $1, parent_id, level, name, search_key, number, active, inactive_reason, removed_here, flaw, kind, id, \
+       content_hash \
        FROM r WHERE NOT EXISTS (SELECT 1 FROM missing)",
     option_conflict!(),
     " RETURNING ",
     option_returning!(),
     ") \
      SELECT w.*, NULL::text AS missing_kind, NULL::bigint AS missing_id FROM written AS w \
-     UNION ALL SELECT NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL::text, \
-       NULL::text, NULL::boolean, NULL::text, NULL::boolean, NULL::text, NULL::text, NULL::bigint, \
+     UNION ALL SELECT NULL::bigint, NULL::bigint, NULL::text, NULL::bigint, \
        parent_kind, parent_upstream_id FROM missing"
 );
 
@@ -125,28 +125,23 @@ pub(super) const POSTGRES_OPTION_UPSERT: &str = concat!(
 pub(super) const POSTGRES_OPTION_INSERT: &str = concat!(
     option_columns!(),
     "SELECT $1, v.* FROM UNNEST($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], \
-       $7::boolean[], $8::text[], $9::boolean[], $10::text[], $11::text[], $12::bigint[]) AS v \
+       $7::boolean[], $8::text[], $9::boolean[], $10::text[], $11::text[], $12::bigint[], \
+       $13::bigint[]) AS v \
      RETURNING ",
     option_returning!()
 );
 
 /// PostgreSQL: the 1-based positions of the rows that are new or differ, over a whole plan in
-/// one statement (the parameters of [`POSTGRES_OPTION_UPSERT`] but the search key, which
-/// follows from the name). One pair of hash joins over the field's options instead of one per
-/// chunk and level: re-applying a large plan writes nothing and reads the options once.
-pub(super) const POSTGRES_OPTIONS_CHANGED: &str = concat!(
-    "WITH v AS (SELECT * FROM UNNEST($2::text[], $3::bigint[], $4::text[], $5::bigint[], \
-       $6::bigint[], $7::text[], $8::text[], $9::boolean[], $10::text[], $11::boolean[], \
-       $12::text[]) \
-       WITH ORDINALITY AS v (kind, id, parent_kind, parent_upstream_id, level, name, number, \
-       active, inactive_reason, removed_here, flaw, ord)) \
-     SELECT v.ord FROM v \
-       LEFT JOIN options AS p ON p.field_id = $1 AND p.upstream_kind = v.parent_kind \
-         AND p.upstream_id = v.parent_upstream_id \
-       LEFT JOIN options AS o ON o.field_id = $1 AND o.upstream_kind = v.kind AND o.upstream_id = v.id \
-       WHERE ",
-    option_changed!()
-);
+/// one statement: `$1` the field, then the records' kinds, ids and content hashes (see
+/// `content_hash` in `options.rs`). A row whose stored hash equals its own is as the plan
+/// wants it; any other (new, changed, or stored without a hash) goes on to the upsert, which
+/// compares every column. One narrow hash join over the field's options: re-applying a large
+/// plan writes nothing and reads little.
+pub(super) const POSTGRES_OPTIONS_CHANGED: &str =
+    "SELECT v.ord FROM UNNEST($2::text[], $3::bigint[], $4::bigint[]) \
+       WITH ORDINALITY AS v (kind, id, content_hash, ord) \
+     LEFT JOIN options AS o ON o.field_id = $1 AND o.upstream_kind = v.kind AND o.upstream_id = v.id \
+     WHERE o.content_hash IS DISTINCT FROM v.content_hash";
 
 /// `(?, ?), (?, ?)`: `rows` rows of `columns` parameters. Anonymous on purpose: SQLite finds
 /// a numbered parameter's name by a linear search, so binding thousands of them is quadratic.
@@ -165,7 +160,7 @@ pub(super) fn sqlite_option_upsert(rows: usize) -> String {
            FROM v CROSS JOIN f LEFT JOIN options AS p ON p.field_id = f.field \
            AND p.upstream_kind = v.parent_kind AND p.upstream_id = v.parent_upstream_id) \
          {}SELECT f.field, v.parent_id, v.level, v.name, v.search_key, v.number, v.active, \
-           v.inactive_reason, v.removed_here, v.flaw, v.kind, v.id \
+           v.inactive_reason, v.removed_here, v.flaw, v.kind, v.id, v.content_hash \
          FROM r AS v CROSS JOIN f LEFT JOIN options AS o ON o.field_id = f.field \
            AND o.upstream_kind = v.kind AND o.upstream_id = v.id \
          WHERE o.id IS NULL OR o.parent_id IS NOT v.parent_id OR o.level IS NOT v.level \
@@ -173,9 +168,20 @@ pub(super) fn sqlite_option_upsert(rows: usize) -> String {
            OR o.inactive_reason IS NOT v.inactive_reason OR o.removed_here IS NOT v.removed_here \
            OR o.flaw IS NOT v.flaw\
          {} RETURNING {}",
-        sqlite_rows(rows, 12),
+        sqlite_rows(rows, 13),
         option_columns!(),
         option_conflict!(),
+        option_returning!()
+    )
+}
+
+/// SQLite's insert of `rows` rows into a field that had no options, each row bound in the
+/// order of `option_columns!`.
+pub(super) fn sqlite_option_insert(rows: usize) -> String {
+    format!(
+        "{}VALUES {} RETURNING {}",
+        option_columns!(),
+        sqlite_rows(rows, 13),
         option_returning!()
     )
 }

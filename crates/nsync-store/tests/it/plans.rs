@@ -374,4 +374,14 @@ async fn a_large_plan_applied_again_writes_only_what_differs(store: Store) {
         by_key(options[20_000].upstream).state,
         OptionState::Inactive(InactiveReason::InactiveInNetSuite)
     );
+    // A row changed here since (removed, with what is below it) is not taken as unchanged:
+    // the plan that says it is not removed brings it back.
+    let removed = by_key(options[700].upstream).id;
+    assert_eq!(store.remove_option_here(removed).await.unwrap(), 1);
+    let restored = store
+        .apply_plan(&plan(&store, &fx, options.clone()).await)
+        .await
+        .unwrap();
+    assert_eq!(restored.rows_written, 1 + 1, "the option and the run");
+    assert!(!store.option(removed).await.unwrap().removed_here);
 }

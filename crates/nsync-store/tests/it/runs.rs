@@ -1,7 +1,7 @@
 //! Runs: paging, interrupted runs, plans held for confirmation.
 
 use nsync_core::{RunKind, RunStatus, RunTrigger};
-use nsync_store::Store;
+use nsync_store::{Store, StoreError};
 
 use crate::contract;
 use crate::harness::{customer, fixture, plan_for_run};
@@ -55,7 +55,18 @@ async fn a_run_left_running_by_a_dead_process_is_marked_failed_by_the_next_lock_
         .await
         .unwrap();
     drop(lock); // the process "dies" without finishing the run
-    let lock = store.lock_integration(fx.integration).await.unwrap();
+                // On PostgreSQL the server frees the lock once it sees the connection closed, which can
+                // take a moment: the next lock holder is one that comes after that.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let lock = loop {
+        match store.lock_integration(fx.integration).await {
+            Ok(lock) => break lock,
+            Err(StoreError::Busy { .. }) if std::time::Instant::now() < deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            Err(err) => panic!("{err}"),
+        }
+    };
     assert_eq!(
         store.fail_interrupted_runs(&lock, 5_000).await.unwrap(),
         vec![run]

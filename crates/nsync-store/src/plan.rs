@@ -74,7 +74,8 @@ impl Store {
             for chunk in &removal_chunks {
                 state_written += sqlx::query(sql.mirror_remove).bind(integration).bind(chunk).execute(&mut *tx).await?.rows_affected();
             }
-            let options = options::write(&mut *tx, plan).await?;
+            let empty: bool = sqlx::query_scalar(FIELD_EMPTY).bind(field).fetch_one(&mut *tx).await?;
+            let options = options::write(&mut *tx, plan, empty).await?;
             let options_written = u64::try_from(options.len()).unwrap_or(u64::MAX);
             if let (Some(analyze), true) = (sql.analyze_options, options_written >= ANALYZE_AFTER) {
                 sqlx::query(analyze).execute(&mut *tx).await?;
@@ -123,6 +124,8 @@ impl Store {
     }
 }
 
+/// Whether a field has no options yet: its first import inserts without looking for any.
+const FIELD_EMPTY: &str = "SELECT NOT EXISTS (SELECT 1 FROM options WHERE field_id = $1)";
 const STATE_VERSION: &str = "SELECT state_version FROM integrations WHERE id = $1";
 const STATE_BUMP: &str =
     "UPDATE integrations SET state_version = state_version + 1 WHERE id = $1 RETURNING state_version";

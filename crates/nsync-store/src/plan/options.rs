@@ -51,13 +51,6 @@ pub(super) trait OptionStore {
         Ok(None)
     }
 
-    /// Whether the field has no options yet (a first import): every row is then new, and
-    /// [`OptionStore::insert_new`] may write them without looking for stored ones. `false`
-    /// (the default) always upserts.
-    async fn is_empty(&mut self, _field: i64) -> Result<bool, StoreError> {
-        Ok(false)
-    }
-
     /// Inserts rows into a field that had no options when the plan began, each parent's id
     /// taken from `ids` (the rows written before, parents first). Fails with `MissingParent`
     /// when a parent is not there; the caller's transaction then writes nothing.
@@ -65,24 +58,23 @@ pub(super) trait OptionStore {
         &mut self,
         field: i64,
         rows: &[&OptionUpsert],
-        _ids: &HashMap<UpstreamKey, OptionId>,
-    ) -> Result<Vec<StoredOption>, StoreError> {
-        self.upsert(field, rows).await
-    }
+        ids: &HashMap<UpstreamKey, OptionId>,
+    ) -> Result<Vec<StoredOption>, StoreError>;
 }
 
 /// Plans with fewer options than this are upserted as they are: the pre-check pays off only
 /// where the upserts would take several statements.
 const PRECHECK_FROM: usize = 20_000;
 
-/// Writes the plan's options; returns the rows inserted or updated, as written.
+/// Writes the plan's options; returns the rows inserted or updated, as written. `new`: the
+/// field had no options when the plan began (a first import), so every row is new.
 pub(super) async fn write<C: OptionStore>(
     conn: &mut C,
     plan: &Plan,
+    new: bool,
 ) -> Result<Vec<StoredOption>, StoreError> {
     let field = plan.field.get();
     let mut order: Vec<&OptionUpsert> = plan.options.iter().collect();
-    let new = conn.is_empty(field).await?;
     if !new && order.len() >= PRECHECK_FROM {
         if let Some(changed) = conn.changed(field, &order).await? {
             order = changed;
@@ -166,15 +158,6 @@ impl OptionStore for PgConnection {
             })
             .collect();
         Ok(Some(changed))
-    }
-
-    async fn is_empty(&mut self, field: i64) -> Result<bool, StoreError> {
-        let any: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM options WHERE field_id = $1)")
-                .bind(field)
-                .fetch_one(&mut *self)
-                .await?;
-        Ok(!any)
     }
 
     /// No join and no conflict handling: nothing is stored to compare with, and the parents'
@@ -355,15 +338,6 @@ fn parent_ids(
 
 impl OptionStore for SqliteConnection {
     const ROWS: usize = SQLITE_ROWS;
-
-    async fn is_empty(&mut self, field: i64) -> Result<bool, StoreError> {
-        let any: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM options WHERE field_id = $1)")
-                .bind(field)
-                .fetch_one(&mut *self)
-                .await?;
-        Ok(!any)
-    }
 
     /// A plain multi-row insert: no stored row to compare with, the parents' ids known (see
     /// the PostgreSQL one for why nothing can come between).

@@ -183,15 +183,18 @@ async fn connect_postgres(config: &StoreConfig) -> Result<PgPool, StoreError> {
         .await?)
 }
 
-/// The URL without a password, for error messages.
+/// The URL without its password, for error messages; one that does not parse is not shown
+/// (it could hold a password where no parser finds it).
 fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.find('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let userinfo = &url[scheme_end + 3..at];
-            let user = userinfo.split(':').next().unwrap_or("");
-            format!("{}://{user}:***{}", &url[..scheme_end], &url[at..])
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            if parsed.password().is_some() {
+                // Only a URL that cannot have a password refuses one, and this one has one.
+                let _ = parsed.set_password(Some("***"));
+            }
+            parsed.to_string()
         }
-        _ => url.to_owned(),
+        Err(_) => "(a value that is not a URL)".to_owned(),
     }
 }
 

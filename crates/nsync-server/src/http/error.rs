@@ -88,6 +88,28 @@ struct ErrorDetail<'a> {
 }
 
 impl ApiError {
+    /// Every stable code, as the OpenAPI document lists them.
+    pub const CODES: [&'static str; 18] = [
+        "unauthenticated",
+        "bad_credentials",
+        "bad_notification",
+        "admin_only",
+        "csrf",
+        "not_found",
+        "method_not_allowed",
+        "too_large",
+        "unsupported_media_type",
+        "malformed_request",
+        "invalid_request",
+        "integrated_field",
+        "too_many_attempts",
+        "busy",
+        "not_read_yet",
+        "not_confirmable",
+        "netsuite",
+        "internal",
+    ];
+
     /// The HTTP status and the stable code: the one place errors meet status codes.
     pub fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
@@ -146,7 +168,17 @@ impl From<StoreError> for ApiError {
             }
             StoreError::Rule(other) => Self::Invalid(other.to_string()),
             StoreError::Busy { .. } => Self::Busy(err.to_string()),
-            other => Self::Internal(other.to_string()),
+            // The store's own failures: logged, never shown (they can name SQL and data).
+            StoreError::UnsupportedUrl(_)
+            | StoreError::Database(_)
+            | StoreError::Migrate(_)
+            | StoreError::Corrupt(_)
+            | StoreError::InvalidPlan(_)
+            | StoreError::MissingParent(_)
+            | StoreError::MasterKey(_)
+            | StoreError::Decrypt(_)
+            | StoreError::LeaseLost(_)
+            | StoreError::PasswordHash(_) => Self::Internal(err.to_string()),
         }
     }
 }
@@ -162,7 +194,12 @@ impl From<EngineError> for ApiError {
                 Self::NotConfirmable(err.to_string())
             }
             EngineError::Store(store) => store.into(),
-            EngineError::RunFailed { .. } => Self::NetSuite(err.to_string()),
+            // A failed run answers as its cause does: NetSuite's failure is a 502 that names
+            // the run; the store's is a 500 whose detail goes to the log only.
+            EngineError::RunFailed { run, source } => match Self::from(*source) {
+                Self::NetSuite(message) => Self::NetSuite(format!("run {run} failed: {message}")),
+                other => other,
+            },
         }
     }
 }
@@ -224,5 +261,64 @@ impl From<QueryRejection> for ApiError {
             "the query string is not valid: {}",
             err.body_text()
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nsync_core::RunId;
+
+    #[test]
+    fn a_run_that_failed_in_the_store_shows_no_store_text() {
+        let err = EngineError::RunFailed {
+            run: RunId::new(7).unwrap(),
+            source: Box::new(EngineError::Store(StoreError::Corrupt(
+                "options.name of row 12".into(),
+            ))),
+        };
+        let api = ApiError::from(err);
+        assert_eq!(api.status_and_code().0, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(api.public_message(), "internal error");
+        let err = EngineError::RunFailed {
+            run: RunId::new(8).unwrap(),
+            source: Box::new(EngineError::SuspiciousRead("no customers came back".into())),
+        };
+        let api = ApiError::from(err);
+        assert_eq!(api.status_and_code().0, StatusCode::BAD_GATEWAY);
+        assert_eq!(
+            api.public_message(),
+            "run 8 failed: no customers came back; nothing was changed"
+        );
+    }
+
+    #[test]
+    fn every_code_is_in_the_documented_list_once() {
+        let samples = [
+            ApiError::Unauthenticated,
+            ApiError::BadCredentials,
+            ApiError::BadNotification("x"),
+            ApiError::AdminOnly,
+            ApiError::Csrf,
+            ApiError::NotFound("x"),
+            ApiError::NoRoute,
+            ApiError::MethodNotAllowed,
+            ApiError::TooLarge,
+            ApiError::UnsupportedMediaType,
+            ApiError::Malformed(String::new()),
+            ApiError::Invalid(String::new()),
+            ApiError::Refused(String::new()),
+            ApiError::TooManyAttempts(1),
+            ApiError::Busy(String::new()),
+            ApiError::NotReadYet,
+            ApiError::NotConfirmable(String::new()),
+            ApiError::NetSuite(String::new()),
+            ApiError::Internal(String::new()),
+        ];
+        let codes: std::collections::BTreeSet<_> =
+            samples.iter().map(|e| e.status_and_code().1).collect();
+        let listed: std::collections::BTreeSet<_> = ApiError::CODES.into_iter().collect();
+        assert_eq!(listed.len(), ApiError::CODES.len(), "a code listed twice");
+        assert_eq!(codes, listed);
     }
 }

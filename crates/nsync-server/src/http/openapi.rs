@@ -144,7 +144,7 @@ pub fn document_value() -> Value {
                     "type": "object",
                     "required": ["error"],
                     "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
-                        "code": {"type": "string", "enum": ["unauthenticated", "bad_credentials", "bad_notification", "admin_only", "csrf", "not_found", "method_not_allowed", "too_large", "unsupported_media_type", "malformed_request", "invalid_request", "integrated_field", "too_many_attempts", "busy", "not_read_yet", "not_confirmable", "netsuite", "internal"]},
+                        "code": {"type": "string", "enum": super::error::ApiError::CODES},
                         "message": {"type": "string"}
                     }}}
                 }

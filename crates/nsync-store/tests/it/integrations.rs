@@ -104,3 +104,16 @@ async fn settings_start_at_the_defaults_and_can_be_changed(store: Store) {
         .await
         .is_err());
 }
+
+#[tokio::test]
+async fn an_unsupported_database_url_is_named_without_its_password() {
+    let Err(err) = Store::connect("mysql://admin:hunter2@db.example/nsync").await else {
+        panic!("a MySQL URL connected");
+    };
+    let message = err.to_string();
+    assert!(
+        message.contains("mysql://admin:***@db.example/nsync"),
+        "{message}"
+    );
+    assert!(!message.contains("hunter2"), "{message}");
+}

@@ -94,7 +94,7 @@ pub struct Engine {
     store: Store,
     key: MasterKey,
     connector: Arc<dyn Connector>,
-    clients: Mutex<HashMap<IntegrationId, Client>>,
+    clients: Mutex<HashMap<IntegrationId, ([u8; 32], Client)>>,
     /// Copies being computed after a run applied (see [`Engine::keep_applied`]): the run has
     /// ended; the next run of the integration waits for its copy instead of loading.
     filling: Mutex<HashMap<IntegrationId, tokio::task::JoinHandle<()>>>,
@@ -128,11 +128,6 @@ impl Engine {
     /// The key credentials are sealed with (to store new ones).
     pub fn master_key(&self) -> &MasterKey {
         &self.key
-    }
-
-    /// Forgets the cached client of an integration (after its credentials changed).
-    pub fn forget_client(&self, integration: IntegrationId) {
-        lock(&self.clients).remove(&integration);
     }
 
     /// Refreshes the mirror only (what the Import Customers list is served from).
@@ -200,13 +195,14 @@ impl Engine {
         Ok(run)
     }
 
-    /// What NetSuite says about the integration's account and credentials ("Test connection").
+    /// What NetSuite says about the integration's account and credentials ("Test connection"):
+    /// asked by a new client, so the answer is today's and not what a kept client learnt.
     pub async fn probe(
         &self,
         integration: IntegrationId,
     ) -> Result<netsuite::AccountFacts, EngineError> {
         let integration = self.store.integration(integration).await?;
-        Ok(self.client(&integration).await?.probe().await?)
+        Ok(self.client_with(&integration, true).await?.probe().await?)
     }
 
     /// The subsidiaries of the integration's account (empty for an account without OneWorld).
@@ -292,18 +288,46 @@ impl Engine {
         })
     }
 
+    /// The integration's client, kept while what it was built from stays the same: the
+    /// credentials are read from the store every time, so a change made by any process (this
+    /// one's API, another server, the CLI) takes effect at the next run without anyone having
+    /// to tell this engine.
     async fn client(&self, integration: &Integration) -> Result<Client, EngineError> {
-        if let Some(client) = lock(&self.clients).get(&integration.id) {
-            return Ok(client.clone());
-        }
+        self.client_with(integration, false).await
+    }
+
+    /// The kept client, or (when `fresh`, or when it was built from other credentials) a new
+    /// one that is kept instead.
+    async fn client_with(
+        &self,
+        integration: &Integration,
+        fresh: bool,
+    ) -> Result<Client, EngineError> {
         let credentials = self.store.credentials(&self.key, integration.id).await?;
+        let stamp = client_stamp(integration, &credentials);
+        if let Some((kept, client)) = lock(&self.clients).get(&integration.id) {
+            if *kept == stamp && !fresh {
+                return Ok(client.clone());
+            }
+        }
         let observer: Arc<dyn netsuite::Observer> = self.metrics.clone();
         let client = self
             .connector
             .connect(integration, &credentials, observer)?;
-        lock(&self.clients).insert(integration.id, client.clone());
+        lock(&self.clients).insert(integration.id, (stamp, client.clone()));
         Ok(client)
     }
+}
+
+/// A digest of what a client is built from (the account and the credentials), so that the
+/// kept client is compared without keeping a second copy of the secrets.
+fn client_stamp(integration: &Integration, credentials: &nsync_core::Credentials) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut digest = Sha256::new();
+    digest.update(integration.account.as_str().as_bytes());
+    digest.update([0]);
+    digest.update(credentials.to_plaintext());
+    digest.finalize().into()
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -10,6 +10,7 @@ mod api_access;
 mod api_flows;
 mod api_web;
 mod automation;
+mod credentials;
 mod histories;
 mod hostile_input;
 mod interrupted_runs;

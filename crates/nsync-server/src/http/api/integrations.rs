@@ -269,7 +269,6 @@ pub(crate) async fn replace_credentials(
         .store()
         .set_credentials(state.engine().master_key(), integration.id, credentials)
         .await?;
-    state.engine().forget_client(integration.id);
     audit(
         state,
         who,
@@ -307,7 +306,6 @@ pub(crate) async fn run_connection_test(
     state: &AppState,
     integration: &Integration,
 ) -> ConnectionTest {
-    state.engine().forget_client(integration.id);
     match state.engine().probe(integration.id).await {
         Ok(facts) => {
             let ok = facts.permissions_ok && facts.projects_enabled;

@@ -586,32 +586,18 @@ impl<'a> Planner<'a> {
 }
 
 /// Projects `keys`, in order. A projection reads the mirror and nothing else, so a large plan
-/// (an import of everything) projects on every core: a third of its time otherwise.
+/// (an import of everything) projects on every core, in rayon's pool: a third of its time
+/// otherwise.
 fn project_all(projector: &Projector<'_>, keys: &[UpstreamKey]) -> Vec<Projection> {
+    use rayon::prelude::*;
     const PARALLEL_FROM: usize = 20_000;
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    if keys.len() < PARALLEL_FROM || threads < 2 {
+    if keys.len() < PARALLEL_FROM {
         return keys.iter().map(|key| projector.project(*key)).collect();
     }
-    std::thread::scope(|scope| {
-        let parts: Vec<_> = keys
-            .chunks(keys.len().div_ceil(threads))
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|key| projector.project(*key))
-                        .collect::<Vec<Projection>>()
-                })
-            })
-            .collect();
-        parts
-            .into_iter()
-            .flat_map(|part| {
-                part.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect::<Vec<Projection>>()
-    })
+    keys.par_iter()
+        .with_min_len(PARALLEL_FROM / 4)
+        .map(|key| projector.project(*key))
+        .collect()
 }
 
 /// The final tree of a plan.

@@ -28,17 +28,7 @@ impl OptionStore for SqliteConnection {
         let statement = sql::sqlite_option_insert(rows.len());
         let mut query = sqlx::query(&statement);
         for (o, parent) in rows.iter().zip(parents) {
-            query = query
-                .bind(field)
-                .bind(parent)
-                .bind(i64::from(o.level))
-                .bind(o.name.as_str())
-                .bind(fold_for_search(o.name.as_str()))
-                .bind(o.number.as_deref())
-                .bind(o.state.is_active())
-                .bind(o.state.reason().map(|r| r.as_str()))
-                .bind(o.removed_here)
-                .bind(o.flaw.as_deref())
+            query = columns(query.bind(field).bind(parent), o)
                 .bind(o.upstream.kind.as_str())
                 .bind(o.upstream.id.get())
                 .bind(content_hash(o));
@@ -55,20 +45,12 @@ impl OptionStore for SqliteConnection {
         let statement = sql::sqlite_option_upsert(rows.len());
         let mut query = sqlx::query(&statement).bind(field);
         for o in rows {
-            query = query
+            let query_with_keys = query
                 .bind(o.upstream.kind.as_str())
                 .bind(o.upstream.id.get())
                 .bind(o.parent.map(|p| p.kind.as_str()))
-                .bind(o.parent.map(|p| p.id.get()))
-                .bind(i64::from(o.level))
-                .bind(o.name.as_str())
-                .bind(fold_for_search(o.name.as_str()))
-                .bind(o.number.as_deref())
-                .bind(o.state.is_active())
-                .bind(o.state.reason().map(|r| r.as_str()))
-                .bind(o.removed_here)
-                .bind(o.flaw.as_deref())
-                .bind(content_hash(o));
+                .bind(o.parent.map(|p| p.id.get()));
+            query = columns(query_with_keys, o).bind(content_hash(o));
         }
         match query.fetch_all(&mut *self).await {
             Ok(written) => written_options(&written, rows, field),
@@ -99,4 +81,19 @@ async fn missing_parent_sqlite(
     }
     let row = query.fetch_optional(&mut *conn).await?;
     row.map(|r| key(&r.text("kind")?, r.int("id")?)).transpose()
+}
+
+type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+
+/// Binds a row's level, name, search key, number, active, reason, removed-here mark and flaw.
+fn columns<'q>(query: Query<'q>, o: &'q OptionUpsert) -> Query<'q> {
+    query
+        .bind(i64::from(o.level))
+        .bind(o.name.as_str())
+        .bind(fold_for_search(o.name.as_str()))
+        .bind(o.number.as_deref())
+        .bind(o.state.is_active())
+        .bind(o.state.reason().map(|r| r.as_str()))
+        .bind(o.removed_here)
+        .bind(o.flaw.as_deref())
 }

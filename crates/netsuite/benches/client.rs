@@ -2,14 +2,13 @@
 //! in-process emulator with 100 ms latency per request and an account limit of 5, client budget
 //! 5; then again with 20% of requests failing (429 and 500). Prints each figure beside its target.
 
+mod support;
+
 use std::collections::HashSet;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use netsuite::{
-    AccountId, Auth, Client, ClientConfig, RetryPolicy, RowStream, Scope, TbaCredentials,
-};
+use netsuite::{RowStream, Scope};
 use netsuite_emulator::{
     AccountConfig, DatasetChoice, Emulator, EmulatorConfig, FaultKind, FaultRule, LatencyConfig,
 };
@@ -27,12 +26,7 @@ struct Run {
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(bench());
+    support::run(bench());
 }
 
 async fn bench() {
@@ -76,24 +70,7 @@ async fn bench() {
 
 /// Reads every customer and project of the account, both reads sharing the account budget.
 async fn read_all(emulator: &Emulator) -> Run {
-    let c = emulator.credentials(ACCOUNT).unwrap().tba;
-    let auth = Auth::Tba(TbaCredentials {
-        consumer_key: c.consumer_key.into(),
-        consumer_secret: c.consumer_secret.into(),
-        token_id: c.token_id.into(),
-        token_secret: c.token_secret.into(),
-    });
-    let mut config = ClientConfig::new(AccountId::parse(ACCOUNT).unwrap(), auth);
-    config.base_url_override = Some(emulator.base_url().parse().unwrap());
-    config.concurrency = BUDGET;
-    config.time_zone = chrono_tz::America::Los_Angeles;
-    config.retry = RetryPolicy {
-        max_attempts: 12,
-        base_delay: Duration::from_millis(50),
-        max_delay: Duration::from_secs(2),
-    };
-    config.clock = Arc::new(netsuite::SystemClock);
-    let client = Client::new(config).unwrap();
+    let client = support::client(emulator, ACCOUNT, BUDGET);
     let start = Instant::now();
     client.probe().await.expect("probe");
     let probe_requests = client.requests_made();

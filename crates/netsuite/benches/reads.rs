@@ -7,14 +7,12 @@
 //! the sizing each worth one request slot, not a round trip of their own). Each figure is the
 //! median of 3 reads in this one invocation. `bash bench/reads.sh`.
 
-use std::sync::Arc;
+mod support;
+
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use netsuite::{
-    AccountId, Auth, Client, ClientConfig, RetryPolicy, RowStream, Scope, SubsidiaryId,
-    TbaCredentials,
-};
+use netsuite::{RowStream, Scope, SubsidiaryId};
 use netsuite_emulator::{
     AccountConfig, DatasetChoice, Emulator, EmulatorConfig, GeneratorSpec, LatencyConfig,
 };
@@ -31,12 +29,7 @@ enum Kind {
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(bench());
+    support::run(bench());
 }
 
 async fn bench() {
@@ -138,23 +131,7 @@ async fn read(
     kind: Kind,
     subsidiary: Option<i64>,
 ) -> (Duration, usize) {
-    let c = emulator.credentials(account).unwrap().tba;
-    let auth = Auth::Tba(TbaCredentials {
-        consumer_key: c.consumer_key.into(),
-        consumer_secret: c.consumer_secret.into(),
-        token_id: c.token_id.into(),
-        token_secret: c.token_secret.into(),
-    });
-    let mut config = ClientConfig::new(AccountId::parse(account).unwrap(), auth);
-    config.base_url_override = Some(emulator.base_url().parse().unwrap());
-    config.concurrency = BUDGET;
-    config.retry = RetryPolicy {
-        max_attempts: 12,
-        base_delay: Duration::from_millis(50),
-        max_delay: Duration::from_secs(2),
-    };
-    config.clock = Arc::new(netsuite::SystemClock);
-    let client = Client::new(config).unwrap();
+    let client = support::client(emulator, account, BUDGET);
     let start = Instant::now();
     let facts = client.probe().await.expect("credentials check");
     // A subsidiary of an account without subsidiaries is the account.

@@ -88,8 +88,8 @@ macro_rules! option_returning {
 
 /// PostgreSQL's option upsert: `$1` is the field, then one array per column of a row.
 /// Returns the rows it wrote (`option_returning!`), or, writing nothing, one row naming the
-/// first parent key without an option (`missing_kind`, `missing_id`). Chunks are large, so hash joins over the field's options beat a
-/// probe of the unique index per row.
+/// first parent key without an option (`missing_kind`, `missing_id`). Chunks are large, so
+/// hash joins over the field's options beat a probe of the unique index per row.
 pub(super) const POSTGRES_OPTION_UPSERT: &str = concat!(
     "WITH v AS (SELECT * FROM UNNEST($2::text[], $3::bigint[], $4::text[], $5::bigint[], \
        $6::bigint[], $7::text[], $8::text[], $9::text[], $10::boolean[], $11::text[], $12::boolean[], \

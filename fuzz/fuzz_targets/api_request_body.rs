@@ -26,7 +26,7 @@ use libfuzzer_sys::fuzz_target;
 use nsync_core::{AccountId, Credentials, Email, IntegrationSettings, OptionName, Role, TimeZone};
 use nsync_server::http::{AppState, HttpConfig, SessionKey};
 use nsync_server::{ClientSettings, Engine};
-use nsync_store::{MasterKey, NewIntegration, Store};
+use nsync_store::{Audit, MasterKey, NewIntegration, Store};
 use secrecy::{ExposeSecret, SecretString};
 use tower::ServiceExt;
 
@@ -148,7 +148,12 @@ async fn fixture() -> Fixture {
         .await
         .expect("admin");
     let token = store
-        .create_api_token(company, Some(admin), "fuzz")
+        .create_api_token(
+            company,
+            Some(admin),
+            "fuzz",
+            &Audit::new(company, None, "create_api_token", 0),
+        )
         .await
         .expect("token");
     let (key, encoded) = MasterKey::generate();
@@ -168,6 +173,7 @@ async fn fixture() -> Fixture {
                 settings: IntegrationSettings::default(),
                 field_name: "Customer / Project".into(),
             },
+            &Audit::new(company, None, "create_integration", 0),
         )
         .await
         .expect("integration");
@@ -177,7 +183,12 @@ async fn fixture() -> Fixture {
         .expect("field");
     let name = OptionName::parse_manual("Engineering").expect("name");
     let option = store
-        .add_manual_option(field, None, &name)
+        .add_manual_option(
+            field,
+            None,
+            &name,
+            &Audit::new(company, None, "create_option", 0),
+        )
         .await
         .expect("option");
     let settings = ClientSettings {

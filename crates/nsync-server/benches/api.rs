@@ -74,7 +74,12 @@ async fn setup() -> Result<(String, String, i64, i64), Box<dyn std::error::Error
         )
         .await?;
     let token = store
-        .create_api_token(company, Some(admin), "bench")
+        .create_api_token(
+            company,
+            Some(admin),
+            "bench",
+            &nsync_store::Audit::new(company, None, "create_api_token", 0),
+        )
         .await?;
     let c = emulator.credentials(ACCOUNT).ok_or("no credentials")?.tba;
     let integration = store
@@ -93,6 +98,7 @@ async fn setup() -> Result<(String, String, i64, i64), Box<dyn std::error::Error
                 settings: IntegrationSettings::default(),
                 field_name: "Customer / Project".into(),
             },
+            &nsync_store::Audit::new(company, None, "create_integration", 0),
         )
         .await?;
     let field = store.integration(integration).await?.field;

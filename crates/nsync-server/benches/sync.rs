@@ -191,6 +191,7 @@ async fn round_of(
                 settings: IntegrationSettings::default(),
                 field_name: "Customer / Project".into(),
             },
+            &nsync_store::Audit::new(company, None, "create_integration", 0),
         )
         .await?;
     let settings = ClientSettings {

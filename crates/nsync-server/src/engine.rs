@@ -11,12 +11,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use netsuite::Client;
+use netsuite::{Client, Clock, SystemClock};
 use nsync_core::planner::{Request, Selection};
-use nsync_core::{
-    Change, IntegrationId, JobId, RunCounts, RunId, RunKind, RunStatus, RunTrigger, UserId,
-};
-use nsync_store::{Integration, MasterKey, NewAuditEntry, Store};
+use nsync_core::{Change, IntegrationId, JobId, RunCounts, RunId, RunKind, RunStatus, RunTrigger};
+use nsync_store::{Audit, Integration, MasterKey, Store};
 
 pub use candidates::{Candidate, CandidatePage, CandidateQuery, CandidateStatus, ParentFilter};
 pub use refresh::RefreshMode;
@@ -99,6 +97,8 @@ pub struct Engine {
     /// ended; the next run of the integration waits for its copy instead of loading.
     filling: Mutex<HashMap<IntegrationId, tokio::task::JoinHandle<()>>>,
     metrics: Arc<Metrics>,
+    /// Where every time it records (runs, audit entries) is read.
+    clock: Arc<dyn Clock>,
 }
 
 impl Engine {
@@ -112,7 +112,20 @@ impl Engine {
             clients: Mutex::default(),
             filling: Mutex::default(),
             metrics: Arc::default(),
+            clock: Arc::new(SystemClock),
         }
+    }
+
+    /// The same engine reading time from `clock` (a controlled one in tests).
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Now, in milliseconds since the Unix epoch, by its clock.
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now().timestamp_millis()
     }
 
     /// The metrics its runs and NetSuite requests are counted in.
@@ -172,6 +185,7 @@ impl Engine {
         request: RunRequest,
         trigger: RunTrigger,
         refresh: RefreshMode,
+        audit: Audit,
     ) -> Result<RunId, EngineError> {
         let kind = request.kind();
         let options = RunOptions {
@@ -180,7 +194,7 @@ impl Engine {
             trigger,
             job: None,
         };
-        let started = match self.start(integration, kind, options).await? {
+        let started = match self.start(integration, kind, options, Some(&audit)).await? {
             Start::Begun(started) => started,
             // Only a run of a job can have happened already, and this one has none.
             Start::AlreadyDone(report) => return Ok(report.run.expect("a recorded run")),
@@ -229,18 +243,18 @@ impl Engine {
         Ok(client.project_statuses().await?)
     }
 
-    /// Applies the plan a run holds for confirmation, exactly as it was shown, and audits who
-    /// confirmed it.
+    /// Applies the plan a run holds for confirmation, exactly as it was shown; `audit` (who
+    /// confirmed it) commits with it, done to the run.
     #[tracing::instrument(skip_all, fields(integration = %integration, run = %run))]
     pub async fn confirm(
         &self,
         integration: IntegrationId,
         run: RunId,
-        actor: Option<UserId>,
+        audit: Audit,
     ) -> Result<RunReport, EngineError> {
         let started = Instant::now();
         let lock = self.store.lock_integration(integration).await?;
-        let result = self.confirm_locked(integration, run, actor, started).await;
+        let result = self.confirm_locked(integration, run, audit, started).await;
         lock.release().await?;
         result
     }
@@ -249,7 +263,7 @@ impl Engine {
         &self,
         integration: IntegrationId,
         run: RunId,
-        actor: Option<UserId>,
+        audit: Audit,
         started: Instant,
     ) -> Result<RunReport, EngineError> {
         let mut plan = match self.store.pending_plan(run).await? {
@@ -260,22 +274,11 @@ impl Engine {
             return Err(EngineError::Stale { run, newer });
         }
         plan.run.status = RunStatus::Succeeded;
-        plan.run.finished_at_ms = now_ms();
-        self.store.apply_plan(&plan).await?;
-        let company = self.store.integration(integration).await?.company;
-        self.store
-            .append_audit(&NewAuditEntry {
-                company,
-                actor,
-                action: "confirm_update".to_owned(),
-                target: Some(format!("run {run}")),
-                detail: serde_json::json!({
-                    "integration": integration.get(),
-                    "deactivated": plan.run.counts.deactivated,
-                }),
-                at_ms: now_ms(),
-            })
-            .await?;
+        plan.run.finished_at_ms = audit.at_ms;
+        let audit = audit
+            .with("integration", integration.get())
+            .with("deactivated", plan.run.counts.deactivated);
+        self.store.apply_plan_audited(&plan, &audit).await?;
         Ok(RunReport {
             run: Some(run),
             status: RunStatus::Succeeded,
@@ -332,11 +335,4 @@ fn client_stamp(integration: &Integration, credentials: &nsync_core::Credentials
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// Milliseconds since the Unix epoch.
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }

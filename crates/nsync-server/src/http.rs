@@ -10,7 +10,7 @@ mod auth;
 mod error;
 mod extract;
 pub mod hooks;
-mod limit;
+
 pub mod openapi;
 mod security_headers;
 mod web;
@@ -52,7 +52,7 @@ pub struct AppState {
 struct Inner {
     engine: Arc<Engine>,
     config: HttpConfig,
-    signins: limit::SignInLimiter,
+    signins: crate::ops::limit::SignInLimiter,
 }
 
 impl AppState {
@@ -62,7 +62,7 @@ impl AppState {
             inner: Arc::new(Inner {
                 engine,
                 config,
-                signins: limit::SignInLimiter::default(),
+                signins: crate::ops::limit::SignInLimiter::default(),
             }),
         }
     }
@@ -79,7 +79,7 @@ impl AppState {
         &self.inner.config
     }
 
-    fn signins(&self) -> &limit::SignInLimiter {
+    fn signins(&self) -> &crate::ops::limit::SignInLimiter {
         &self.inner.signins
     }
 }

@@ -18,6 +18,7 @@ pub mod engine;
 mod error;
 pub mod http;
 mod metrics;
+mod ops;
 
 pub use connector::{parse_account_id, ClientSettings, Connector};
 pub use engine::{

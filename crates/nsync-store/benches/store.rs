@@ -249,7 +249,11 @@ async fn setup(backend: &str) -> Option<(Store, Option<String>, RunLock, Plan)> 
         field_name: "Customer / Project".into(),
     };
     let integration = store
-        .create_integration(&key, &new)
+        .create_integration(
+            &key,
+            &new,
+            &nsync_store::Audit::new(new.company, None, "create_integration", 0),
+        )
         .await
         .expect("integration");
     let field = store
@@ -259,7 +263,7 @@ async fn setup(backend: &str) -> Option<(Store, Option<String>, RunLock, Plan)> 
         .field;
     let lock = store.lock_integration(integration).await.expect("lock");
     let run = store
-        .start_run(&lock, RunKind::Import, RunTrigger::Cli, None, 0)
+        .start_run(&lock, RunKind::Import, RunTrigger::Cli, None, 0, None)
         .await
         .expect("run");
     let plan = Plan {

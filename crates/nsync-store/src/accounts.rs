@@ -9,6 +9,7 @@ use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
+use crate::audit::{append_audit_in, Audit};
 use crate::row::{id, opt_id, Cols};
 use crate::store::{now_ms, with_pool};
 use crate::{Store, StoreError};
@@ -153,27 +154,44 @@ impl Store {
         Ok(())
     }
 
-    /// Ends every session of every user of a company ("sign out everywhere"); returns how many
-    /// users that was.
-    pub async fn end_company_sessions(&self, company: CompanyId) -> Result<u64, StoreError> {
+    /// Ends every session of every user of a company ("sign out everywhere"), audited; returns
+    /// how many users that was.
+    pub async fn end_company_sessions(
+        &self,
+        company: CompanyId,
+        audit: &Audit,
+    ) -> Result<u64, StoreError> {
         let sql =
             "UPDATE users SET session_generation = session_generation + 1 WHERE company_id = $1";
-        Ok(
-            with_pool!(self, pool => sqlx::query(sql).bind(company.get()).execute(pool).await?.rows_affected()),
-        )
+        Ok(with_pool!(self, pool => {
+            let mut tx = pool.begin_with(self.begin_sql()).await?;
+            let users = sqlx::query(sql).bind(company.get()).execute(&mut *tx).await?.rows_affected();
+            append_audit_in!(&mut *tx, &audit.clone().with("users", users).entry(format!("company {company}")));
+            tx.commit().await?;
+            users
+        }))
     }
 
-    /// Replaces a user's password and ends every session of theirs, in one statement.
+    /// Replaces a user's password and ends every session of theirs, in one statement, audited.
     pub async fn set_password(
         &self,
         user: UserId,
         password: &SecretString,
+        audit: &Audit,
     ) -> Result<(), StoreError> {
         let hash = hash_password(password)?;
         let sql =
             "UPDATE users SET password_hash = $2, session_generation = session_generation + 1 \
                    WHERE id = $1";
-        let done = with_pool!(self, pool => sqlx::query(sql).bind(user.get()).bind(&hash).execute(pool).await?.rows_affected());
+        let done = with_pool!(self, pool => {
+            let mut tx = pool.begin_with(self.begin_sql()).await?;
+            let done = sqlx::query(sql).bind(user.get()).bind(&hash).execute(&mut *tx).await?.rows_affected();
+            if done > 0 {
+                append_audit_in!(&mut *tx, &audit.entry(format!("user {user}")));
+                tx.commit().await?;
+            }
+            done
+        });
         if done == 0 {
             return Err(StoreError::NotFound {
                 what: "user",
@@ -183,12 +201,14 @@ impl Store {
         Ok(())
     }
 
-    /// Creates an API token for a company (and optionally a user); returns its secret once.
+    /// Creates an API token for a company (and optionally a user), audited; returns its secret
+    /// once.
     pub async fn create_api_token(
         &self,
         company: CompanyId,
         user: Option<UserId>,
         name: &str,
+        audit: &Audit,
     ) -> Result<NewApiToken, StoreError> {
         let mut raw = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut raw);
@@ -200,8 +220,12 @@ impl Store {
             "INSERT INTO api_tokens (company_id, user_id, name, token_sha256, created_at_ms) \
                    VALUES ($1, $2, $3, $4, $5) RETURNING id";
         let id = with_pool!(self, pool => {
-            sqlx::query(sql).bind(company.get()).bind(user.map(UserId::get)).bind(name)
-                .bind(token_hash(&secret)).bind(now_ms()).fetch_one(pool).await?.int("id")?
+            let mut tx = pool.begin_with(self.begin_sql()).await?;
+            let id = sqlx::query(sql).bind(company.get()).bind(user.map(UserId::get)).bind(name)
+                .bind(token_hash(&secret)).bind(audit.at_ms).fetch_one(&mut *tx).await?.int("id")?;
+            append_audit_in!(&mut *tx, &audit.entry(format!("token {id}")));
+            tx.commit().await?;
+            id
         });
         Ok(NewApiToken {
             id: TokenId::new(id).map_err(StoreError::corrupt)?,
@@ -254,11 +278,16 @@ impl Store {
         })
     }
 
-    /// Revokes a token; it stops authenticating at once.
-    pub async fn revoke_api_token(&self, token: TokenId) -> Result<(), StoreError> {
+    /// Revokes a token, audited; it stops authenticating at once.
+    pub async fn revoke_api_token(&self, token: TokenId, audit: &Audit) -> Result<(), StoreError> {
         let sql =
             "UPDATE api_tokens SET revoked_at_ms = $2 WHERE id = $1 AND revoked_at_ms IS NULL";
-        with_pool!(self, pool => sqlx::query(sql).bind(token.get()).bind(now_ms()).execute(pool).await?.rows_affected());
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_with(self.begin_sql()).await?;
+            sqlx::query(sql).bind(token.get()).bind(audit.at_ms).execute(&mut *tx).await?;
+            append_audit_in!(&mut *tx, &audit.entry(format!("token {token}")));
+            tx.commit().await?;
+        });
         Ok(())
     }
 }

@@ -1,4 +1,9 @@
 //! The append-only audit log of administrators' actions (the schema refuses updates and deletes).
+//!
+//! An entry is never written on its own: every write an administrator (or the system acting for
+//! them) makes takes an [`Audit`], and the store writes its entry in the transaction of the write
+//! itself, naming the target it wrote. No action lands without its entry, and no entry without
+//! its action.
 
 use nsync_core::{CompanyId, UserId};
 
@@ -23,6 +28,81 @@ pub struct NewAuditEntry {
     pub at_ms: i64,
 }
 
+/// Who acts, what they do, with what details: the half of an audit entry the caller knows. The
+/// store adds the target (what it wrote) and details only the write knows (how many it marked).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Audit {
+    /// The company it happens in.
+    pub company: CompanyId,
+    /// Who does it (`None` for the system, e.g. the command line or the scheduler).
+    pub actor: Option<UserId>,
+    /// What is done, e.g. `confirm_update`.
+    pub action: &'static str,
+    /// Details (never secrets): a JSON object.
+    pub detail: serde_json::Map<String, serde_json::Value>,
+    /// When, in milliseconds since the Unix epoch.
+    pub at_ms: i64,
+}
+
+impl Audit {
+    /// `action` by `actor` in `company` at `at_ms`, without details yet.
+    pub fn new(
+        company: CompanyId,
+        actor: Option<UserId>,
+        action: &'static str,
+        at_ms: i64,
+    ) -> Self {
+        Self {
+            company,
+            actor,
+            action,
+            detail: serde_json::Map::new(),
+            at_ms,
+        }
+    }
+
+    /// With one more detail.
+    #[must_use]
+    pub fn with(mut self, key: &str, value: impl Into<serde_json::Value>) -> Self {
+        self.detail.insert(key.to_owned(), value.into());
+        self
+    }
+
+    /// The entry, done to `target`.
+    pub(crate) fn entry(&self, target: String) -> NewAuditEntry {
+        NewAuditEntry {
+            company: self.company,
+            actor: self.actor,
+            action: self.action.to_owned(),
+            target: Some(target),
+            detail: serde_json::Value::Object(self.detail.clone()),
+            at_ms: self.at_ms,
+        }
+    }
+}
+
+pub(crate) const INSERT_AUDIT: &str =
+    "INSERT INTO audit_log (company_id, actor_user_id, action, target, detail, at_ms) \
+     VALUES ($1, $2, $3, $4, $5, $6)";
+
+/// Appends an entry through `$conn` (a transaction of either backend, inside `with_pool!`), so
+/// it commits or rolls back with the write it records.
+macro_rules! append_audit_in {
+    ($conn:expr, $entry:expr) => {{
+        let entry: &$crate::audit::NewAuditEntry = $entry;
+        sqlx::query($crate::audit::INSERT_AUDIT)
+            .bind(entry.company.get())
+            .bind(entry.actor.map(nsync_core::UserId::get))
+            .bind(&entry.action)
+            .bind(&entry.target)
+            .bind(entry.detail.to_string())
+            .bind(entry.at_ms)
+            .execute($conn)
+            .await?;
+    }};
+}
+pub(crate) use append_audit_in;
+
 /// A recorded action.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditEntry {
@@ -33,16 +113,6 @@ pub struct AuditEntry {
 }
 
 impl Store {
-    /// Appends an entry; returns its id.
-    pub async fn append_audit(&self, entry: &NewAuditEntry) -> Result<i64, StoreError> {
-        let sql =
-            "INSERT INTO audit_log (company_id, actor_user_id, action, target, detail, at_ms) \
-                   VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
-        with_pool!(self, pool => Ok(sqlx::query(sql).bind(entry.company.get()).bind(entry.actor.map(UserId::get))
-            .bind(&entry.action).bind(&entry.target).bind(entry.detail.to_string()).bind(entry.at_ms)
-            .fetch_one(pool).await?.int("id")?))
-    }
-
     /// A company's entries, newest first; pass the last id seen as `before` for the next page.
     pub async fn audit_log(
         &self,

@@ -5,9 +5,10 @@ use nsync_core::{
     IntegrationSettings, SubsidiaryId,
 };
 
+use crate::audit::{append_audit_in, Audit};
 use crate::crypto::{credentials_aad, hook_secret_aad};
 use crate::row::{id, opt_id, Cols};
-use crate::store::{now_ms, with_pool};
+use crate::store::with_pool;
 use crate::{MasterKey, Store, StoreError};
 
 /// What it takes to connect a NetSuite account.
@@ -68,11 +69,12 @@ const SELECT_INTEGRATION: &str = "SELECT i.id, i.company_id, i.account_id, i.aut
      FROM integrations i JOIN custom_fields f ON f.integration_id = i.id WHERE i.id = $1";
 
 impl Store {
-    /// Creates an integration and its integrated custom field, in one transaction.
+    /// Creates an integration and its integrated custom field, audited, in one transaction.
     pub async fn create_integration(
         &self,
         key: &MasterKey,
         new: &NewIntegration,
+        audit: &Audit,
     ) -> Result<IntegrationId, StoreError> {
         let settings = serde_json::to_string(&new.settings.clone().validate()?)
             .map_err(StoreError::corrupt)?;
@@ -87,13 +89,14 @@ impl Store {
             let mut tx = pool.begin_with(self.begin_sql()).await?;
             let id = sqlx::query(insert).bind(company).bind(new.account.as_str())
                 .bind(new.credentials.kind().as_str()).bind(Vec::<u8>::new())
-                .bind(new.subsidiary.map(SubsidiaryId::get)).bind(&settings).bind(now_ms())
+                .bind(new.subsidiary.map(SubsidiaryId::get)).bind(&settings).bind(audit.at_ms)
                 .fetch_one(&mut *tx).await?.int("id")?;
             // The id is part of the associated data, so sealing waits for it.
             let sealed = key.seal(&credentials_aad(company, id), &new.credentials.to_plaintext());
             sqlx::query(seal).bind(id).bind(sealed).execute(&mut *tx).await?;
             sqlx::query(field).bind(company).bind(&new.field_name)
                 .bind(FieldKind::Integrated.as_str()).bind(id).execute(&mut *tx).await?;
+            append_audit_in!(&mut *tx, &audit.entry(format!("integration {id}")));
             tx.commit().await?;
             id
         });
@@ -114,10 +117,12 @@ impl Store {
 
     /// Replaces an integration's settings. A changed automatic update starts afresh: slots
     /// before the change are not owed (turning it on on a Wednesday does not run last Monday's).
+    /// Audited.
     pub async fn update_settings(
         &self,
         integration: IntegrationId,
         settings: &IntegrationSettings,
+        audit: &Audit,
     ) -> Result<(), StoreError> {
         let json =
             serde_json::to_string(&settings.clone().validate()?).map_err(StoreError::corrupt)?;
@@ -133,19 +138,22 @@ impl Store {
             let row = sqlx::query(current).bind(integration.get()).fetch_optional(&mut *tx).await?.ok_or(not_found)?;
             let before: IntegrationSettings = serde_json::from_str(&row.text("settings")?).map_err(StoreError::corrupt)?;
             let restart = before.auto_update != settings.auto_update;
-            sqlx::query(update).bind(integration.get()).bind(json).bind(restart).bind(now_ms())
+            sqlx::query(update).bind(integration.get()).bind(json).bind(restart).bind(audit.at_ms)
                 .execute(&mut *tx).await?;
+            append_audit_in!(&mut *tx, &audit.entry(format!("integration {integration}")));
             tx.commit().await?;
         });
         Ok(())
     }
 
-    /// Replaces an integration's credentials (sealed with a fresh nonce).
+    /// Replaces an integration's credentials (sealed with a fresh nonce), audited (the kind of
+    /// credentials only, never a secret).
     pub async fn set_credentials(
         &self,
         key: &MasterKey,
         integration: IntegrationId,
         credentials: &Credentials,
+        audit: &Audit,
     ) -> Result<(), StoreError> {
         let company = self.integration(integration).await?.company.get();
         let sealed = key.seal(
@@ -153,8 +161,17 @@ impl Store {
             &credentials.to_plaintext(),
         );
         let sql = "UPDATE integrations SET credentials = $2, auth_kind = $3 WHERE id = $1";
-        with_pool!(self, pool => sqlx::query(sql).bind(integration.get()).bind(sealed)
-            .bind(credentials.kind().as_str()).execute(pool).await?.rows_affected());
+        let audit = audit
+            .clone()
+            .with("auth_kind", credentials.kind().as_str())
+            .entry(format!("integration {integration}"));
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_with(self.begin_sql()).await?;
+            sqlx::query(sql).bind(integration.get()).bind(sealed)
+                .bind(credentials.kind().as_str()).execute(&mut *tx).await?;
+            append_audit_in!(&mut *tx, &audit);
+            tx.commit().await?;
+        });
         Ok(())
     }
 

@@ -30,7 +30,7 @@ mod store;
 pub mod testing;
 
 pub use accounts::{Company, NewApiToken, TokenOwner, User};
-pub use audit::{AuditEntry, NewAuditEntry};
+pub use audit::{Audit, AuditEntry, NewAuditEntry};
 pub use crypto::{MasterKey, MASTER_KEY_ENV};
 pub use error::StoreError;
 pub use integrations::{CustomField, Integration, NewIntegration};

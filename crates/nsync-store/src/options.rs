@@ -5,6 +5,7 @@ use nsync_core::{
     OptionState, RecordId, StoredOption, UpstreamKey, UpstreamKind,
 };
 
+use crate::audit::{append_audit_in, Audit};
 use crate::plan::STATE_BUMP_OF_OPTION;
 use crate::row::{id, opt_id, Cols};
 use crate::store::{with_pool, Pool};
@@ -361,12 +362,13 @@ impl Store {
         Ok(hits)
     }
 
-    /// Adds an option by hand to a manual field (refused on an integrated one).
+    /// Adds an option by hand to a manual field (refused on an integrated one), audited.
     pub async fn add_manual_option(
         &self,
         field: CustomFieldId,
         parent: Option<OptionId>,
         name: &OptionName,
+        audit: &Audit,
     ) -> Result<OptionId, StoreError> {
         rules::add_by_hand(self.field(field).await?.kind, name)?;
         let level = match parent {
@@ -387,45 +389,69 @@ impl Store {
         };
         let sql = "INSERT INTO options (field_id, parent_id, level, name, search_key, active, removed_here) \
                    VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
-        let id = with_pool!(self, pool => sqlx::query(sql).bind(field.get()).bind(parent.map(OptionId::get))
-            .bind(i64::from(level)).bind(name.as_str()).bind(fold_for_search(name.as_str()))
-            .bind(true).bind(false).fetch_one(pool).await?.int("id")?);
+        let audit = audit.clone().with("field", field.get());
+        let id = with_pool!(self, pool => {
+            let mut tx = pool.begin_with(self.begin_sql()).await?;
+            let id = sqlx::query(sql).bind(field.get()).bind(parent.map(OptionId::get))
+                .bind(i64::from(level)).bind(name.as_str()).bind(fold_for_search(name.as_str()))
+                .bind(true).bind(false).fetch_one(&mut *tx).await?.int("id")?;
+            append_audit_in!(&mut *tx, &audit.entry(format!("option {id}")));
+            tx.commit().await?;
+            id
+        });
         OptionId::new(id).map_err(StoreError::corrupt)
     }
 
-    /// Renames an option of a manual field (refused on an integrated one).
+    /// Renames an option of a manual field (refused on an integrated one), audited.
     pub async fn rename_option(
         &self,
         option: OptionId,
         name: &OptionName,
+        audit: &Audit,
     ) -> Result<(), StoreError> {
         let current = self.option(option).await?;
         rules::rename_by_hand(self.field(current.field).await?.kind, &current.name, name)?;
         let sql =
             "UPDATE options SET name = $2, search_key = $3, content_hash = NULL WHERE id = $1";
-        with_pool!(self, pool => sqlx::query(sql).bind(option.get()).bind(name.as_str())
-            .bind(fold_for_search(name.as_str())).execute(pool).await?.rows_affected());
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_with(self.begin_sql()).await?;
+            sqlx::query(sql).bind(option.get()).bind(name.as_str())
+                .bind(fold_for_search(name.as_str())).execute(&mut *tx).await?;
+            append_audit_in!(&mut *tx, &audit.entry(format!("option {option}")));
+            tx.commit().await?;
+        });
         Ok(())
     }
 
-    /// Deactivates or reactivates an option of a manual field (refused on an integrated one).
+    /// Deactivates or reactivates an option of a manual field (refused on an integrated one),
+    /// audited.
     pub async fn set_option_active(
         &self,
         option: OptionId,
         active: bool,
+        audit: &Audit,
     ) -> Result<(), StoreError> {
         let current = self.option(option).await?;
         rules::set_active_by_hand(self.field(current.field).await?.kind, &current.name, active)?;
         let reason = (!active).then_some(InactiveReason::DeactivatedHere.as_str());
         let sql = "UPDATE options SET active = $2, inactive_reason = $3, content_hash = NULL WHERE id = $1";
-        with_pool!(self, pool => sqlx::query(sql).bind(option.get()).bind(active).bind(reason).execute(pool).await?.rows_affected());
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_with(self.begin_sql()).await?;
+            sqlx::query(sql).bind(option.get()).bind(active).bind(reason).execute(&mut *tx).await?;
+            append_audit_in!(&mut *tx, &audit.entry(format!("option {option}")));
+            tx.commit().await?;
+        });
         Ok(())
     }
 
     /// Removes an option here, with everything below it: marked removed, never deleted, and
     /// NetSuite is not touched. Importing the record again restores the same option.
-    /// Returns how many options were marked.
-    pub async fn remove_option_here(&self, option: OptionId) -> Result<u64, StoreError> {
+    /// Returns how many options were marked. Audited, with that count.
+    pub async fn remove_option_here(
+        &self,
+        option: OptionId,
+        audit: &Audit,
+    ) -> Result<u64, StoreError> {
         let current = self.option(option).await?;
         rules::remove_here(self.field(current.field).await?.kind)?;
         let sql = "WITH RECURSIVE sub (id) AS (SELECT id FROM options WHERE id = $1 \
@@ -437,6 +463,7 @@ impl Store {
             if done > 0 {
                 sqlx::query(STATE_BUMP_OF_OPTION).bind(option.get()).execute(&mut *tx).await?;
             }
+            append_audit_in!(&mut *tx, &audit.clone().with("marked", done).entry(format!("option {option}")));
             tx.commit().await?;
             done
         });
@@ -445,7 +472,12 @@ impl Store {
 
     /// Brings back an option removed here, with everything below it and every ancestor (an
     /// option cannot come back under a removed parent). Returns how many options were marked.
-    pub async fn restore_option_here(&self, option: OptionId) -> Result<u64, StoreError> {
+    /// Audited, with that count.
+    pub async fn restore_option_here(
+        &self,
+        option: OptionId,
+        audit: &Audit,
+    ) -> Result<u64, StoreError> {
         self.option(option).await?;
         let below = "WITH RECURSIVE sub (id) AS (SELECT id FROM options WHERE id = $1 \
                      UNION ALL SELECT o.id FROM options o JOIN sub ON o.parent_id = sub.id) \
@@ -460,6 +492,7 @@ impl Store {
             if a + b > 0 {
                 sqlx::query(STATE_BUMP_OF_OPTION).bind(option.get()).execute(&mut *tx).await?;
             }
+            append_audit_in!(&mut *tx, &audit.clone().with("marked", a + b).entry(format!("option {option}")));
             tx.commit().await?;
             a + b
         });

@@ -14,6 +14,7 @@ use std::collections::HashSet;
 use nsync_core::{Change, IntegrationId, Plan, StoredOption};
 use serde_json::{json, Value};
 
+use crate::audit::{append_audit_in, Audit};
 use crate::row::Cols;
 use crate::store::with_pool;
 use crate::{Store, StoreError};
@@ -42,9 +43,24 @@ pub struct Applied {
 impl Store {
     /// Applies `plan` in one transaction: the database ends up with all of it or none of it.
     /// Idempotent: applying the same plan again writes no row and reports 0.
-    #[tracing::instrument(skip_all, fields(integration = %plan.integration, run = %plan.run.id, options = plan.options.len()))]
     pub async fn apply_plan(&self, plan: &Plan) -> Result<Applied, StoreError> {
+        self.apply(plan, None).await
+    }
+
+    /// Applies `plan` as [`Store::apply_plan`] does, as a person's action (confirming a held
+    /// update): its audit entry, done to the run, commits with it.
+    pub async fn apply_plan_audited(
+        &self,
+        plan: &Plan,
+        audit: &Audit,
+    ) -> Result<Applied, StoreError> {
+        self.apply(plan, Some(audit)).await
+    }
+
+    #[tracing::instrument(skip_all, fields(integration = %plan.integration, run = %plan.run.id, options = plan.options.len()))]
+    async fn apply(&self, plan: &Plan, audit: Option<&Audit>) -> Result<Applied, StoreError> {
         check_unique(plan)?;
+        let audit = audit.map(|a| a.entry(format!("run {}", plan.run.id)));
         let sql = sql::Statements::for_backend(self.backend());
         let mirror_chunks = mirror_chunks(plan)?;
         let removal_chunks = chunks_of(&plan.mirror_removals, |k| {
@@ -97,6 +113,9 @@ impl Store {
                 .execute(&mut *tx).await?.rows_affected();
             if let Some(cursor) = &cursor {
                 written += sqlx::query(sql.cursor_update).bind(integration).bind(cursor).execute(&mut *tx).await?.rows_affected();
+            }
+            if let Some(audit) = &audit {
+                append_audit_in!(&mut *tx, audit);
             }
             tx.commit().await?;
             (written, version, state_written > 0, options)

@@ -5,6 +5,7 @@ use nsync_core::{
     RunStatus, RunTrigger, UpstreamKey, UpstreamKind,
 };
 
+use crate::audit::{append_audit_in, Audit};
 use crate::row::{id, opt_id, Cols};
 use crate::store::with_pool;
 use crate::{RunLock, Store, StoreError};
@@ -13,8 +14,9 @@ const RUN_COLUMNS: &str = "id, integration_id, kind, triggered_by, status, start
      added, renamed, moved, deactivated, reactivated, rejected, unchanged, netsuite_requests, error";
 
 impl Store {
-    /// Records the start of a run (status running). Call it while holding the integration's
-    /// [`RunLock`], so at most one run per integration is ever running.
+    /// Records the start of a run (status running), with its audit entry when a person started
+    /// it. Call it while holding the integration's [`RunLock`], so at most one run per
+    /// integration is ever running.
     pub async fn start_run(
         &self,
         lock: &RunLock,
@@ -22,13 +24,22 @@ impl Store {
         trigger: RunTrigger,
         job: Option<JobId>,
         now_ms: i64,
+        audit: Option<&Audit>,
     ) -> Result<RunId, StoreError> {
         let sql =
             "INSERT INTO runs (integration_id, kind, triggered_by, status, started_at_ms, job_id) \
                    VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
-        let id = with_pool!(self, pool => sqlx::query(sql).bind(lock.integration().get()).bind(kind.as_str())
-            .bind(trigger.as_str()).bind(RunStatus::Running.as_str()).bind(now_ms)
-            .bind(job.map(JobId::get)).fetch_one(pool).await?.int("id")?);
+        let id = with_pool!(self, pool => {
+            let mut tx = pool.begin_with(self.begin_sql()).await?;
+            let id = sqlx::query(sql).bind(lock.integration().get()).bind(kind.as_str())
+                .bind(trigger.as_str()).bind(RunStatus::Running.as_str()).bind(now_ms)
+                .bind(job.map(JobId::get)).fetch_one(&mut *tx).await?.int("id")?;
+            if let Some(audit) = audit {
+                append_audit_in!(&mut *tx, &audit.entry(format!("run {id}")));
+            }
+            tx.commit().await?;
+            id
+        });
         RunId::new(id).map_err(StoreError::corrupt)
     }
 

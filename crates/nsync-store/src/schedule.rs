@@ -5,6 +5,7 @@
 use nsync_core::{AutoUpdate, CompanyId, IntegrationId, IntegrationSettings, JobId, TimeZone};
 use secrecy::SecretSlice;
 
+use crate::audit::{append_audit_in, Audit};
 use crate::crypto::hook_secret_aad;
 use crate::jobs::INSERT_JOB;
 use crate::row::{id, Cols};
@@ -108,17 +109,23 @@ impl Store {
     }
 
     /// Replaces the secret NetSuite notifications of an integration are signed with (sealed
-    /// under the master key, bound to the company and the integration).
+    /// under the master key, bound to the company and the integration), audited.
     pub async fn set_hook_secret(
         &self,
         key: &MasterKey,
         integration: IntegrationId,
         secret: &[u8],
+        audit: &Audit,
     ) -> Result<(), StoreError> {
         let company = self.integration(integration).await?.company;
         let sealed = key.seal(&hook_secret_aad(company.get(), integration.get()), secret);
         let sql = "UPDATE integrations SET hook_secret = $2 WHERE id = $1";
-        with_pool!(self, pool => sqlx::query(sql).bind(integration.get()).bind(sealed).execute(pool).await?.rows_affected());
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_with(self.begin_sql()).await?;
+            sqlx::query(sql).bind(integration.get()).bind(sealed).execute(&mut *tx).await?;
+            append_audit_in!(&mut *tx, &audit.entry(format!("integration {integration}")));
+            tx.commit().await?;
+        });
         Ok(())
     }
 

@@ -88,3 +88,8 @@ async fn create_schema() -> Option<String> {
         .expect("create schema");
     Some(schema)
 }
+
+/// The audit of a set-up write a test makes as the system (no user), in `company`.
+pub fn audit(company: nsync_core::CompanyId) -> crate::Audit {
+    crate::Audit::new(company, None, "test_setup", 1)
+}

@@ -66,7 +66,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             Role::Admin,
         )
         .await?;
-    let token = store.create_api_token(company, Some(admin), "demo").await?;
+    let token = store
+        .create_api_token(
+            company,
+            Some(admin),
+            "demo",
+            &nsync_store::Audit::new(company, None, "create_api_token", 0),
+        )
+        .await?;
     let (key, _) = MasterKey::generate();
     let credentials = Credentials::Tba {
         consumer_key: creds.tba.consumer_key.clone(),
@@ -90,6 +97,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 settings: IntegrationSettings::default(),
                 field_name: "Customer / Project".to_owned(),
             },
+            &nsync_store::Audit::new(company, None, "create_integration", 0),
         )
         .await?;
     let engine = Arc::new(Engine::new(store.clone(), key, Arc::new(settings)));

@@ -12,7 +12,7 @@ use nsync_core::{
     IntegrationId, RecordId, RunId, RunStatus, RunTrigger, UpstreamKey, UpstreamKind,
 };
 use nsync_server::{ClientSettings, Engine, RefreshMode, RunOptions, RunReport};
-use nsync_store::{MasterKey, Store};
+use nsync_store::{Audit, MasterKey, Store};
 
 use crate::store_cmd::DEFAULT_DATABASE_URL;
 
@@ -139,7 +139,12 @@ pub async fn update(args: UpdateArgs) -> anyhow::Result<()> {
     let (engine, integration) = engine(&args.common).await?;
     let spinner = spinner("updating from NetSuite");
     let report = match args.confirm {
-        Some(run) => engine.confirm(integration, RunId::new(run)?, None).await,
+        Some(run) => {
+            // The command line acts as the system: its audit entry names no user.
+            let company = engine.store().integration(integration).await?.company;
+            let audit = Audit::new(company, None, "confirm_update", engine.now_ms());
+            engine.confirm(integration, RunId::new(run)?, audit).await
+        }
         None => {
             let mut options = RunOptions::new(RunTrigger::Cli);
             options.preview = args.preview;

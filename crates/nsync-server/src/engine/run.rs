@@ -10,11 +10,11 @@ use nsync_core::reads::Delta;
 use nsync_core::{
     IntegrationId, Plan, Run, RunId, RunKind, RunOutcome, RunStatus, StatusPolicy, StoredOption,
 };
-use nsync_store::{Integration, RunLock, State};
+use nsync_store::{Audit, Integration, RunLock, State};
 
 use super::refresh::{self, RefreshMode};
 use super::warm::Applying;
-use super::{lock, mirror, now_ms, Engine, Phases, RunOptions, RunReport};
+use super::{lock, mirror, Engine, Phases, RunOptions, RunReport};
 use crate::EngineError;
 
 /// How [`Engine::start`] ended.
@@ -55,7 +55,7 @@ impl Engine {
         request: Option<Request>,
         options: RunOptions,
     ) -> Result<RunReport, EngineError> {
-        match self.start(integration, kind, options).await? {
+        match self.start(integration, kind, options, None).await? {
             Start::Begun(started) => self.complete(started, request).await,
             Start::AlreadyDone(report) => Ok(report),
         }
@@ -68,6 +68,7 @@ impl Engine {
         integration: IntegrationId,
         kind: RunKind,
         options: RunOptions,
+        audit: Option<&Audit>,
     ) -> Result<Start, EngineError> {
         let started = Instant::now();
         let lock = self.store.lock_integration(integration).await?;
@@ -82,7 +83,7 @@ impl Engine {
                 tracing::info!(run = %run.id, "the job's run had already succeeded; not running it again");
                 return Ok(Start::AlreadyDone(report_of(&run)));
             }
-            Ok(None) => self.begin(&lock, kind, options).await,
+            Ok(None) => self.begin(&lock, kind, options, audit).await,
             Err(err) => Err(err.into()),
         };
         match begun {
@@ -139,14 +140,15 @@ impl Engine {
     }
 
     /// Under the lock: fails runs a dead process left running, loads the integration and
-    /// records the run (unless it is a preview).
+    /// records the run (unless it is a preview), with `audit` when a person started it.
     async fn begin(
         &self,
         lock: &RunLock,
         kind: RunKind,
         options: RunOptions,
+        audit: Option<&Audit>,
     ) -> Result<(Integration, Option<RunId>), EngineError> {
-        let now = now_ms();
+        let now = self.now_ms();
         // Holding the lock proves a run still marked running belongs to a process that died.
         self.store.fail_interrupted_runs(lock, now).await?;
         let integration = self.store.integration(lock.integration()).await?;
@@ -154,7 +156,7 @@ impl Engine {
             true => None,
             false => Some(
                 self.store
-                    .start_run(lock, kind, options.trigger, options.job, now)
+                    .start_run(lock, kind, options.trigger, options.job, now, audit)
                     .await?,
             ),
         };
@@ -180,7 +182,7 @@ impl Engine {
             (Err(err), Some(run)) => {
                 tracing::warn!(run = %run, error = %err, "run failed; nothing of it applied");
                 self.store
-                    .fail_run(run, requests, &err.to_string(), now_ms())
+                    .fail_run(run, requests, &err.to_string(), self.now_ms())
                     .await?;
                 return Err(EngineError::RunFailed {
                     run,
@@ -234,7 +236,7 @@ impl Engine {
                 status,
                 counts,
                 netsuite_requests: requests,
-                finished_at_ms: now_ms(),
+                finished_at_ms: self.now_ms(),
                 error: None,
             },
             cursor: Some(cursor_json(&refreshed.cursor)?),
@@ -242,7 +244,9 @@ impl Engine {
         let clock = Instant::now();
         if held {
             tracing::info!(run = %run, deactivations, "update held for confirmation");
-            self.store.hold_for_confirmation(&plan, now_ms()).await?;
+            self.store
+                .hold_for_confirmation(&plan, self.now_ms())
+                .await?;
             phases.apply = clock.elapsed();
             self.keep_warm(integration.id, version, prior, stored);
         } else {

@@ -28,6 +28,7 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
 
 use super::{ApiError, AppState};
+use crate::ops::Actor;
 
 /// The session cookie's name.
 pub(crate) const SESSION_COOKIE: &str = "nsync_session";
@@ -141,21 +142,18 @@ pub(crate) struct Principal {
 }
 
 impl Principal {
-    /// Refuses members.
-    pub fn require_admin(&self) -> Result<(), ApiError> {
-        match self.role {
-            Role::Admin => Ok(()),
-            Role::Member => Err(ApiError::AdminOnly),
+    /// Who acts, as the application layer knows them.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            company: self.company,
+            user: self.user,
+            role: self.role,
         }
     }
 
-    /// Refuses anything of another company, as "not found".
-    pub fn owns(&self, company: CompanyId, what: &'static str) -> Result<(), ApiError> {
-        if company == self.company {
-            Ok(())
-        } else {
-            Err(ApiError::NotFound(what))
-        }
+    /// Refuses members.
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        Ok(self.actor().require_admin()?)
     }
 }
 

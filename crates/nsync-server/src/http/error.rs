@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use nsync_store::StoreError;
 
+use crate::ops::OpsError;
 use crate::EngineError;
 
 /// Why a request did not go through. Each variant has a stable `code` for clients and a
@@ -155,6 +156,20 @@ impl IntoResponse for ApiError {
             },
         };
         (status, Json(body)).into_response()
+    }
+}
+
+impl From<OpsError> for ApiError {
+    fn from(err: OpsError) -> Self {
+        match err {
+            OpsError::AdminOnly => Self::AdminOnly,
+            OpsError::NotFound(what) => Self::NotFound(what),
+            OpsError::Invalid(message) => Self::Invalid(message),
+            OpsError::TooManyAttempts(minutes) => Self::TooManyAttempts(minutes),
+            OpsError::Core(err) => err.into(),
+            OpsError::Store(err) => err.into(),
+            OpsError::Engine(err) => err.into(),
+        }
     }
 }
 

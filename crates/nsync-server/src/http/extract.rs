@@ -1,6 +1,7 @@
 //! The extractors every handler takes its input through, so each kind of bad input is refused
 //! one way, in the API's JSON error format: a JSON object body, a query string, one path id.
 
+use crate::ops::canonical_id;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
@@ -66,11 +67,4 @@ impl<S: Send + Sync> FromRequestParts<S> for PathId {
             Err(ApiError::NotFound("resource"))
         }
     }
-}
-
-/// `1` to `999999999999999999`: digits only, no leading zero, fits an `i64`.
-pub(crate) fn canonical_id(text: &str) -> bool {
-    (1..=18).contains(&text.len())
-        && text.bytes().all(|b| b.is_ascii_digit())
-        && !text.starts_with('0')
 }

@@ -19,7 +19,7 @@ use nsync_core::IntegrationId;
 use secrecy::ExposeSecret;
 use sha2::Sha256;
 
-use super::api::{now_ms, PathId};
+use super::api::PathId;
 use super::{ApiError, AppState};
 use crate::automation::queue_notified_update;
 
@@ -84,7 +84,7 @@ pub(crate) async fn netsuite_notification(
     mac(secret.expose_secret(), timestamp, &body)
         .verify_slice(&signature)
         .map_err(|_| NOT_VERIFIED)?;
-    let now = now_ms();
+    let now = state.engine().now_ms();
     if (now / 1000 - timestamp).abs() > TOLERANCE_SECS {
         return Err(ApiError::BadNotification(
             "the notification's timestamp is more than 5 minutes away from now",

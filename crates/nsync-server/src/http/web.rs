@@ -26,6 +26,7 @@ use super::auth::{
     clear_session_cookie, cookie, session_cookie, signin_cookie, Principal, SIGNIN_COOKIE,
 };
 use super::{ApiError, AppState};
+use crate::ops;
 
 /// The page routes.
 pub(super) fn router() -> Router<AppState> {
@@ -290,7 +291,7 @@ async fn signout_everywhere(
     State(state): State<AppState>,
     Viewer(who): Viewer,
 ) -> Result<Response, PageError> {
-    super::api::account::end_company_sessions(&state, &who).await?;
+    ops::account::end_company_sessions(state.engine(), &who.actor()).await?;
     Ok(signed_out())
 }
 

@@ -215,8 +215,18 @@ async fn another_companys_ids_answer_not_found_on_every_route(store: Store) {
     assert_eq!(listed, vec![api.other_field.get()]);
     let audit = api.get(&api.other_admin, "/audit").await;
     assert_eq!(audit.status, StatusCode::OK);
+    // B's log holds B's own set-up (its token, its integration) and nothing of A's.
+    let targets: Vec<&str> = audit.body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["target"].as_str().unwrap())
+        .collect();
+    let own = format!("integration {}", api.other_integration);
     assert!(
-        audit.body["events"].as_array().unwrap().is_empty(),
+        targets.len() == 2
+            && targets.contains(&own.as_str())
+            && targets.iter().all(|t| *t == own || t.starts_with("token ")),
         "{}",
         audit.text
     );

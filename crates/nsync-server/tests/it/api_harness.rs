@@ -81,11 +81,21 @@ pub async fn api_with(store: Store, account: netsuite_emulator::AccountConfig) -
         .await
         .unwrap();
     let admin = store
-        .create_api_token(app.company, Some(admin_id), "admin")
+        .create_api_token(
+            app.company,
+            Some(admin_id),
+            "admin",
+            &nsync_store::testing::audit(app.company),
+        )
         .await
         .unwrap();
     let member = store
-        .create_api_token(app.company, Some(member_id), "member")
+        .create_api_token(
+            app.company,
+            Some(member_id),
+            "member",
+            &nsync_store::testing::audit(app.company),
+        )
         .await
         .unwrap();
     let other = store
@@ -102,7 +112,12 @@ pub async fn api_with(store: Store, account: netsuite_emulator::AccountConfig) -
         .await
         .unwrap();
     let other_admin = store
-        .create_api_token(other, Some(other_admin_id), "b")
+        .create_api_token(
+            other,
+            Some(other_admin_id),
+            "b",
+            &nsync_store::testing::audit(other),
+        )
         .await
         .unwrap();
     let c = app.emulator.credentials(ACCOUNT).unwrap().tba;
@@ -122,6 +137,7 @@ pub async fn api_with(store: Store, account: netsuite_emulator::AccountConfig) -
                 settings: IntegrationSettings::default(),
                 field_name: "B field".into(),
             },
+            &nsync_store::testing::audit(other),
         )
         .await
         .unwrap();

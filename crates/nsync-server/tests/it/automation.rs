@@ -68,7 +68,14 @@ async fn schedule(store: &Store, integration: IntegrationId, days: Weekdays, at:
     settings.auto_update.enabled = true;
     settings.auto_update.weekdays = days;
     settings.auto_update.at = LocalTime::parse(at).unwrap();
-    store.update_settings(integration, &settings).await.unwrap();
+    store
+        .update_settings(
+            integration,
+            &settings,
+            &nsync_store::testing::audit(store.integration(integration).await.unwrap().company),
+        )
+        .await
+        .unwrap();
 }
 
 /// A second integration of the same company and account, automatic update off.
@@ -89,6 +96,7 @@ async fn second_integration(app: &App) -> IntegrationId {
                 settings: IntegrationSettings::default(),
                 field_name: "Second".into(),
             },
+            &nsync_store::testing::audit(app.company),
         )
         .await
         .unwrap()

@@ -38,13 +38,23 @@ async fn credentials_changed_by_another_process_take_effect_at_the_next_read(sto
     // Another process (the CLI, another server) stores credentials NetSuite refuses; nobody
     // tells this engine.
     app.store
-        .set_credentials(key, app.integration, &refused)
+        .set_credentials(
+            key,
+            app.integration,
+            &refused,
+            &nsync_store::testing::audit(app.company),
+        )
         .await
         .unwrap();
     let err = app.engine.subsidiaries(app.integration).await.unwrap_err();
     assert!(matches!(err, EngineError::NetSuite(_)), "{err}");
     app.store
-        .set_credentials(key, app.integration, &good)
+        .set_credentials(
+            key,
+            app.integration,
+            &good,
+            &nsync_store::testing::audit(app.company),
+        )
         .await
         .unwrap();
     assert!(!app

@@ -116,6 +116,7 @@ pub async fn app_with(store: Store, account: AccountConfig) -> App {
                 settings: IntegrationSettings::default(),
                 field_name: "Customer / Project".into(),
             },
+            &nsync_store::testing::audit(company),
         )
         .await
         .unwrap();

@@ -18,7 +18,14 @@ async fn the_scheduler_marks_a_run_left_running_by_a_dead_process_as_interrupted
     let lock = app.store.lock_integration(app.integration).await.unwrap();
     let run = app
         .store
-        .start_run(&lock, RunKind::Update, RunTrigger::Manual, None, 1_000)
+        .start_run(
+            &lock,
+            RunKind::Update,
+            RunTrigger::Manual,
+            None,
+            1_000,
+            None,
+        )
         .await
         .unwrap();
     drop(lock); // its process "dies" mid-run

@@ -300,7 +300,11 @@ async fn an_update_past_the_guard_waits_and_confirm_applies_that_same_plan(store
     settings.deactivation_guard.min_count = 1;
     settings.deactivation_guard.percent = 0;
     app.store
-        .update_settings(app.integration, &settings)
+        .update_settings(
+            app.integration,
+            &settings,
+            &nsync_store::testing::audit(app.company),
+        )
         .await
         .unwrap();
     let projects = in_scope_projects(&app);
@@ -326,7 +330,11 @@ async fn an_update_past_the_guard_waits_and_confirm_applies_that_same_plan(store
     );
     let confirmed = app
         .engine
-        .confirm(app.integration, run, None)
+        .confirm(
+            app.integration,
+            run,
+            nsync_store::Audit::new(app.company, None, "confirm_update", 1),
+        )
         .await
         .unwrap();
     assert_eq!(confirmed.changes, held.changes);
@@ -344,7 +352,14 @@ async fn an_update_past_the_guard_waits_and_confirm_applies_that_same_plan(store
         audit[0].entry.target.as_deref(),
         Some(&*format!("run {run}"))
     );
-    let again = app.engine.confirm(app.integration, run, None).await;
+    let again = app
+        .engine
+        .confirm(
+            app.integration,
+            run,
+            nsync_store::Audit::new(app.company, None, "confirm_update", 1),
+        )
+        .await;
     assert!(matches!(again, Err(EngineError::NothingToConfirm(r)) if r == run));
 }
 
@@ -417,7 +432,7 @@ async fn a_second_run_learns_which_run_is_going_on(store: Store) {
     let lock = app.store.lock_integration(app.integration).await.unwrap();
     let running = app
         .store
-        .start_run(&lock, RunKind::Update, RunTrigger::Schedule, None, 1)
+        .start_run(&lock, RunKind::Update, RunTrigger::Schedule, None, 1, None)
         .await
         .unwrap();
     let err = app.engine.update(app.integration, cli()).await.unwrap_err();
@@ -436,7 +451,7 @@ async fn an_interrupted_run_is_marked_failed_and_the_next_run_converges(store: S
     let lock = app.store.lock_integration(app.integration).await.unwrap();
     let dead = app
         .store
-        .start_run(&lock, RunKind::Import, RunTrigger::Cli, None, 1)
+        .start_run(&lock, RunKind::Import, RunTrigger::Cli, None, 1, None)
         .await
         .unwrap();
     // The process "dies": its lock goes, its transaction never committed.
@@ -597,7 +612,10 @@ async fn importing_a_record_removed_here_restores_the_same_option(store: Store) 
         .await
         .unwrap();
     let option = app.options().await[&project(p)].clone();
-    app.store.remove_option_here(option.id).await.unwrap();
+    app.store
+        .remove_option_here(option.id, &nsync_store::testing::audit(app.company))
+        .await
+        .unwrap();
     app.engine
         .import(app.integration, Selection::Records(vec![project(p)]), cli())
         .await
@@ -615,7 +633,13 @@ async fn an_update_sees_a_removal_here_made_after_the_last_run(store: Store) {
     let p = leaf_project(&app);
     app.engine.update(app.integration, cli()).await.unwrap();
     let option = app.options().await[&project(p)].clone();
-    assert_eq!(app.store.remove_option_here(option.id).await.unwrap(), 1);
+    assert_eq!(
+        app.store
+            .remove_option_here(option.id, &nsync_store::testing::audit(app.company))
+            .await
+            .unwrap(),
+        1
+    );
     app.tick();
     app.control()
         .rename(ACCOUNT, RecordKind::Project, p, "Renamed While Removed")
@@ -629,7 +653,10 @@ async fn an_update_sees_a_removal_here_made_after_the_last_run(store: Store) {
         "the update must not bring back an option removed here"
     );
     // And a restore here reaches the next update the same way.
-    app.store.restore_option_here(option.id).await.unwrap();
+    app.store
+        .restore_option_here(option.id, &nsync_store::testing::audit(app.company))
+        .await
+        .unwrap();
     app.tick();
     app.control()
         .rename(ACCOUNT, RecordKind::Project, p, "Renamed Again")

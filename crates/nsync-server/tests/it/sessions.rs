@@ -90,7 +90,11 @@ async fn sign_out_everywhere_and_a_new_password_end_sessions_at_once(store: Stor
     let member = sign_in(&api, "member@a.test").await;
     let id = member_id(&api).await;
     api.store
-        .set_password(id, &"a brand new password".to_owned().into())
+        .set_password(
+            id,
+            &"a brand new password".to_owned().into(),
+            &nsync_store::testing::audit(api.company),
+        )
         .await
         .unwrap();
     assert_eq!(with_cookie(&api, &member).await, StatusCode::UNAUTHORIZED);

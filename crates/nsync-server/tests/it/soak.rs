@@ -125,7 +125,11 @@ impl Soak {
             .settings;
         settings.import_new_projects = true;
         app.store
-            .update_settings(app.integration, &settings)
+            .update_settings(
+                app.integration,
+                &settings,
+                &nsync_store::testing::audit(app.company),
+            )
             .await
             .unwrap();
         let all = RunOptions::new(RunTrigger::Cli);
@@ -200,7 +204,14 @@ impl Soak {
         if report.status == RunStatus::NeedsConfirmation {
             self.tally.held += 1;
             let run = report.run.expect("a held run is recorded");
-            let confirmed = self.engine.confirm(self.app.integration, run, None).await;
+            let confirmed = self
+                .engine
+                .confirm(
+                    self.app.integration,
+                    run,
+                    nsync_store::Audit::new(self.app.company, None, "confirm_update", 1),
+                )
+                .await;
             assert_eq!(confirmed.unwrap().status, RunStatus::Succeeded);
         }
         self.state = Snapshot::read(&self.app).await;
@@ -245,7 +256,12 @@ async fn soak_engine(app: &App) -> Engine {
         .unwrap();
     let (key, encoded) = MasterKey::generate();
     app.store
-        .set_credentials(&key, app.integration, &credentials)
+        .set_credentials(
+            &key,
+            app.integration,
+            &credentials,
+            &nsync_store::testing::audit(app.company),
+        )
         .await
         .unwrap();
     let settings = ClientSettings {

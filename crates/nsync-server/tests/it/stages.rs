@@ -147,7 +147,11 @@ async fn set(app: &App, change: impl FnOnce(&mut nsync_core::IntegrationSettings
         .settings;
     change(&mut settings);
     app.store
-        .update_settings(app.integration, &settings)
+        .update_settings(
+            app.integration,
+            &settings,
+            &nsync_store::testing::audit(app.company),
+        )
         .await
         .unwrap();
 }
@@ -247,7 +251,11 @@ async fn turning_prospects_off_deactivates_the_imported_ones_with_that_reason(st
         assert_ne!(report.status, RunStatus::Failed, "{report:?}");
         if report.status == RunStatus::NeedsConfirmation {
             app.engine
-                .confirm(app.integration, report.run.unwrap(), None)
+                .confirm(
+                    app.integration,
+                    report.run.unwrap(),
+                    nsync_store::Audit::new(app.company, None, "confirm_update", 1),
+                )
                 .await
                 .unwrap();
         }

@@ -1,7 +1,7 @@
 //! Users, passwords, API tokens and the audit log.
 
 use nsync_core::{Email, Role};
-use nsync_store::{NewAuditEntry, Store};
+use nsync_store::{Audit, Store};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::contract;
@@ -45,7 +45,12 @@ async fn a_password_verifies_only_when_it_is_the_users(store: Store) {
 async fn an_api_token_authenticates_until_it_is_revoked(store: Store) {
     let fx = fixture(&store).await;
     let token = store
-        .create_api_token(fx.company, None, "ci")
+        .create_api_token(
+            fx.company,
+            None,
+            "ci",
+            &nsync_store::testing::audit(fx.company),
+        )
         .await
         .unwrap();
     assert!(!format!("{token:?}").contains(token.secret.expose_secret()));
@@ -60,22 +65,23 @@ async fn an_api_token_authenticates_until_it_is_revoked(store: Store) {
     );
     let forged: SecretString = format!("{}x", token.secret.expose_secret()).into();
     assert_eq!(store.authenticate_token(&forged).await.unwrap(), None);
-    store.revoke_api_token(token.id).await.unwrap();
+    store
+        .revoke_api_token(token.id, &nsync_store::testing::audit(fx.company))
+        .await
+        .unwrap();
     assert_eq!(store.authenticate_token(&token.secret).await.unwrap(), None);
 }
 
 async fn the_audit_log_pages_newest_first(store: Store) {
     let fx = fixture(&store).await;
-    for i in 0..5 {
-        let entry = NewAuditEntry {
-            company: fx.company,
-            actor: None,
-            action: format!("action_{i}"),
-            target: Some(format!("run {i}")),
-            detail: serde_json::json!({"i": i}),
-            at_ms: 1_000 + i,
-        };
-        store.append_audit(&entry).await.unwrap();
+    let settings = store.integration(fx.integration).await.unwrap().settings;
+    let actions = ["action_0", "action_1", "action_2", "action_3", "action_4"];
+    for (i, action) in (0i64..).zip(actions) {
+        let audit = Audit::new(fx.company, None, action, 1_000 + i).with("i", i);
+        store
+            .update_settings(fx.integration, &settings, &audit)
+            .await
+            .unwrap();
     }
     let first = store.audit_log(fx.company, None, 3).await.unwrap();
     let rest = store
@@ -87,8 +93,9 @@ async fn the_audit_log_pages_newest_first(store: Store) {
         .chain(&rest)
         .map(|e| e.entry.action.clone())
         .collect();
+    // Then the fixture's own set-up entry.
     assert_eq!(
-        actions,
+        actions[..5],
         ["action_4", "action_3", "action_2", "action_1", "action_0"]
     );
     assert_eq!(rest[1].entry.detail, serde_json::json!({"i": 0}));
@@ -119,7 +126,10 @@ async fn ending_sessions_moves_the_generation_of_one_user_or_of_a_whole_company(
     store.end_sessions(alice).await.unwrap();
     assert_eq!((generation(alice).await, generation(bob).await), (1, 0));
     let new: SecretString = "another horse battery".to_owned().into();
-    store.set_password(bob, &new).await.unwrap();
+    store
+        .set_password(bob, &new, &nsync_store::testing::audit(fx.company))
+        .await
+        .unwrap();
     assert_eq!(generation(bob).await, 1, "a new password ends the sessions");
     assert!(store
         .verify_password(&user("bob@a.test"), &new)
@@ -131,7 +141,13 @@ async fn ending_sessions_moves_the_generation_of_one_user_or_of_a_whole_company(
         .await
         .unwrap()
         .is_none());
-    assert_eq!(store.end_company_sessions(fx.company).await.unwrap(), 2);
+    assert_eq!(
+        store
+            .end_company_sessions(fx.company, &nsync_store::testing::audit(fx.company))
+            .await
+            .unwrap(),
+        2
+    );
     assert_eq!((generation(alice).await, generation(bob).await), (2, 2));
     assert_eq!(
         generation(carol).await,

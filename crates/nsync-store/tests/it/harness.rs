@@ -63,6 +63,7 @@ pub async fn fixture(store: &Store) -> Fixture {
                 settings: IntegrationSettings::default(),
                 field_name: "Customer / Project".into(),
             },
+            &nsync_store::testing::audit(company),
         )
         .await
         .unwrap();
@@ -112,7 +113,7 @@ pub fn upsert(
 pub async fn plan(store: &Store, fx: &Fixture, options: Vec<OptionUpsert>) -> Plan {
     let lock = store.lock_integration(fx.integration).await.unwrap();
     let run = store
-        .start_run(&lock, RunKind::Import, RunTrigger::Cli, None, 1_000)
+        .start_run(&lock, RunKind::Import, RunTrigger::Cli, None, 1_000, None)
         .await
         .unwrap();
     lock.release().await.unwrap();

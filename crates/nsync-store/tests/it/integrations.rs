@@ -44,6 +44,7 @@ async fn credentials_open_only_with_the_master_key_they_were_sealed_with(store: 
                 certificate_id: "cert".into(),
                 private_key_pem: "-----BEGIN PRIVATE KEY-----".to_owned().into(),
             },
+            &nsync_store::testing::audit(fx.company),
         )
         .await
         .unwrap();
@@ -91,7 +92,11 @@ async fn settings_start_at_the_defaults_and_can_be_changed(store: Store) {
     settings.deepest_level = Level::new(5).unwrap();
     settings.auto_update.enabled = true;
     store
-        .update_settings(fx.integration, &settings)
+        .update_settings(
+            fx.integration,
+            &settings,
+            &nsync_store::testing::audit(fx.company),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -100,7 +105,11 @@ async fn settings_start_at_the_defaults_and_can_be_changed(store: Store) {
     );
     settings.deactivation_guard.percent = 150;
     assert!(store
-        .update_settings(fx.integration, &settings)
+        .update_settings(
+            fx.integration,
+            &settings,
+            &nsync_store::testing::audit(fx.company)
+        )
         .await
         .is_err());
 }

@@ -151,7 +151,10 @@ async fn the_kept_state_equals_a_fresh_load_after_random_plans(store: Store) {
         // be refused, not kept with the change missing.
         let between = round % 6 == 5 && !options.is_empty();
         if between {
-            store.remove_option_here(options[0].id).await.unwrap();
+            store
+                .remove_option_here(options[0].id, &nsync_store::testing::audit(fx.company))
+                .await
+                .unwrap();
         }
         // And now and then one comes after the plan: the next run must not take the copy.
         let after = round % 7 == 3 && !options.is_empty();
@@ -169,7 +172,10 @@ async fn the_kept_state_equals_a_fresh_load_after_random_plans(store: Store) {
         }
         if after {
             store
-                .remove_option_here(options[options.len() - 1].id)
+                .remove_option_here(
+                    options[options.len() - 1].id,
+                    &nsync_store::testing::audit(fx.company),
+                )
                 .await
                 .unwrap();
             let taken = store.take_state(fx.integration).await.unwrap();

@@ -15,7 +15,14 @@ async fn a_second_lock_on_an_integration_is_refused_and_names_the_running_run(st
     let fx = fixture(&store).await;
     let lock = store.lock_integration(fx.integration).await.unwrap();
     let run = store
-        .start_run(&lock, RunKind::Update, RunTrigger::Manual, None, 1_000)
+        .start_run(
+            &lock,
+            RunKind::Update,
+            RunTrigger::Manual,
+            None,
+            1_000,
+            None,
+        )
         .await
         .unwrap();
     match store.lock_integration(fx.integration).await {

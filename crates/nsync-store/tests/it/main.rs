@@ -7,6 +7,7 @@
 mod harness;
 
 mod accounts;
+mod audited;
 mod integrations;
 mod jobs;
 mod kept;

@@ -90,7 +90,10 @@ async fn search_leaves_out_inactive_and_removed_options(store: Store) {
         .await
         .unwrap();
     let east = store.search(fx.field, "east", 5).await.unwrap()[0].id;
-    store.remove_option_here(east).await.unwrap();
+    store
+        .remove_option_here(east, &nsync_store::testing::audit(fx.company))
+        .await
+        .unwrap();
     let labels: Vec<String> = store
         .search(fx.field, "initech", 20)
         .await
@@ -175,12 +178,23 @@ async fn integrated_options_cannot_be_added_renamed_or_deactivated_by_hand(store
     let acme = store.integrated_options(fx.field).await.unwrap().remove(0);
     let name = OptionName::parse_manual("Acme Inc").unwrap();
     let errors = [
-        store.rename_option(acme.id, &name).await.unwrap_err(),
         store
-            .add_manual_option(fx.field, None, &name)
+            .rename_option(acme.id, &name, &nsync_store::testing::audit(fx.company))
             .await
             .unwrap_err(),
-        store.set_option_active(acme.id, false).await.unwrap_err(),
+        store
+            .add_manual_option(
+                fx.field,
+                None,
+                &name,
+                &nsync_store::testing::audit(fx.company),
+            )
+            .await
+            .unwrap_err(),
+        store
+            .set_option_active(acme.id, false, &nsync_store::testing::audit(fx.company))
+            .await
+            .unwrap_err(),
     ];
     for err in errors {
         assert!(
@@ -204,15 +218,29 @@ async fn manual_fields_take_options_added_renamed_and_deactivated_by_hand(store:
         .unwrap();
     let name = |t: &str| OptionName::parse_manual(t).unwrap();
     let ops = store
-        .add_manual_option(field, None, &name("Operations"))
+        .add_manual_option(
+            field,
+            None,
+            &name("Operations"),
+            &nsync_store::testing::audit(fx.company),
+        )
         .await
         .unwrap();
     let fleet = store
-        .add_manual_option(field, Some(ops), &name("Fleet"))
+        .add_manual_option(
+            field,
+            Some(ops),
+            &name("Fleet"),
+            &nsync_store::testing::audit(fx.company),
+        )
         .await
         .unwrap();
     store
-        .rename_option(fleet, &name("Fleet & Vehicles"))
+        .rename_option(
+            fleet,
+            &name("Fleet & Vehicles"),
+            &nsync_store::testing::audit(fx.company),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -220,7 +248,10 @@ async fn manual_fields_take_options_added_renamed_and_deactivated_by_hand(store:
         "Operations : Fleet & Vehicles"
     );
     assert_eq!(store.search(field, "vehic", 10).await.unwrap().len(), 1);
-    store.set_option_active(fleet, false).await.unwrap();
+    store
+        .set_option_active(fleet, false, &nsync_store::testing::audit(fx.company))
+        .await
+        .unwrap();
     assert!(store.search(field, "vehic", 10).await.unwrap().is_empty());
     let stored = store.option(fleet).await.unwrap();
     assert_eq!(
@@ -244,15 +275,30 @@ async fn restoring_an_option_brings_back_its_subtree_and_its_ancestors(store: St
         .unwrap();
     let all = store.integrated_options(fx.field).await.unwrap();
     let id_of = |name: &str| all.iter().find(|o| o.name.as_str() == name).unwrap().id;
-    assert_eq!(store.remove_option_here(id_of("Acme")).await.unwrap(), 3);
     assert_eq!(
-        store.restore_option_here(id_of("Alpha")).await.unwrap(),
+        store
+            .remove_option_here(id_of("Acme"), &nsync_store::testing::audit(fx.company))
+            .await
+            .unwrap(),
+        3
+    );
+    assert_eq!(
+        store
+            .restore_option_here(id_of("Alpha"), &nsync_store::testing::audit(fx.company))
+            .await
+            .unwrap(),
         3,
         "Alpha, its child and its parent come back"
     );
     let after = store.integrated_options(fx.field).await.unwrap();
     assert!(after.iter().all(|o| !o.removed_here));
-    assert_eq!(store.restore_option_here(id_of("Alpha")).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .restore_option_here(id_of("Alpha"), &nsync_store::testing::audit(fx.company))
+            .await
+            .unwrap(),
+        0
+    );
 }
 
 async fn upstream_options_tell_which_records_have_an_option_and_which_are_removed(store: Store) {
@@ -270,7 +316,10 @@ async fn upstream_options_tell_which_records_have_an_option_and_which_are_remove
         .into_iter()
         .find(|o| o.name.as_str() == "Alpha")
         .unwrap();
-    store.remove_option_here(alpha.id).await.unwrap();
+    store
+        .remove_option_here(alpha.id, &nsync_store::testing::audit(fx.company))
+        .await
+        .unwrap();
     let asked = [
         acme,
         key(UpstreamKind::Project, 10),

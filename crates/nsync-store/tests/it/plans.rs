@@ -149,7 +149,10 @@ async fn importing_again_restores_an_option_removed_here_with_its_id(store: Stor
         .find(|o| o.upstream == Some(key(UpstreamKind::Customer, 1)))
         .unwrap();
     assert_eq!(
-        store.remove_option_here(acme.id).await.unwrap(),
+        store
+            .remove_option_here(acme.id, &nsync_store::testing::audit(fx.company))
+            .await
+            .unwrap(),
         3,
         "Acme, Build and Phase 1"
     );
@@ -316,18 +319,27 @@ async fn the_state_version_moves_with_every_change_of_mirror_or_options_only(sto
     );
     // Removing and restoring here change the options: the version moves each time.
     let acme = store.integrated_options(fx.field).await.unwrap()[0].id;
-    store.remove_option_here(acme).await.unwrap();
+    store
+        .remove_option_here(acme, &nsync_store::testing::audit(fx.company))
+        .await
+        .unwrap();
     assert_eq!(
         store.state_version(fx.integration).await.unwrap(),
         start + 2
     );
-    store.remove_option_here(acme).await.unwrap();
+    store
+        .remove_option_here(acme, &nsync_store::testing::audit(fx.company))
+        .await
+        .unwrap();
     assert_eq!(
         store.state_version(fx.integration).await.unwrap(),
         start + 2,
         "nothing to remove"
     );
-    store.restore_option_here(acme).await.unwrap();
+    store
+        .restore_option_here(acme, &nsync_store::testing::audit(fx.company))
+        .await
+        .unwrap();
     assert_eq!(
         store.state_version(fx.integration).await.unwrap(),
         start + 3
@@ -377,7 +389,13 @@ async fn a_large_plan_applied_again_writes_only_what_differs(store: Store) {
     // A row changed here since (removed, with what is below it) is not taken as unchanged:
     // the plan that says it is not removed brings it back.
     let removed = by_key(options[700].upstream).id;
-    assert_eq!(store.remove_option_here(removed).await.unwrap(), 1);
+    assert_eq!(
+        store
+            .remove_option_here(removed, &nsync_store::testing::audit(fx.company))
+            .await
+            .unwrap(),
+        1
+    );
     let restored = store
         .apply_plan(&plan(&store, &fx, options.clone()).await)
         .await

@@ -26,6 +26,7 @@ async fn runs_page_newest_first(store: Store) {
                     RunTrigger::Schedule,
                     None,
                     1_000 + i,
+                    None,
                 )
                 .await
                 .unwrap(),
@@ -51,7 +52,14 @@ async fn a_run_left_running_by_a_dead_process_is_marked_failed_by_the_next_lock_
     let fx = fixture(&store).await;
     let lock = store.lock_integration(fx.integration).await.unwrap();
     let run = store
-        .start_run(&lock, RunKind::Import, RunTrigger::Manual, None, 1_000)
+        .start_run(
+            &lock,
+            RunKind::Import,
+            RunTrigger::Manual,
+            None,
+            1_000,
+            None,
+        )
         .await
         .unwrap();
     drop(lock); // the process "dies" without finishing the run
@@ -88,7 +96,14 @@ async fn a_plan_held_for_confirmation_applies_unchanged_when_confirmed(store: St
     let fx = fixture(&store).await;
     let lock = store.lock_integration(fx.integration).await.unwrap();
     let run = store
-        .start_run(&lock, RunKind::Update, RunTrigger::Manual, None, 1_000)
+        .start_run(
+            &lock,
+            RunKind::Update,
+            RunTrigger::Manual,
+            None,
+            1_000,
+            None,
+        )
         .await
         .unwrap();
     let mut plan = plan_for_run(&fx, run, vec![customer(1, "Acme")]);
@@ -117,7 +132,14 @@ async fn runs_whose_owner_is_gone_are_interrupted_and_runs_under_a_held_lock_are
     let other = fixture(&store).await.integration;
     let lock = store.lock_integration(fx.integration).await.unwrap();
     let orphan = store
-        .start_run(&lock, RunKind::Import, RunTrigger::Manual, None, 1_000)
+        .start_run(
+            &lock,
+            RunKind::Import,
+            RunTrigger::Manual,
+            None,
+            1_000,
+            None,
+        )
         .await
         .unwrap();
     drop(lock); // the process "dies" without finishing the run
@@ -129,6 +151,7 @@ async fn runs_whose_owner_is_gone_are_interrupted_and_runs_under_a_held_lock_are
             RunTrigger::Schedule,
             None,
             2_000,
+            None,
         )
         .await
         .unwrap();

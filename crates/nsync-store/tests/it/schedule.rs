@@ -24,7 +24,11 @@ async fn enable(store: &Store, fx: &crate::harness::Fixture) {
     settings.auto_update.enabled = true;
     settings.auto_update.weekdays = Weekdays::DAILY;
     store
-        .update_settings(fx.integration, &settings)
+        .update_settings(
+            fx.integration,
+            &settings,
+            &nsync_store::testing::audit(fx.company),
+        )
         .await
         .unwrap();
 }
@@ -93,9 +97,12 @@ async fn changing_the_schedule_forgets_slots_before_the_change(store: Store) {
     // Settings other than the schedule leave the slots alone.
     let mut settings = store.integration(fx.integration).await.unwrap().settings;
     settings.show_project_number = true;
-    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     store
-        .update_settings(fx.integration, &settings)
+        .update_settings(
+            fx.integration,
+            &settings,
+            &nsync_store::testing::audit(fx.company),
+        )
         .await
         .unwrap();
     let unchanged = store.scheduled_integrations().await.unwrap()[0]
@@ -105,7 +112,12 @@ async fn changing_the_schedule_forgets_slots_before_the_change(store: Store) {
     assert_eq!(unchanged, on);
     settings.auto_update.at = nsync_core::LocalTime::parse("23:45").unwrap();
     store
-        .update_settings(fx.integration, &settings)
+        .update_settings(
+            fx.integration,
+            &settings,
+            // The change is recorded later than the set-up writes (at 1 ms).
+            &nsync_store::Audit::new(fx.company, None, "update_settings", 20),
+        )
         .await
         .unwrap();
     let moved = store.scheduled_integrations().await.unwrap()[0]
@@ -143,7 +155,12 @@ async fn the_notification_secret_is_sealed_rotated_and_bound_to_its_integration(
         .unwrap()
         .is_none());
     store
-        .set_hook_secret(&fx.key, fx.integration, b"whsec-CANARY")
+        .set_hook_secret(
+            &fx.key,
+            fx.integration,
+            b"whsec-CANARY",
+            &nsync_store::testing::audit(fx.company),
+        )
         .await
         .unwrap();
     let read = store

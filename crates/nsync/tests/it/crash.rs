@@ -412,6 +412,7 @@ impl Setup {
                     settings,
                     field_name: "Customer / Project".into(),
                 },
+                &nsync_store::testing::audit(company),
             )
             .await
             .unwrap();

@@ -110,6 +110,7 @@ async fn three_processes_run_200_due_updates_once_each_though_one_is_killed() {
                     settings: settings.clone(),
                     field_name: format!("Field {i}"),
                 },
+                &nsync_store::testing::audit(company),
             )
             .await
             .unwrap();

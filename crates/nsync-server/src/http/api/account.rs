@@ -4,14 +4,14 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use nsync_core::TokenId;
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{audit, parse_id, text_field, ApiJson, ApiQuery, PathId};
+use super::{ApiJson, ApiQuery, PathId};
 use crate::http::auth::Principal;
 use crate::http::{ApiError, AppState};
+use crate::ops;
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -70,20 +70,8 @@ pub(crate) async fn create_token(
     who: Principal,
     ApiJson(body): ApiJson<TokenBody>,
 ) -> Result<Response, ApiError> {
-    who.require_admin()?;
-    let name = text_field("name", &body.name, 100, false)?;
-    let token = state
-        .store()
-        .create_api_token(who.company, who.user, &name)
-        .await?;
-    audit(
-        &state,
-        &who,
-        "create_api_token",
-        format!("token {}", token.id),
-        json!({"name": name}),
-    )
-    .await?;
+    let (name, token) =
+        ops::account::create_token(state.engine(), &who.actor(), &body.name).await?;
     // The only time the secret leaves the server.
     let body = json!({ "id": token.id.get(), "name": name, "token": token.secret.expose_secret() });
     Ok((StatusCode::CREATED, Json(body)).into_response())
@@ -94,21 +82,7 @@ pub(crate) async fn revoke_token(
     who: Principal,
     PathId(id): PathId,
 ) -> Result<StatusCode, ApiError> {
-    let token: TokenId = parse_id(&id, "token")?;
-    match state.store().api_token_company(token).await? {
-        Some(company) => who.owns(company, "token")?,
-        None => return Err(ApiError::NotFound("token")),
-    }
-    who.require_admin()?;
-    state.store().revoke_api_token(token).await?;
-    audit(
-        &state,
-        &who,
-        "revoke_api_token",
-        format!("token {token}"),
-        json!({}),
-    )
-    .await?;
+    ops::account::revoke_token(state.engine(), &who.actor(), &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -118,24 +92,6 @@ pub(crate) async fn revoke_sessions(
     State(state): State<AppState>,
     who: Principal,
 ) -> Result<StatusCode, ApiError> {
-    end_company_sessions(&state, &who).await?;
+    ops::account::end_company_sessions(state.engine(), &who.actor()).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// Ends every session of the caller's company, as an admin, and audits it; the API and the
-/// pages share it.
-pub(crate) async fn end_company_sessions(
-    state: &AppState,
-    who: &Principal,
-) -> Result<(), ApiError> {
-    who.require_admin()?;
-    let users = state.store().end_company_sessions(who.company).await?;
-    audit(
-        state,
-        who,
-        "revoke_sessions",
-        format!("company {}", who.company),
-        json!({"users": users}),
-    )
-    .await
 }

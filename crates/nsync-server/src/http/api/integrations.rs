@@ -7,18 +7,18 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use nsync_core::planner::Selection;
 use nsync_core::{
-    Credentials, IntegrationId, IntegrationSettings, RunCounts, RunId, RunStatus, RunTrigger,
-    SubsidiaryId, UpstreamKey,
+    Credentials, IntegrationSettings, RunCounts, RunStatus, RunTrigger, SubsidiaryId, UpstreamKey,
 };
 use nsync_store::{Integration, NewIntegration};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::settings::SettingsPatch;
-use super::{audit, key_text, owned_integration, parse_key, text_field, ApiJson, ApiQuery, PathId};
+use super::{key_text, owned_integration, parse_key, text_field, ApiJson, ApiQuery, PathId};
 use crate::http::auth::Principal;
 use crate::http::{ApiError, AppState};
+use crate::ops;
 use crate::{
     CandidateQuery, CandidateStatus, ParentFilter, RefreshMode, RunOptions, RunReport, RunRequest,
 };
@@ -134,7 +134,7 @@ pub(crate) async fn create_integration(
             None => "Customer / Project".to_owned(),
         },
     };
-    let id = register_integration(&state, &who, &new).await?;
+    let id = ops::integrations::register(state.engine(), &who.actor(), &new).await?;
     let integration = state.store().integration(id).await?;
     Ok((
         StatusCode::CREATED,
@@ -169,33 +169,10 @@ pub(crate) async fn update_integration(
     let integration = owned_integration(&state, &who, &id).await?;
     who.require_admin()?;
     let settings = body.settings.apply(&integration.settings);
-    let integration = save_settings(&state, &who, &integration, settings).await?;
+    let integration =
+        ops::integrations::save_settings(state.engine(), &who.actor(), &integration, settings)
+            .await?;
     Ok(Json(IntegrationView::from(&integration)))
-}
-
-/// Replaces an integration's settings (the automatic update's schedule among them) as an
-/// admin and audits it; the API and the pages share it. Returns the integration as saved.
-pub(crate) async fn save_settings(
-    state: &AppState,
-    who: &Principal,
-    integration: &Integration,
-    settings: IntegrationSettings,
-) -> Result<Integration, ApiError> {
-    who.require_admin()?;
-    let settings = settings.validate()?;
-    state
-        .store()
-        .update_settings(integration.id, &settings)
-        .await?;
-    audit(
-        state,
-        who,
-        "update_settings",
-        format!("integration {}", integration.id),
-        serde_json::to_value(&settings).unwrap_or_default(),
-    )
-    .await?;
-    Ok(state.store().integration(integration.id).await?)
 }
 
 pub(crate) async fn set_credentials(
@@ -207,76 +184,14 @@ pub(crate) async fn set_credentials(
     let integration = owned_integration(&state, &who, &id).await?;
     who.require_admin()?;
     let credentials = body.validate()?;
-    replace_credentials(&state, &who, &integration, &credentials).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// Starts an import or update in the background and audits it; the API and the pages share it.
-pub(crate) async fn start_run(
-    state: &AppState,
-    who: &Principal,
-    integration: &Integration,
-    request: RunRequest,
-    refresh: RefreshMode,
-) -> Result<RunId, ApiError> {
-    let (action, detail) = match request {
-        RunRequest::Import(_) => ("start_import", json!({"integration": integration.id.get()})),
-        RunRequest::Update => (
-            "start_update",
-            json!({"integration": integration.id.get(), "full": refresh == RefreshMode::Full}),
-        ),
-    };
-    let run = state
-        .engine()
-        .spawn(integration.id, request, RunTrigger::Manual, refresh)
-        .await?;
-    audit(state, who, action, format!("run {run}"), detail).await?;
-    Ok(run)
-}
-
-/// Creates an integration with its field, credentials sealed, and audits it; the API and the
-/// pages share it.
-pub(crate) async fn register_integration(
-    state: &AppState,
-    who: &Principal,
-    new: &NewIntegration,
-) -> Result<IntegrationId, ApiError> {
-    let id = state
-        .store()
-        .create_integration(state.engine().master_key(), new)
-        .await?;
-    let detail = json!({"account_id": new.account.as_str()});
-    audit(
-        state,
-        who,
-        "create_integration",
-        format!("integration {id}"),
-        detail,
+    ops::integrations::replace_credentials(
+        state.engine(),
+        &who.actor(),
+        &integration,
+        &credentials,
     )
     .await?;
-    Ok(id)
-}
-
-/// Stores new credentials (sealed), drops the cached client so the next call uses them, and
-/// audits the change (the kind only, never a secret). The API and the pages share it.
-pub(crate) async fn replace_credentials(
-    state: &AppState,
-    who: &Principal,
-    integration: &Integration,
-    credentials: &Credentials,
-) -> Result<(), ApiError> {
-    state
-        .store()
-        .set_credentials(state.engine().master_key(), integration.id, credentials)
-        .await?;
-    audit(
-        state,
-        who,
-        "set_credentials",
-        format!("integration {}", integration.id),
-        json!({"auth_kind": credentials.kind().as_str()}),
-    )
-    .await
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// What "Test connection" answers: NetSuite's verdict in plain words.
@@ -627,9 +542,9 @@ pub(crate) async fn import_records(
         return Ok(Json(ReportView::from(report)).into_response());
     }
     let request = RunRequest::Import(selection);
-    let run = start_run(
-        &state,
-        &who,
+    let run = ops::integrations::start_run(
+        state.engine(),
+        &who.actor(),
         &integration,
         request,
         RefreshMode::Incremental,
@@ -672,7 +587,14 @@ pub(crate) async fn start_update(
         let report = state.engine().update(integration.id, options).await?;
         return Ok(Json(ReportView::from(report)).into_response());
     }
-    let run = start_run(&state, &who, &integration, RunRequest::Update, refresh).await?;
+    let run = ops::integrations::start_run(
+        state.engine(),
+        &who.actor(),
+        &integration,
+        RunRequest::Update,
+        refresh,
+    )
+    .await?;
     Ok(accepted(run))
 }
 
@@ -685,7 +607,9 @@ pub(crate) async fn create_notification_secret(
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let integration = owned_integration(&state, &who, &id).await?;
     who.require_admin()?;
-    let secret = new_notification_secret(&state, &who, &integration).await?;
+    let secret =
+        ops::integrations::new_notification_secret(state.engine(), &who.actor(), &integration)
+            .await?;
     Ok((
         StatusCode::CREATED,
         Json(serde_json::json!({
@@ -693,32 +617,4 @@ pub(crate) async fn create_notification_secret(
             "path": format!("/hooks/netsuite/{}", integration.id),
         })),
     ))
-}
-
-/// Makes, stores (sealed) and audits a fresh notification secret; the API and the pages share
-/// it. The secret is text (what NetSuite's API Secrets hold); its UTF-8 bytes are the HMAC key.
-pub(crate) async fn new_notification_secret(
-    state: &AppState,
-    who: &Principal,
-    integration: &Integration,
-) -> Result<SecretString, ApiError> {
-    let mut bytes = [0u8; 32];
-    rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut bytes);
-    let text = format!(
-        "nsh_{}",
-        base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes)
-    );
-    state
-        .store()
-        .set_hook_secret(state.engine().master_key(), integration.id, text.as_bytes())
-        .await?;
-    audit(
-        state,
-        who,
-        "create_notification_secret",
-        format!("integration {}", integration.id),
-        serde_json::json!({}),
-    )
-    .await?;
-    Ok(text.into())
 }

@@ -5,17 +5,15 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use nsync_core::{OptionId, OptionName, StoredOption};
+use nsync_core::{OptionId, StoredOption};
 use nsync_store::{ChildCursor, CustomField};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{
-    audit, key_text, owned_field, owned_option, set_removed_here, text_field, ApiJson, ApiQuery,
-    PathId,
-};
+use super::{key_text, owned_field, owned_option, ApiJson, ApiQuery, PathId};
 use crate::http::auth::Principal;
 use crate::http::{ApiError, AppState};
+use crate::ops;
 
 /// An option as the API shows it.
 #[derive(Serialize)]
@@ -233,7 +231,8 @@ pub(crate) async fn remove_option(
     who: Principal,
     PathId(id): PathId,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let (_, marked) = set_removed_here(&state, &who, &id, true).await?;
+    let (_, marked) =
+        ops::options::set_removed_here(state.engine(), &who.actor(), &id, true).await?;
     Ok(Json(json!({ "marked": marked })))
 }
 
@@ -242,7 +241,8 @@ pub(crate) async fn restore_option(
     who: Principal,
     PathId(id): PathId,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let (_, marked) = set_removed_here(&state, &who, &id, false).await?;
+    let (_, marked) =
+        ops::options::set_removed_here(state.engine(), &who.actor(), &id, false).await?;
     Ok(Json(json!({ "marked": marked })))
 }
 
@@ -261,28 +261,15 @@ pub(crate) async fn create_option(
     ApiJson(body): ApiJson<NameBody>,
 ) -> Result<Response, ApiError> {
     let field = owned_field(&state, &who, &id).await?;
-    who.require_admin()?;
-    let name = OptionName::parse_manual(&body.name)?;
-    let parent = match body.parent_id {
-        None => None,
-        Some(parent) => {
-            let parent = owned_option(&state, &who, &parent.to_string()).await?;
-            Some(parent.id)
-        }
-    };
-    let created = state
-        .store()
-        .add_manual_option(field.id, parent, &name)
-        .await?;
-    audit(
-        &state,
-        &who,
-        "create_option",
-        format!("option {created}"),
-        json!({"field": field.id.get()}),
+    let parent = body.parent_id.map(|p| p.to_string());
+    let option = ops::options::create(
+        state.engine(),
+        &who.actor(),
+        &field,
+        parent.as_deref(),
+        &body.name,
     )
     .await?;
-    let option = state.store().option(created).await?;
     Ok((StatusCode::CREATED, Json(OptionView::from(&option))).into_response())
 }
 
@@ -299,19 +286,8 @@ pub(crate) async fn rename_option(
             "renaming does not move an option: leave out parent_id".into(),
         ));
     }
-    let name = OptionName::parse_manual(&text_field("name", &body.name, 256, false)?)?;
-    state.store().rename_option(option.id, &name).await?;
-    audit(
-        &state,
-        &who,
-        "rename_option",
-        format!("option {}", option.id),
-        json!({}),
-    )
-    .await?;
-    Ok(Json(OptionView::from(
-        &state.store().option(option.id).await?,
-    )))
+    let option = ops::options::rename(state.engine(), &who.actor(), &option, &body.name).await?;
+    Ok(Json(OptionView::from(&option)))
 }
 
 pub(crate) async fn deactivate_option(
@@ -320,17 +296,6 @@ pub(crate) async fn deactivate_option(
     PathId(id): PathId,
 ) -> Result<Json<OptionView>, ApiError> {
     let option = owned_option(&state, &who, &id).await?;
-    who.require_admin()?;
-    state.store().set_option_active(option.id, false).await?;
-    audit(
-        &state,
-        &who,
-        "deactivate_option",
-        format!("option {}", option.id),
-        json!({}),
-    )
-    .await?;
-    Ok(Json(OptionView::from(
-        &state.store().option(option.id).await?,
-    )))
+    let option = ops::options::deactivate(state.engine(), &who.actor(), &option).await?;
+    Ok(Json(OptionView::from(&option)))
 }

@@ -9,6 +9,7 @@ use super::integrations::ReportView;
 use super::{owned_integration, owned_run, ApiQuery, PathId};
 use crate::http::auth::Principal;
 use crate::http::{ApiError, AppState};
+use crate::ops;
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -92,10 +93,6 @@ pub(crate) async fn confirm_run(
     PathId(id): PathId,
 ) -> Result<Json<ReportView>, ApiError> {
     let run = owned_run(&state, &who, &id).await?;
-    who.require_admin()?;
-    let report = state
-        .engine()
-        .confirm(run.integration, run.id, who.user)
-        .await?;
+    let report = ops::runs::confirm(state.engine(), &who.actor(), &run).await?;
     Ok(Json(ReportView::from(report)))
 }

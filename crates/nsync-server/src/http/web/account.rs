@@ -10,8 +10,9 @@ use secrecy::SecretString;
 
 use super::integration::message;
 use super::{form_pairs, form_value, render, set_cookie, Chrome, PageError, Viewer};
-use crate::http::api::me::{change_password, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
+use crate::http::api::me::change_password;
 use crate::http::{ApiError, AppState};
+use crate::ops::account::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new().route("/account/password", get(page).post(save))

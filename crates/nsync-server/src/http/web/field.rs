@@ -13,9 +13,10 @@ use super::{render, Chrome, PageError, Viewer};
 use crate::http::api::options::{
     options_page, search_hits, OptionsParams, SearchHitView, SearchParams,
 };
-use crate::http::api::{owned_field, set_removed_here, ApiQuery, PathId};
+use crate::http::api::{owned_field, ApiQuery, PathId};
 use crate::http::auth::Principal;
 use crate::http::{ApiError, AppState};
+use crate::ops;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -246,7 +247,8 @@ async fn remove(
     Viewer(who): Viewer,
     PathId(id): PathId,
 ) -> Result<Response, PageError> {
-    let (option, _) = set_removed_here(&state, &who, &id, true).await?;
+    let (option, _) =
+        ops::options::set_removed_here(state.engine(), &who.actor(), &id, true).await?;
     Ok(render(&RowTpl {
         admin: true,
         o: row(&state.store().option(option.id).await?),
@@ -258,7 +260,8 @@ async fn restore(
     Viewer(who): Viewer,
     PathId(id): PathId,
 ) -> Result<Response, PageError> {
-    let (option, _) = set_removed_here(&state, &who, &id, false).await?;
+    let (option, _) =
+        ops::options::set_removed_here(state.engine(), &who.actor(), &id, false).await?;
     Ok(render(&RowTpl {
         admin: true,
         o: row(&state.store().option(option.id).await?),

@@ -14,13 +14,13 @@ use secrecy::ExposeSecret;
 use super::runs::{change_rows, run_rows, ChangeRow, RunRow};
 use super::{form_pairs, form_value, render, Chrome, MessageTpl, PageError, Viewer};
 use crate::http::api::integrations::{
-    candidate_page, new_notification_secret, refresh_mirror, register_integration,
-    replace_credentials, run_connection_test, save_settings, start_run, CandidateParams,
-    CandidateView, CredentialsInput, ImportBody,
+    candidate_page, refresh_mirror, run_connection_test, CandidateParams, CandidateView,
+    CredentialsInput, ImportBody,
 };
 use crate::http::api::ApiQuery;
 use crate::http::auth::Principal;
 use crate::http::{ApiError, AppState};
+use crate::ops;
 use crate::{RefreshMode, RunOptions, RunRequest};
 
 pub(super) fn router() -> Router<AppState> {
@@ -215,7 +215,13 @@ async fn credentials(
 ) -> Result<Response, PageError> {
     let integration = require_integration(&state, &who).await?;
     let credentials = tba_from_form(&form_pairs(&body))?;
-    replace_credentials(&state, &who, &integration, &credentials).await?;
+    ops::integrations::replace_credentials(
+        state.engine(),
+        &who.actor(),
+        &integration,
+        &credentials,
+    )
+    .await?;
     Ok(message(
         true,
         "Credentials saved. Click Test connection to check them.",
@@ -241,7 +247,7 @@ async fn create(
         settings: Default::default(),
         field_name: "Customer / Project".to_owned(),
     };
-    register_integration(&state, &who, &new).await?;
+    ops::integrations::register(state.engine(), &who.actor(), &new).await?;
     let mut response = message(true, "Connected.");
     response
         .headers_mut()
@@ -396,9 +402,9 @@ async fn import(
         },
     };
     let request = RunRequest::Import(body.selection()?);
-    let run = start_run(
-        &state,
-        &who,
+    let run = ops::integrations::start_run(
+        state.engine(),
+        &who.actor(),
         &integration,
         request,
         RefreshMode::Incremental,
@@ -442,9 +448,9 @@ async fn preview_update(
 
 async fn update(State(state): State<AppState>, Viewer(who): Viewer) -> Result<Response, PageError> {
     let integration = require_integration(&state, &who).await?;
-    let run = start_run(
-        &state,
-        &who,
+    let run = ops::integrations::start_run(
+        state.engine(),
+        &who.actor(),
         &integration,
         RunRequest::Update,
         RefreshMode::Incremental,
@@ -485,7 +491,9 @@ async fn schedule(
     };
     let mut settings = integration.settings.clone();
     settings.auto_update = auto_update;
-    let saved = save_settings(&state, &who, &integration, settings).await?;
+    let saved =
+        ops::integrations::save_settings(state.engine(), &who.actor(), &integration, settings)
+            .await?;
     let company = state.store().company(who.company).await?;
     let auto = &saved.settings.auto_update;
     Ok(match next_auto(auto, &company.time_zone) {
@@ -513,7 +521,9 @@ async fn notification_secret(
     Viewer(who): Viewer,
 ) -> Result<Response, PageError> {
     let integration = require_integration(&state, &who).await?;
-    let secret = new_notification_secret(&state, &who, &integration).await?;
+    let secret =
+        ops::integrations::new_notification_secret(state.engine(), &who.actor(), &integration)
+            .await?;
     Ok(render(&SecretTpl {
         secret: secret.expose_secret(),
         path: format!("/hooks/netsuite/{}", integration.id),

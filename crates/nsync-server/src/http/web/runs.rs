@@ -10,8 +10,9 @@ use nsync_core::{Change, ChangeKind, Run, RunStatus};
 
 use super::integration::{company_integration, RunStartedTpl};
 use super::{render, Chrome, PageError, Viewer};
-use crate::http::api::{audit, key_text, owned_run, ApiQuery, PathId};
+use crate::http::api::{key_text, owned_run, ApiQuery, PathId};
 use crate::http::AppState;
+use crate::ops;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -180,18 +181,6 @@ async fn confirm(
     PathId(id): PathId,
 ) -> Result<Response, PageError> {
     let run = owned_run(&state, &who, &id).await?;
-    who.require_admin()?;
-    state
-        .engine()
-        .confirm(run.integration, run.id, who.user)
-        .await?;
-    audit(
-        &state,
-        &who,
-        "confirm_run",
-        format!("run {}", run.id),
-        serde_json::json!({}),
-    )
-    .await?;
+    ops::runs::confirm(state.engine(), &who.actor(), &run).await?;
     Ok(status_fragment(&state.store().run(run.id).await?))
 }

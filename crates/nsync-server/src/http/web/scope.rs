@@ -11,8 +11,8 @@ use axum::Router;
 
 use super::integration::{message, require_integration};
 use super::{form_pairs, form_value, render, PageError, Viewer};
-use crate::http::api::integrations::save_settings;
 use crate::http::{ApiError, AppState};
+use crate::ops;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -127,7 +127,7 @@ async fn save_scope(
         None => settings.closed_project_statuses,
         Some(_) => Some(closed),
     };
-    save_settings(&state, &who, &integration, settings).await?;
+    ops::integrations::save_settings(state.engine(), &who.actor(), &integration, settings).await?;
     Ok(message(
         true,
         "Saved. The next Import or Update reads NetSuite with these choices (adding prospects or \

@@ -140,11 +140,14 @@ static HARNESS: LazyLock<Harness> = LazyLock::new(|| {
 async fn fixture() -> Fixture {
     let store = Store::connect("sqlite::memory:").await.expect("store");
     let tz = TimeZone::parse("UTC").expect("zone");
-    let company = store.create_company("Fuzz Co", &tz).await.expect("company");
+    let company = store
+        .create_company("Fuzz Co", &tz, 0)
+        .await
+        .expect("company");
     let email = Email::parse("admin@fuzz.test").expect("email");
     let secret = SecretString::from(PASSWORD.to_owned());
     let admin = store
-        .create_user(company, &email, &secret, Role::Admin)
+        .create_user(company, &email, &secret, Role::Admin, 0)
         .await
         .expect("admin");
     let token = store

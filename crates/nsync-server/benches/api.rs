@@ -63,7 +63,11 @@ async fn setup() -> Result<(String, String, i64, i64), Box<dyn std::error::Error
     let store = Store::connect(&url).await?;
     let (key, _) = MasterKey::generate();
     let company = store
-        .create_company("Bench", &TimeZone::parse("UTC")?)
+        .create_company(
+            "Bench",
+            &TimeZone::parse("UTC")?,
+            chrono::Utc::now().timestamp_millis(),
+        )
         .await?;
     let admin = store
         .create_user(
@@ -71,6 +75,7 @@ async fn setup() -> Result<(String, String, i64, i64), Box<dyn std::error::Error
             &Email::parse("bench@example.test")?,
             &"bench-password".to_owned().into(),
             Role::Admin,
+            chrono::Utc::now().timestamp_millis(),
         )
         .await?;
     let token = store

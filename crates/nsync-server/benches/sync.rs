@@ -172,7 +172,11 @@ async fn round_of(
     let control = emulator.control();
     let (key, encoded) = MasterKey::generate();
     let company = store
-        .create_company(&format!("Bench {}", uuid_like()), &TimeZone::parse("UTC")?)
+        .create_company(
+            &format!("Bench {}", uuid_like()),
+            &TimeZone::parse("UTC")?,
+            chrono::Utc::now().timestamp_millis(),
+        )
         .await?;
     let c = emulator.credentials(ACCOUNT).ok_or("no credentials")?.tba;
     let integration = store

@@ -123,6 +123,11 @@ impl Engine {
         self
     }
 
+    /// Now, by its clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
     /// Now, in milliseconds since the Unix epoch, by its clock.
     pub fn now_ms(&self) -> i64 {
         self.clock.now().timestamp_millis()

@@ -79,6 +79,11 @@ impl AppState {
         &self.inner.config
     }
 
+    /// Now, in seconds since the Unix epoch, by the engine's clock.
+    fn now_secs(&self) -> u64 {
+        u64::try_from(self.engine().now_ms() / 1000).unwrap_or(0)
+    }
+
     fn signins(&self) -> &crate::ops::limit::SignInLimiter {
         &self.inner.signins
     }

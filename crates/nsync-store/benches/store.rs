@@ -230,7 +230,7 @@ fn row(name: &str, value: String, target: &str, ok: bool) {
 async fn setup(backend: &str) -> Option<(Store, Option<String>, RunLock, Plan)> {
     let (store, cleanup) = connect(backend).await?;
     let company = store
-        .create_company("Bench", &TimeZone::parse("UTC").expect("tz"))
+        .create_company("Bench", &TimeZone::parse("UTC").expect("tz"), 1)
         .await
         .expect("company");
     let (key, _) = MasterKey::generate();

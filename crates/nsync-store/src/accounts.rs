@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::audit::{append_audit_in, Audit};
 use crate::row::{id, opt_id, Cols};
-use crate::store::{now_ms, with_pool};
+use crate::store::with_pool;
 use crate::{Store, StoreError};
 
 /// A company (tenant).
@@ -61,15 +61,16 @@ pub struct TokenOwner {
 }
 
 impl Store {
-    /// Creates a company.
+    /// Creates a company, made at `now_ms`.
     pub async fn create_company(
         &self,
         name: &str,
         time_zone: &TimeZone,
+        now_ms: i64,
     ) -> Result<CompanyId, StoreError> {
         let sql = "INSERT INTO companies (name, time_zone, created_at_ms) VALUES ($1, $2, $3) RETURNING id";
         let row = with_pool!(self, pool => {
-            let row = sqlx::query(sql).bind(name).bind(time_zone.as_str()).bind(now_ms()).fetch_one(pool).await?;
+            let row = sqlx::query(sql).bind(name).bind(time_zone.as_str()).bind(now_ms).fetch_one(pool).await?;
             row.int("id")?
         });
         CompanyId::new(row).map_err(StoreError::corrupt)
@@ -95,20 +96,21 @@ impl Store {
         })
     }
 
-    /// Creates a user with an argon2 hash of `password`.
+    /// Creates a user with an argon2 hash of `password`, made at `now_ms`.
     pub async fn create_user(
         &self,
         company: CompanyId,
         email: &Email,
         password: &SecretString,
         role: Role,
+        now_ms: i64,
     ) -> Result<UserId, StoreError> {
         let hash = hash_password(password)?;
         let sql = "INSERT INTO users (company_id, email, password_hash, role, created_at_ms) \
                    VALUES ($1, $2, $3, $4, $5) RETURNING id";
         let id = with_pool!(self, pool => {
             sqlx::query(sql).bind(company.get()).bind(email.as_str()).bind(&hash)
-                .bind(role.as_str()).bind(now_ms()).fetch_one(pool).await?.int("id")?
+                .bind(role.as_str()).bind(now_ms).fetch_one(pool).await?.int("id")?
         });
         UserId::new(id).map_err(StoreError::corrupt)
     }

@@ -197,10 +197,3 @@ fn redact_url(url: &str) -> String {
         Err(_) => "(a value that is not a URL)".to_owned(),
     }
 }
-
-/// Milliseconds since the Unix epoch, now.
-pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}

@@ -55,7 +55,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 
     let store = fresh_store(&args.data_dir).await?;
     let company = store
-        .create_company("Demo Procurement", &TimeZone::parse("Europe/Paris")?)
+        .create_company(
+            "Demo Procurement",
+            &TimeZone::parse("Europe/Paris")?,
+            chrono::Utc::now().timestamp_millis(),
+        )
         .await?;
     let password = random_password();
     let admin = store
@@ -64,6 +68,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             &Email::parse(ADMIN_EMAIL)?,
             &password.clone().into(),
             Role::Admin,
+            chrono::Utc::now().timestamp_millis(),
         )
         .await?;
     let token = store

@@ -14,7 +14,7 @@
 //! in every process at the same moment. The cost: signing out ends that user's sessions in
 //! their other browsers too.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -76,9 +76,10 @@ impl SessionKey {
         mac.verify_slice(tag).is_ok()
     }
 
-    /// A signed session value for `user` under its current session `generation`.
-    pub(crate) fn issue(&self, user: UserId, generation: i64) -> String {
-        self.issue_until(user, generation, now_secs() + SESSION_TTL.as_secs())
+    /// A signed session value for `user` under its current session `generation`, issued at
+    /// `now` (seconds since the Unix epoch).
+    pub(crate) fn issue(&self, user: UserId, generation: i64, now: u64) -> String {
+        self.issue_until(user, generation, now + SESSION_TTL.as_secs())
     }
 
     fn issue_until(&self, user: UserId, generation: i64, expires: u64) -> String {
@@ -96,8 +97,8 @@ impl SessionKey {
     }
 
     /// The user of a session value and the generation it was issued under, if it is ours and
-    /// has not expired.
-    fn open(&self, value: &str) -> Option<(UserId, i64)> {
+    /// has not expired by `now` (seconds since the Unix epoch).
+    fn open(&self, value: &str, now: u64) -> Option<(UserId, i64)> {
         let (body, tag) = value.rsplit_once('.')?;
         let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
         if !self.verify(&[b"session", body.as_bytes()], &tag) {
@@ -107,7 +108,7 @@ impl SessionKey {
         let user: i64 = fields.next()?.parse().ok()?;
         let generation: i64 = fields.next()?.parse().ok()?;
         let expires: u64 = fields.next()?.parse().ok()?;
-        (expires > now_secs()).then_some(())?;
+        (expires > now).then_some(())?;
         Some((UserId::new(user).ok()?, generation))
     }
 
@@ -121,12 +122,6 @@ impl SessionKey {
             .decode(token)
             .is_ok_and(|tag| self.verify(&[b"csrf", session.as_bytes()], &tag))
     }
-}
-
-fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 /// A caller the server knows: its company, its user (tokens may have none) and role.
@@ -214,7 +209,9 @@ impl FromRequestParts<AppState> for Principal {
         }
         let session = cookie(&parts.headers, SESSION_COOKIE).ok_or(ApiError::Unauthenticated)?;
         let key = &state.config().session_key;
-        let (user_id, generation) = key.open(session).ok_or(ApiError::Unauthenticated)?;
+        let (user_id, generation) = key
+            .open(session, state.now_secs())
+            .ok_or(ApiError::Unauthenticated)?;
         let user = match state.store().user(user_id).await {
             Ok(user) => user,
             Err(nsync_store::StoreError::NotFound { .. }) => return Err(ApiError::Unauthenticated),
@@ -280,31 +277,36 @@ mod tests {
     fn a_session_opens_until_it_expires_and_never_when_tampered_with_or_foreign() {
         let key = SessionKey::random();
         let user = UserId::new(7).unwrap();
-        assert_eq!(key.open(&key.issue(user, 3)), Some((user, 3)));
-        let expired = key.issue_until(user, 0, now_secs() - 1);
-        assert_eq!(key.open(&expired), None, "an expired session is refused");
-        let session = key.issue(user, 0);
+        let now = 1_800_000_000;
+        assert_eq!(key.open(&key.issue(user, 3, now), now), Some((user, 3)));
+        let expired = key.issue(user, 0, now);
+        assert_eq!(
+            key.open(&expired, now + SESSION_TTL.as_secs()),
+            None,
+            "an expired session is refused"
+        );
+        let session = key.issue(user, 0, now);
         let older = session.replacen("7.0.", "7.1.", 1);
         assert_eq!(
-            key.open(&older),
+            key.open(&older, now),
             None,
             "another generation breaks the signature"
         );
         let forged = session.replacen("7.", "8.", 1);
         assert_eq!(
-            key.open(&forged),
+            key.open(&forged, now),
             None,
             "another user id breaks the signature"
         );
         assert_eq!(
-            SessionKey::random().open(&session),
+            SessionKey::random().open(&session, now),
             None,
             "another key's session"
         );
         let (master, _) = nsync_store::MasterKey::generate();
-        let shared = SessionKey::derived_from(&master).issue(user, 0);
+        let shared = SessionKey::derived_from(&master).issue(user, 0, now);
         assert_eq!(
-            SessionKey::derived_from(&master).open(&shared),
+            SessionKey::derived_from(&master).open(&shared, now),
             Some((user, 0)),
             "processes sharing the master key accept each other's sessions"
         );

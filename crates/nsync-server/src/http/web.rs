@@ -246,10 +246,11 @@ async fn signin(
         return Ok(refused(email_text));
     };
     state.signins().succeeded(&email_text);
-    let session = state
-        .config()
-        .session_key
-        .issue(user.id, user.session_generation);
+    let session =
+        state
+            .config()
+            .session_key
+            .issue(user.id, user.session_generation, state.now_secs());
     let mut response = Redirect::to("/").into_response();
     set_cookie(
         response.headers_mut(),

@@ -68,6 +68,7 @@ pub async fn api_with(store: Store, account: netsuite_emulator::AccountConfig) -
             &Email::parse("member@a.test").unwrap(),
             &PASSWORD.to_owned().into(),
             Role::Member,
+            1,
         )
         .await
         .unwrap();
@@ -77,6 +78,7 @@ pub async fn api_with(store: Store, account: netsuite_emulator::AccountConfig) -
             &Email::parse("admin@a.test").unwrap(),
             &PASSWORD.to_owned().into(),
             Role::Admin,
+            1,
         )
         .await
         .unwrap();
@@ -99,7 +101,7 @@ pub async fn api_with(store: Store, account: netsuite_emulator::AccountConfig) -
         .await
         .unwrap();
     let other = store
-        .create_company("Other Co", &TimeZone::parse("UTC").unwrap())
+        .create_company("Other Co", &TimeZone::parse("UTC").unwrap(), 1)
         .await
         .unwrap();
     let other_admin_id = store
@@ -108,6 +110,7 @@ pub async fn api_with(store: Store, account: netsuite_emulator::AccountConfig) -
             &Email::parse("admin@b.test").unwrap(),
             &PASSWORD.to_owned().into(),
             Role::Admin,
+            1,
         )
         .await
         .unwrap();

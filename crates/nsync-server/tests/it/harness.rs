@@ -95,7 +95,11 @@ pub async fn app_with(store: Store, account: AccountConfig) -> App {
     .parse()
     .unwrap();
     let company = store
-        .create_company("Acme Procurement", &CoreTz::parse("Europe/Paris").unwrap())
+        .create_company(
+            "Acme Procurement",
+            &CoreTz::parse("Europe/Paris").unwrap(),
+            1,
+        )
         .await
         .unwrap();
     let c = emulator.credentials(ACCOUNT).unwrap().tba;

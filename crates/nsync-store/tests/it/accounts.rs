@@ -19,7 +19,7 @@ async fn a_password_verifies_only_when_it_is_the_users(store: Store) {
     let email = Email::parse("Admin@Acme.test").unwrap();
     let password: SecretString = "correct horse battery".to_owned().into();
     let id = store
-        .create_user(fx.company, &email, &password, Role::Admin)
+        .create_user(fx.company, &email, &password, Role::Admin, 1)
         .await
         .unwrap();
     let user = store
@@ -107,15 +107,21 @@ async fn ending_sessions_moves_the_generation_of_one_user_or_of_a_whole_company(
     let password: SecretString = "correct horse battery".to_owned().into();
     let user = |email: &str| Email::parse(email).unwrap();
     let alice = store
-        .create_user(fx.company, &user("alice@a.test"), &password, Role::Admin)
+        .create_user(fx.company, &user("alice@a.test"), &password, Role::Admin, 1)
         .await
         .unwrap();
     let bob = store
-        .create_user(fx.company, &user("bob@a.test"), &password, Role::Member)
+        .create_user(fx.company, &user("bob@a.test"), &password, Role::Member, 1)
         .await
         .unwrap();
     let carol = store
-        .create_user(other.company, &user("carol@b.test"), &password, Role::Admin)
+        .create_user(
+            other.company,
+            &user("carol@b.test"),
+            &password,
+            Role::Admin,
+            1,
+        )
         .await
         .unwrap();
     let generation = |id| {

@@ -151,7 +151,7 @@ async fn an_audited_write_whose_entry_is_refused_leaves_nothing(store: Store) {
     let email = Email::parse("admin@acme.test").unwrap();
     let old = "correct horse battery".to_owned().into();
     let user = store
-        .create_user(fx.company, &email, &old, Role::Admin)
+        .create_user(fx.company, &email, &old, Role::Admin, 1)
         .await
         .unwrap();
     let generation = async || store.user(user).await.unwrap().session_generation;

@@ -48,6 +48,7 @@ pub async fn fixture(store: &Store) -> Fixture {
         .create_company(
             "Acme Procurement",
             &TimeZone::parse("Europe/Paris").unwrap(),
+            1,
         )
         .await
         .unwrap();

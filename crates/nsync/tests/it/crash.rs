@@ -382,7 +382,7 @@ impl Setup {
         config.max_connections = 2;
         let store = Store::connect_with(config).await.expect("store");
         let company = store
-            .create_company("Crash Test Dummies", &TimeZone::parse("UTC").unwrap())
+            .create_company("Crash Test Dummies", &TimeZone::parse("UTC").unwrap(), 1)
             .await
             .unwrap();
         let tba = emulator.credentials(ACCOUNT).unwrap().tba;

@@ -85,7 +85,7 @@ async fn three_processes_run_200_due_updates_once_each_though_one_is_killed() {
     let (key, key_text) = MasterKey::generate();
     let store = Store::connect(&db.url).await.expect("store");
     let company = store
-        .create_company("Many integrations", &TimeZone::parse("UTC").unwrap())
+        .create_company("Many integrations", &TimeZone::parse("UTC").unwrap(), 1)
         .await
         .unwrap();
     let tba = emulator.credentials(ACCOUNT).unwrap().tba;

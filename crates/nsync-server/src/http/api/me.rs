@@ -62,9 +62,10 @@ pub(crate) async fn change_password(
 /// A new session of `user` under their current generation, as a `Set-Cookie` value.
 async fn reissue(state: &AppState, user: UserId) -> Result<String, ApiError> {
     let user = state.store().user(user).await?;
-    let session = state
-        .config()
-        .session_key
-        .issue(user.id, user.session_generation);
+    let session =
+        state
+            .config()
+            .session_key
+            .issue(user.id, user.session_generation, state.now_secs());
     Ok(session_cookie(&session, state.config().secure_cookies))
 }

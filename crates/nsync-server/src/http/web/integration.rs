@@ -91,9 +91,14 @@ const WEEKDAYS: [(chrono::Weekday, &str, &str); 7] = [
     (chrono::Weekday::Sun, "Sun", "Sunday"),
 ];
 
-/// When the next automatic update starts, in the company's time zone; `None` when it is off.
-fn next_auto(auto: &AutoUpdate, tz: &nsync_core::TimeZone) -> Option<String> {
-    let slot = auto.next_slot(tz.tz(), chrono::Utc::now())?;
+/// When the next automatic update after `now` starts, in the company's time zone; `None` when
+/// it is off.
+fn next_auto(
+    auto: &AutoUpdate,
+    tz: &nsync_core::TimeZone,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<String> {
+    let slot = auto.next_slot(tz.tz(), now)?;
     Some(
         slot.starts_at
             .with_timezone(&tz.tz())
@@ -133,6 +138,7 @@ async fn page(State(state): State<AppState>, Viewer(who): Viewer) -> Result<Resp
             (at, r.error.clone().unwrap_or_default())
         });
     let runs = run_rows(recent.into_iter().take(5).collect());
+    let now = state.engine().now();
     let info = integration.map(|i| {
         let auto = &i.settings.auto_update;
         IntegrationInfo {
@@ -148,7 +154,7 @@ async fn page(State(state): State<AppState>, Viewer(who): Viewer) -> Result<Resp
                 .collect(),
             auto_at: auto.at.to_string(),
             time_zone: company.time_zone.as_str().to_owned(),
-            next_auto: next_auto(auto, &company.time_zone),
+            next_auto: next_auto(auto, &company.time_zone, now),
             scheduled_failure,
         }
     });
@@ -496,13 +502,15 @@ async fn schedule(
             .await?;
     let company = state.store().company(who.company).await?;
     let auto = &saved.settings.auto_update;
-    Ok(match next_auto(auto, &company.time_zone) {
-        Some(next) => message(
-            true,
-            format!("Saved. The next automatic update starts {next}."),
-        ),
-        None => message(true, "Saved. The automatic update is off."),
-    })
+    Ok(
+        match next_auto(auto, &company.time_zone, state.engine().now()) {
+            Some(next) => message(
+                true,
+                format!("Saved. The next automatic update starts {next}."),
+            ),
+            None => message(true, "Saved. The automatic update is off."),
+        },
+    )
 }
 
 #[derive(Template)]

@@ -2,11 +2,17 @@
 //! empty string, which is NULL) left out, datetimes date-only in the user's format and zone.
 
 use crate::schema::Kind;
-use crate::suiteql::OutCol;
 use crate::time;
 use crate::SchemaOptions;
 use rusqlite::types::ValueRef;
 use serde_json::{Map, Value};
+
+/// One column of the result: its NetSuite key and how to render it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct OutCol {
+    pub name: String,
+    pub kind: Kind,
+}
 
 pub(crate) fn row(
     row: &rusqlite::Row<'_>,

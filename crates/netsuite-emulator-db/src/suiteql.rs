@@ -18,7 +18,7 @@ use rusqlite::Connection;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
-pub(crate) use emit::OutCol;
+use crate::encode::OutCol;
 
 /// Longest a query may run before it is stopped (NetSuite times out too, much later).
 const QUERY_BUDGET: Duration = Duration::from_secs(20);

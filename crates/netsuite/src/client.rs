@@ -4,7 +4,6 @@
 mod reads;
 
 use std::collections::HashMap;
-use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -20,6 +19,7 @@ use crate::decode::RawRow;
 use crate::error::Error;
 use crate::governance;
 use crate::model::{AccountFacts, ProjectStatus, Subsidiary};
+use crate::observe::Observer;
 use crate::plan::IdStats;
 use crate::records::{self, DecodeCtx};
 use crate::retry::RetryPolicy;
@@ -56,40 +56,6 @@ pub struct ClientConfig {
     pub clock: Arc<dyn Clock>,
     /// Told the outcome of every request (for metrics); `None` by default.
     pub observer: Option<Arc<dyn Observer>>,
-}
-
-/// How one request to NetSuite ended, for an [`Observer`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Outcome {
-    /// A 2xx answer.
-    Ok,
-    /// 429: over the account's concurrency limit.
-    Throttled,
-    /// A 5xx answer.
-    ServerError,
-    /// Another 4xx answer (credentials, permissions, query).
-    Rejected,
-    /// No answer: timeout, refused or reset connection, unreadable body.
-    Transport,
-}
-
-impl Outcome {
-    /// A short label (`ok`, `throttled`, `server_error`, `rejected`, `transport`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Ok => "ok",
-            Self::Throttled => "throttled",
-            Self::ServerError => "server_error",
-            Self::Rejected => "rejected",
-            Self::Transport => "transport",
-        }
-    }
-}
-
-/// Watches requests as they end; called on the request's task, so it must be quick.
-pub trait Observer: Send + Sync + fmt::Debug {
-    /// One request ended so.
-    fn observe(&self, outcome: Outcome);
 }
 
 impl ClientConfig {

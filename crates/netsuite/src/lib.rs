@@ -39,6 +39,7 @@ pub mod error;
 pub mod fuzzing;
 mod governance;
 pub mod model;
+mod observe;
 pub mod plan;
 mod read;
 mod records;
@@ -47,7 +48,7 @@ mod transport;
 
 pub use account::{AccountId, AccountIdError};
 pub use auth::{Auth, ClientCredentials, TbaCredentials};
-pub use client::{Client, ClientConfig, Observer, Outcome};
+pub use client::{Client, ClientConfig};
 pub use clock::{Clock, SystemClock};
 pub use cursor::Cursor;
 pub use decode::RowError;
@@ -56,5 +57,6 @@ pub use model::{
     AccountFacts, Change, Customer, Deletion, Project, ProjectStatus, RecordId, RecordKind, Scope,
     Stage, Stages, Subsidiary, SubsidiaryId, SubsidiaryLink,
 };
+pub use observe::{Observer, Outcome};
 pub use read::RowStream;
 pub use retry::RetryPolicy;

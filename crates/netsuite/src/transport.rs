@@ -17,9 +17,9 @@ use url::Url;
 
 use crate::account::AccountId;
 use crate::auth::{tba, Auth};
-use crate::client::{Observer, Outcome};
 use crate::clock::Clock;
 use crate::error::{classify, Error};
+use crate::observe::{Observer, Outcome};
 use crate::retry::RetryPolicy;
 
 pub(crate) use token::TokenCache;

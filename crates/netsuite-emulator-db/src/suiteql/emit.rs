@@ -3,17 +3,11 @@
 
 use super::ast::*;
 use super::scope::{quote, Frame, Scopes, Source};
-use crate::schema::{Kind, Schema};
+use crate::encode::OutCol;
+use crate::schema::Schema;
 use crate::SuiteQlError;
 
 type R<T> = Result<T, SuiteQlError>;
-
-/// One column of the result: its NetSuite key and how to render it.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct OutCol {
-    pub name: String,
-    pub kind: Kind,
-}
 
 /// A translated query.
 #[derive(Debug, Clone)]

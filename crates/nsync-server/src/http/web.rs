@@ -20,6 +20,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use nsync_core::{Email, Role};
+use nsync_store::Integration;
 use secrecy::SecretString;
 
 use super::auth::{
@@ -124,6 +125,19 @@ pub(crate) fn render(template: &impl Template) -> Response {
             (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
         }
     }
+}
+
+/// The company's integration (the first, when it has several).
+pub(super) async fn company_integration(
+    state: &AppState,
+    who: &Principal,
+) -> Result<Option<Integration>, ApiError> {
+    Ok(state
+        .store()
+        .integrations_of(who.company)
+        .await?
+        .into_iter()
+        .next())
 }
 
 /// The pairs of a urlencoded form body (repeated names kept, as checkboxes send them).

@@ -11,8 +11,10 @@ use nsync_core::{AutoUpdate, LocalTime, RunTrigger, SubsidiaryId, Weekdays};
 use nsync_store::{Integration, NewIntegration};
 use secrecy::ExposeSecret;
 
-use super::runs::{change_rows, run_rows, ChangeRow, RunRow};
-use super::{form_pairs, form_value, render, Chrome, MessageTpl, PageError, Viewer};
+use super::runs::{change_rows, run_rows, started_fragment, ChangeRow, RunRow};
+use super::{
+    company_integration, form_pairs, form_value, render, Chrome, MessageTpl, PageError, Viewer,
+};
 use crate::http::api::integrations::{
     candidate_page, refresh_mirror, run_connection_test, CandidateParams, CandidateView,
     CredentialsInput, ImportBody,
@@ -40,19 +42,6 @@ pub(super) fn router() -> Router<AppState> {
             "/integration/notification-secret",
             post(notification_secret),
         )
-}
-
-/// The company's integration (the first, when it has several).
-pub(crate) async fn company_integration(
-    state: &AppState,
-    who: &Principal,
-) -> Result<Option<Integration>, ApiError> {
-    Ok(state
-        .store()
-        .integrations_of(who.company)
-        .await?
-        .into_iter()
-        .next())
 }
 
 pub(super) async fn require_integration(
@@ -366,16 +355,6 @@ async fn refresh_candidates(
     candidates(State(state), Viewer(who), ApiQuery(query)).await
 }
 
-#[derive(Template)]
-#[template(path = "run_started.html")]
-pub(crate) struct RunStartedTpl {
-    pub run: i64,
-    pub status: String,
-    pub done: bool,
-    pub counts: Option<nsync_core::RunCounts>,
-    pub error: Option<String>,
-}
-
 async fn import(
     State(state): State<AppState>,
     Viewer(who): Viewer,
@@ -416,13 +395,7 @@ async fn import(
         RefreshMode::Incremental,
     )
     .await?;
-    Ok(render(&RunStartedTpl {
-        run: run.get(),
-        status: "running".into(),
-        done: false,
-        counts: None,
-        error: None,
-    }))
+    Ok(started_fragment(run))
 }
 
 #[derive(Template)]
@@ -462,13 +435,7 @@ async fn update(State(state): State<AppState>, Viewer(who): Viewer) -> Result<Re
         RefreshMode::Incremental,
     )
     .await?;
-    Ok(render(&RunStartedTpl {
-        run: run.get(),
-        status: "running".into(),
-        done: false,
-        counts: None,
-        error: None,
-    }))
+    Ok(started_fragment(run))
 }
 
 /// Saves the automatic update's schedule from the form: on or off, weekdays, local time.

@@ -8,8 +8,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use nsync_core::{Change, ChangeKind, Run, RunStatus};
 
-use super::integration::{company_integration, RunStartedTpl};
-use super::{render, Chrome, PageError, Viewer};
+use super::{company_integration, render, Chrome, PageError, Viewer};
 use crate::http::api::{key_text, owned_run, ApiQuery, PathId};
 use crate::http::AppState;
 use crate::ops;
@@ -183,4 +182,25 @@ async fn confirm(
     let run = owned_run(&state, &who, &id).await?;
     ops::runs::confirm(state.engine(), &who.actor(), &run).await?;
     Ok(status_fragment(&state.store().run(run.id).await?))
+}
+
+#[derive(Template)]
+#[template(path = "run_started.html")]
+struct RunStartedTpl {
+    pub run: i64,
+    pub status: String,
+    pub done: bool,
+    pub counts: Option<nsync_core::RunCounts>,
+    pub error: Option<String>,
+}
+
+/// The status fragment of a run just started: it polls until the run ends.
+pub(super) fn started_fragment(run: nsync_core::RunId) -> Response {
+    render(&RunStartedTpl {
+        run: run.get(),
+        status: "running".into(),
+        done: false,
+        counts: None,
+        error: None,
+    })
 }

@@ -1,15 +1,17 @@
-//! Options: reads for the picker (children, paths, typeahead search) and manual edits.
+//! Options: reads for the picker (children, paths, typeahead search); the edits made by hand
+//! are in `options/by_hand.rs`.
 
 use nsync_core::{
-    fold_for_search, rules, CustomFieldId, InactiveReason, Level, OptionId, OptionName,
-    OptionState, RecordId, StoredOption, UpstreamKey, UpstreamKind,
+    CustomFieldId, InactiveReason, Level, OptionId, OptionName, OptionState, RecordId,
+    StoredOption, UpstreamKey, UpstreamKind,
 };
 
-use crate::audit::{append_audit_in, Audit};
-use crate::plan::STATE_BUMP_OF_OPTION;
 use crate::row::{id, opt_id, Cols};
-use crate::store::{with_pool, Pool};
+use crate::store::with_pool;
 use crate::{Store, StoreError};
+
+mod by_hand;
+mod search;
 
 /// Where a page of children ended: the last (name, id) seen. Keyset paging keeps every page
 /// as fast as the first, however deep into 20,000 children it is.
@@ -45,10 +47,6 @@ pub(crate) const OPTION_COLUMNS: &str =
     "o.id, o.field_id, o.parent_id, o.level, o.name, o.number, \
      o.active, o.inactive_reason, o.removed_here, o.flaw, o.upstream_kind, o.upstream_id, \
      p.upstream_kind AS parent_kind, p.upstream_id AS parent_upstream_id";
-
-/// The share of the options table's pages a PostgreSQL search scans before it turns to the
-/// trigram index: about a millisecond's worth at 300,000 options.
-const SEARCH_SAMPLE_PERCENT: f32 = 2.0;
 
 /// The separator of a full path label.
 pub const PATH_SEPARATOR: &str = " : ";
@@ -227,278 +225,7 @@ fn upstream_key(kind: Option<String>, id: Option<i64>) -> Result<Option<Upstream
     }
 }
 
-/// An FTS5 phrase matching `text` literally.
-fn fts_phrase(text: &str) -> String {
-    format!("\"{}\"", text.replace('"', "\"\""))
-}
-
-/// Escapes LIKE wildcards so user text matches literally (backslash is the escape).
-fn like_pattern(folded: &str) -> String {
-    let mut pattern = String::with_capacity(folded.len() + 2);
-    pattern.push('%');
-    for c in folded.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
-}
-
 impl Store {
-    /// Typeahead: active options of a field whose name contains `query`, ignoring case and
-    /// accents; at most `limit`, ordered by full path label.
-    pub async fn search(
-        &self,
-        field: CustomFieldId,
-        query: &str,
-        limit: u32,
-    ) -> Result<Vec<SearchHit>, StoreError> {
-        // No option name holds a control character (names are checked on the way in), and a
-        // NUL breaks both backends' queries (FTS5 cuts the phrase short, PostgreSQL refuses the
-        // text): such a query matches nothing.
-        let query = query.trim();
-        if query.chars().any(char::is_control) {
-            return Ok(Vec::new());
-        }
-        let folded = fold_for_search(query);
-        if folded.is_empty() || limit == 0 {
-            return Ok(Vec::new());
-        }
-        // A trigram phrase needs three characters; see the SQLite migration for shorter ones.
-        let long = folded.chars().count() >= 3;
-        let found: Vec<(i64, i64)> = match &self.pool {
-            Pool::Sqlite(pool) => {
-                let expr = if long {
-                    fts_phrase(&folded)
-                } else {
-                    // Shorter than a trigram: match any indexed trigram it begins.
-                    let terms: Vec<String> = sqlx::query_scalar(
-                        "SELECT term FROM options_fts_terms WHERE term >= $1 AND term < $2",
-                    )
-                    .bind(&folded)
-                    .bind(format!("{folded}{}", char::MAX))
-                    .fetch_all(pool)
-                    .await?;
-                    if terms.is_empty() {
-                        return Ok(Vec::new());
-                    }
-                    terms
-                        .iter()
-                        .map(|t| fts_phrase(t))
-                        .collect::<Vec<_>>()
-                        .join(" OR ")
-                };
-                // CROSS JOIN keeps the trigram index as the outer loop: otherwise SQLite may
-                // walk the field's options and run the MATCH once per option.
-                let sql = "SELECT o.id, o.level FROM options_fts f CROSS JOIN options o ON o.id = f.rowid \
-                           WHERE options_fts MATCH $2 AND o.field_id = $1 AND o.active AND NOT o.removed_here LIMIT $3";
-                let rows = sqlx::query(sql)
-                    .bind(field.get())
-                    .bind(expr)
-                    .bind(i64::from(limit))
-                    .fetch_all(pool)
-                    .await?;
-                rows.iter()
-                    .map(|r| Ok((r.int("id")?, r.int("level")?)))
-                    .collect::<Result<_, StoreError>>()?
-            }
-            Pool::Postgres(pool) => {
-                // A common substring is found at once in a fixed sample of the table's pages
-                // (the same sample every time, so the answer does not flicker); the trigram
-                // index would first collect every row that holds its trigrams (tens of
-                // milliseconds for a trigram in thousands of names). Only a substring too rare
-                // for the sample goes to the index. Either way: matching options, in no set order.
-                macro_rules! matching {
-                    () => {
-                        " WHERE field_id = $1 AND active AND NOT removed_here AND search_key LIKE $2 LIMIT $3"
-                    };
-                }
-                let head = concat!(
-                    "SELECT id, level FROM options TABLESAMPLE SYSTEM ($4) REPEATABLE (0)",
-                    matching!()
-                );
-                let indexed = concat!("SELECT id, level FROM options", matching!());
-                let pattern = like_pattern(&folded);
-                let mut rows = sqlx::query(head)
-                    .bind(field.get())
-                    .bind(&pattern)
-                    .bind(i64::from(limit))
-                    .bind(SEARCH_SAMPLE_PERCENT)
-                    .fetch_all(pool)
-                    .await?;
-                if rows.len() < limit as usize {
-                    rows = sqlx::query(indexed)
-                        .bind(field.get())
-                        .bind(&pattern)
-                        .bind(i64::from(limit))
-                        .fetch_all(pool)
-                        .await?;
-                }
-                rows.iter()
-                    .map(|r| Ok((r.int("id")?, r.int("level")?)))
-                    .collect::<Result<_, StoreError>>()?
-            }
-        };
-        let ids: Vec<OptionId> = found
-            .iter()
-            .map(|(id, _)| OptionId::new(*id))
-            .collect::<Result<_, _>>()
-            .map_err(StoreError::corrupt)?;
-        let labels = self.path_labels(&ids).await?;
-        let mut hits: Vec<SearchHit> = labels
-            .into_iter()
-            .zip(found)
-            .map(|((id, label), (_, level))| {
-                Ok(SearchHit {
-                    id,
-                    label,
-                    level: Level::new(level).map_err(StoreError::corrupt)?,
-                })
-            })
-            .collect::<Result<_, StoreError>>()?;
-        hits.sort_by(|a, b| a.label.cmp(&b.label).then(a.id.cmp(&b.id)));
-        Ok(hits)
-    }
-
-    /// Adds an option by hand to a manual field (refused on an integrated one), audited.
-    pub async fn add_manual_option(
-        &self,
-        field: CustomFieldId,
-        parent: Option<OptionId>,
-        name: &OptionName,
-        audit: &Audit,
-    ) -> Result<OptionId, StoreError> {
-        rules::add_by_hand(self.field(field).await?.kind, name)?;
-        let level = match parent {
-            None => Level::TOP,
-            Some(parent) => {
-                let parent = self.option(parent).await?;
-                if parent.field != field {
-                    return Err(StoreError::InvalidPlan(format!(
-                        "option {} belongs to another field",
-                        parent.id
-                    )));
-                }
-                parent
-                    .level
-                    .child()
-                    .ok_or(nsync_core::Error::InvalidLevel(i64::from(Level::MAX) + 1))?
-            }
-        };
-        let sql = "INSERT INTO options (field_id, parent_id, level, name, search_key, active, removed_here) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
-        let audit = audit.clone().with("field", field.get());
-        let id = with_pool!(self, pool => {
-            let mut tx = pool.begin_with(self.begin_sql()).await?;
-            let id = sqlx::query(sql).bind(field.get()).bind(parent.map(OptionId::get))
-                .bind(i64::from(level)).bind(name.as_str()).bind(fold_for_search(name.as_str()))
-                .bind(true).bind(false).fetch_one(&mut *tx).await?.int("id")?;
-            append_audit_in!(&mut *tx, &audit.entry(format!("option {id}")));
-            tx.commit().await?;
-            id
-        });
-        OptionId::new(id).map_err(StoreError::corrupt)
-    }
-
-    /// Renames an option of a manual field (refused on an integrated one), audited.
-    pub async fn rename_option(
-        &self,
-        option: OptionId,
-        name: &OptionName,
-        audit: &Audit,
-    ) -> Result<(), StoreError> {
-        let current = self.option(option).await?;
-        rules::rename_by_hand(self.field(current.field).await?.kind, &current.name, name)?;
-        let sql =
-            "UPDATE options SET name = $2, search_key = $3, content_hash = NULL WHERE id = $1";
-        with_pool!(self, pool => {
-            let mut tx = pool.begin_with(self.begin_sql()).await?;
-            sqlx::query(sql).bind(option.get()).bind(name.as_str())
-                .bind(fold_for_search(name.as_str())).execute(&mut *tx).await?;
-            append_audit_in!(&mut *tx, &audit.entry(format!("option {option}")));
-            tx.commit().await?;
-        });
-        Ok(())
-    }
-
-    /// Deactivates or reactivates an option of a manual field (refused on an integrated one),
-    /// audited.
-    pub async fn set_option_active(
-        &self,
-        option: OptionId,
-        active: bool,
-        audit: &Audit,
-    ) -> Result<(), StoreError> {
-        let current = self.option(option).await?;
-        rules::set_active_by_hand(self.field(current.field).await?.kind, &current.name, active)?;
-        let reason = (!active).then_some(InactiveReason::DeactivatedHere.as_str());
-        let sql = "UPDATE options SET active = $2, inactive_reason = $3, content_hash = NULL WHERE id = $1";
-        with_pool!(self, pool => {
-            let mut tx = pool.begin_with(self.begin_sql()).await?;
-            sqlx::query(sql).bind(option.get()).bind(active).bind(reason).execute(&mut *tx).await?;
-            append_audit_in!(&mut *tx, &audit.entry(format!("option {option}")));
-            tx.commit().await?;
-        });
-        Ok(())
-    }
-
-    /// Removes an option here, with everything below it: marked removed, never deleted, and
-    /// NetSuite is not touched. Importing the record again restores the same option.
-    /// Returns how many options were marked. Audited, with that count.
-    pub async fn remove_option_here(
-        &self,
-        option: OptionId,
-        audit: &Audit,
-    ) -> Result<u64, StoreError> {
-        let current = self.option(option).await?;
-        rules::remove_here(self.field(current.field).await?.kind)?;
-        let sql = "WITH RECURSIVE sub (id) AS (SELECT id FROM options WHERE id = $1 \
-                   UNION ALL SELECT o.id FROM options o JOIN sub ON o.parent_id = sub.id) \
-                   UPDATE options SET removed_here = $2, content_hash = NULL WHERE id IN (SELECT id FROM sub) AND NOT removed_here";
-        let done = with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let done = sqlx::query(sql).bind(option.get()).bind(true).execute(&mut *tx).await?.rows_affected();
-            if done > 0 {
-                sqlx::query(STATE_BUMP_OF_OPTION).bind(option.get()).execute(&mut *tx).await?;
-            }
-            append_audit_in!(&mut *tx, &audit.clone().with("marked", done).entry(format!("option {option}")));
-            tx.commit().await?;
-            done
-        });
-        Ok(done)
-    }
-
-    /// Brings back an option removed here, with everything below it and every ancestor (an
-    /// option cannot come back under a removed parent). Returns how many options were marked.
-    /// Audited, with that count.
-    pub async fn restore_option_here(
-        &self,
-        option: OptionId,
-        audit: &Audit,
-    ) -> Result<u64, StoreError> {
-        self.option(option).await?;
-        let below = "WITH RECURSIVE sub (id) AS (SELECT id FROM options WHERE id = $1 \
-                     UNION ALL SELECT o.id FROM options o JOIN sub ON o.parent_id = sub.id) \
-                     UPDATE options SET removed_here = $2, content_hash = NULL WHERE id IN (SELECT id FROM sub) AND removed_here";
-        let above = "WITH RECURSIVE up (id, parent_id) AS (SELECT id, parent_id FROM options WHERE id = $1 \
-                     UNION ALL SELECT o.id, o.parent_id FROM options o JOIN up ON o.id = up.parent_id) \
-                     UPDATE options SET removed_here = $2, content_hash = NULL WHERE id IN (SELECT id FROM up) AND removed_here";
-        let done = with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let a = sqlx::query(below).bind(option.get()).bind(false).execute(&mut *tx).await?.rows_affected();
-            let b = sqlx::query(above).bind(option.get()).bind(false).execute(&mut *tx).await?.rows_affected();
-            if a + b > 0 {
-                sqlx::query(STATE_BUMP_OF_OPTION).bind(option.get()).execute(&mut *tx).await?;
-            }
-            append_audit_in!(&mut *tx, &audit.clone().with("marked", a + b).entry(format!("option {option}")));
-            tx.commit().await?;
-            a + b
-        });
-        Ok(done)
-    }
-
     /// Which of these upstream records have an option in `field`, and whether it is removed
     /// here: the Import Customers list marks one page without reading every option.
     pub async fn upstream_options(

@@ -2,6 +2,8 @@
 //! [`super::openapi::OPERATIONS`]; a test keeps the two in step.
 
 pub(crate) mod account;
+pub(crate) mod candidates;
+pub(crate) mod imports;
 pub(crate) mod integrations;
 pub(crate) mod me;
 pub(crate) mod options;
@@ -25,6 +27,8 @@ pub(crate) use crate::ops::text_field;
 /// The `/api/v1` routes.
 pub(super) fn router() -> Router<AppState> {
     use account::*;
+    use candidates::*;
+    use imports::*;
     use integrations::*;
     use me::*;
     use options::*;

@@ -7,6 +7,7 @@
 mod account;
 mod audit;
 mod field;
+mod imports;
 mod integration;
 mod runs;
 mod scope;
@@ -37,6 +38,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/signout", post(signout))
         .route("/signout/everywhere", post(signout_everywhere))
         .merge(integration::router())
+        .merge(imports::router())
         .merge(scope::router())
         .merge(field::router())
         .merge(runs::router())

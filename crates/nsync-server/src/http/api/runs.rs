@@ -5,7 +5,7 @@ use axum::Json;
 use nsync_core::{Change, Run, RunId};
 use serde::{Deserialize, Serialize};
 
-use super::integrations::ReportView;
+use super::imports::ReportView;
 use super::{owned_integration, owned_run, ApiQuery, PathId};
 use crate::http::auth::Principal;
 use crate::http::{ApiError, AppState};

@@ -6,7 +6,7 @@ use std::path::Path;
 use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
 use base64::Engine;
-use hmac::{Hmac, Mac};
+use hkdf::Hkdf;
 use secrecy::{ExposeSecret, SecretBox};
 use sha2::Sha256;
 
@@ -56,15 +56,16 @@ impl MasterKey {
         (Self(SecretBox::new(Box::new(key))), text)
     }
 
-    /// A 32-byte key for another purpose (`label`), derived with HMAC-SHA256: every process
-    /// that holds the master key agrees on it, with no second secret to hand out. Rotating the
-    /// master key changes it too.
+    /// A 32-byte key for another purpose (`label`), derived with HKDF-SHA256 (RFC 5869): every
+    /// process that holds the master key agrees on it, with no second secret to hand out.
+    /// Rotating the master key changes it too. Sealing does not use it (credentials are sealed
+    /// under the master key itself), so a change of derivation never touches a ciphertext.
     pub fn derive(&self, label: &str) -> SecretBox<[u8; 32]> {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.0.expose_secret())
-            .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
-        mac.update(b"nsync:derived-key:v1:");
-        mac.update(label.as_bytes());
-        SecretBox::new(Box::new(mac.finalize().into_bytes().into()))
+        let hkdf = Hkdf::<Sha256>::new(Some(b"nsync:derived-key:v2"), self.0.expose_secret());
+        let mut okm = [0u8; 32];
+        hkdf.expand(label.as_bytes(), &mut okm)
+            .unwrap_or_else(|_| unreachable!("32 bytes is within HKDF-SHA256's 8,160"));
+        SecretBox::new(Box::new(okm))
     }
 
     fn cipher(&self) -> Aes256Gcm {
@@ -124,4 +125,27 @@ pub(crate) fn credentials_aad(company: i64, integration: i64) -> Vec<u8> {
 /// The associated data binding a sealed notification secret to its company and integration.
 pub(crate) fn hook_secret_aad(company: i64, integration: i64) -> Vec<u8> {
     format!("nsync:hook-secret:v1:company={company}:integration={integration}").into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_derived_key_is_hkdf_sha256_of_the_master_key() {
+        // Computed independently: Python's hmac module, RFC 5869's extract-then-expand with the
+        // salt "nsync:derived-key:v2" and the label as info.
+        let key = MasterKey(SecretBox::new(Box::new(std::array::from_fn(|i| i as u8))));
+        let derived = key.derive("sessions");
+        let hex: String = derived
+            .expose_secret()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(
+            hex,
+            "11be5d822f6dd5905fed990a49ebc35fadaa1d06e82c7ea331b595f7a8e8ed3a"
+        );
+        assert_ne!(key.derive("other").expose_secret(), derived.expose_secret());
+    }
 }

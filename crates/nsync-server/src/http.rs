@@ -26,6 +26,7 @@ use axum::{Json, Router};
 use nsync_core::CompanyId;
 use nsync_store::Store;
 
+pub use api::OPERATIONS;
 pub use auth::SessionKey;
 pub use error::ApiError;
 

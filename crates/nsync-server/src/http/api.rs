@@ -1,5 +1,6 @@
-//! The JSON API under `/api/v1`. Every route and its operationId is also listed in
-//! [`super::openapi::OPERATIONS`]; a test keeps the two in step.
+//! The JSON API under `/api/v1`: the route table [`OPERATIONS`] (each route with its
+//! operationId, summary and access, from which the OpenAPI document is generated) and the
+//! lookups the handlers share.
 
 pub(crate) mod account;
 pub(crate) mod candidates;
@@ -12,20 +13,21 @@ mod settings;
 
 use std::str::FromStr;
 
-use axum::routing::{delete, get, post, put};
-use axum::Router;
+use axum::routing::get;
+use axum::{Json, Router};
 use nsync_core::{RecordId, Run, StoredOption, UpstreamKey, UpstreamKind};
 use nsync_store::{CustomField, Integration};
 
 use super::auth::Principal;
+use super::openapi::{op, Operation};
 use super::{ApiError, AppState};
 use crate::ops;
 
 pub(crate) use super::extract::{ApiJson, ApiQuery, PathId};
 pub(crate) use crate::ops::text_field;
 
-/// The `/api/v1` routes.
-pub(super) fn router() -> Router<AppState> {
+/// Every operation of `/api/v1`: the router and the OpenAPI document are both built from it.
+pub const OPERATIONS: &[Operation] = {
     use account::*;
     use candidates::*;
     use imports::*;
@@ -33,47 +35,46 @@ pub(super) fn router() -> Router<AppState> {
     use me::*;
     use options::*;
     use runs::*;
-    Router::new()
-        .route("/openapi.json", get(super::openapi::document))
-        .route("/integrations", post(create_integration))
-        .route(
-            "/integrations/{id}",
-            get(get_integration).patch(update_integration),
-        )
-        .route("/integrations/{id}/credentials", put(set_credentials))
-        .route("/integrations/{id}/test", post(test_connection))
-        .route("/integrations/{id}/subsidiaries", get(list_subsidiaries))
-        .route("/integrations/{id}/candidates", get(list_candidates))
-        .route(
-            "/integrations/{id}/candidates/refresh",
-            post(refresh_candidates),
-        )
-        .route("/integrations/{id}/import", post(import_records))
-        .route("/integrations/{id}/update", post(start_update))
-        .route("/integrations/{id}/runs", get(list_runs))
-        .route(
-            "/integrations/{id}/notification-secret",
-            post(create_notification_secret),
-        )
-        .route("/runs/{id}", get(get_run))
-        .route("/runs/{id}/changes", get(list_run_changes))
-        .route("/runs/{id}/confirm", post(confirm_run))
-        .route("/fields", get(list_fields))
-        .route(
-            "/fields/{id}/options",
-            get(list_options).post(create_option),
-        )
-        .route("/fields/{id}/options/search", get(search_options))
-        .route("/options/{id}", get(get_option))
-        .route("/options/{id}/remove", post(remove_option))
-        .route("/options/{id}/restore", post(restore_option))
-        .route("/options/{id}/rename", post(rename_option))
-        .route("/options/{id}/deactivate", post(deactivate_option))
-        .route("/audit", get(list_audit_events))
-        .route("/tokens", post(create_token))
-        .route("/tokens/{id}", delete(revoke_token))
-        .route("/sessions/revoke", post(revoke_sessions))
-        .route("/me/password", post(change_my_password))
+    &[
+        op!(post "/integrations" => create_integration, "createIntegration", "Connect a NetSuite account (credentials are sealed at once and never returned)", Admin, 201),
+        op!(get "/integrations/{id}" => get_integration, "getIntegration", "An integration and its settings (never its credentials)", Admin, 200),
+        op!(patch "/integrations/{id}" => update_integration, "updateIntegration", "Replace an integration's settings", Admin, 200),
+        op!(put "/integrations/{id}/credentials" => set_credentials, "setIntegrationCredentials", "Replace the credentials (write-only)", Admin, 204),
+        op!(post "/integrations/{id}/test" => test_connection, "testIntegrationConnection", "Ask NetSuite whether the credentials work; answers in plain words", Admin, 200),
+        op!(get "/integrations/{id}/subsidiaries" => list_subsidiaries, "listSubsidiaries", "The subsidiaries of the account", Admin, 200),
+        op!(get "/integrations/{id}/candidates" => list_candidates, "listImportCandidates", "The Import Customers list: a tree level (parent=top|customer:ID|project:ID), search, status filter, keyset pages (after)", Admin, 200),
+        op!(post "/integrations/{id}/candidates/refresh" => refresh_candidates, "refreshCandidates", "Reads NetSuite's changes into the Import Customers list (a POST: it changes state); then list it with listImportCandidates", Admin, 204),
+        op!(post "/integrations/{id}/import" => import_records, "importRecords", "Import records, subtrees, all, or all matching a search; preview=true answers what would change", Admin, 202),
+        op!(post "/integrations/{id}/update" => start_update, "startUpdate", "Update the imported options from NetSuite (preview, full)", Admin, 202),
+        op!(get "/integrations/{id}/runs" => list_runs, "listRuns", "Runs of an integration, newest first", Admin, 200),
+        op!(post "/integrations/{id}/notification-secret" => create_notification_secret, "createNotificationSecret", "Make a new secret for NetSuite notifications (replaces the former one; shown this once)", Admin, 201),
+        op!(get "/runs/{id}" => get_run, "getRun", "A run and its status", Admin, 200),
+        op!(get "/runs/{id}/changes" => list_run_changes, "listRunChanges", "A page of a run's change list", Admin, 200),
+        op!(post "/runs/{id}/confirm" => confirm_run, "confirmRun", "Apply an update held by the mass-deactivation guard", Admin, 200),
+        op!(get "/fields" => list_fields, "listCustomFields", "The company's custom fields", Member, 200),
+        op!(get "/fields/{id}/options" => list_options, "listOptions", "Children of an option (top level without parent), a keyset page at a time", Member, 200),
+        op!(get "/fields/{id}/options/search" => search_options, "searchOptions", "Typeahead over active options, with full path labels", Member, 200),
+        op!(post "/fields/{id}/options" => create_option, "createOption", "Add an option by hand (manual fields only)", Admin, 201),
+        op!(get "/options/{id}" => get_option, "getOption", "An option in any state, with its full path", Member, 200),
+        op!(post "/options/{id}/remove" => remove_option, "removeOption", "Remove an option (and what is below it) here; NetSuite is not touched", Admin, 200),
+        op!(post "/options/{id}/restore" => restore_option, "restoreOption", "Bring back an option removed here", Admin, 200),
+        op!(post "/options/{id}/rename" => rename_option, "renameOption", "Rename an option (manual fields only)", Admin, 200),
+        op!(post "/options/{id}/deactivate" => deactivate_option, "deactivateOption", "Deactivate an option (manual fields only)", Admin, 200),
+        op!(get "/audit" => list_audit_events, "listAuditEvents", "The company's audit log, newest first", Admin, 200),
+        op!(post "/tokens" => create_token, "createApiToken", "Create an API token; its secret is shown once", Admin, 201),
+        op!(delete "/tokens/{id}" => revoke_token, "revokeApiToken", "Revoke an API token", Admin, 204),
+        op!(post "/me/password" => change_my_password, "changeMyPassword", "Change your own password (current_password, new_password of 12 to 128 characters); ends your other sessions in every process and, for a session, reissues this one (new cookie and CSRF token)", Member, 204),
+        op!(post "/sessions/revoke" => revoke_sessions, "revokeSessions", "Sign out everywhere: ends every session of every user of the company, in every process", Admin, 204),
+    ]
+};
+
+/// The `/api/v1` routes, and the document at `/openapi.json`.
+pub(super) fn router() -> Router<AppState> {
+    let document = || async { Json(super::openapi::document_value(OPERATIONS)) };
+    OPERATIONS.iter().fold(
+        Router::new().route("/openapi.json", get(document)),
+        |router, operation| router.route(operation.path, (operation.route)()),
+    )
 }
 
 /// `customer:12` or `project:34`.

@@ -1,11 +1,12 @@
-//! The OpenAPI 3.1 document of `/api/v1`, built from one table of operations.
-//!
-//! The document is generated from [`OPERATIONS`] rather than from annotations on each handler;
-//! the integration tests call every operation of the table on a live server, so a route that is
-//! listed but not served (or served under another method) fails the build's tests.
+//! The OpenAPI 3.1 document of `/api/v1`, built from the one table the router is built from
+//! ([`super::OPERATIONS`]): a route cannot be served without being documented, nor documented
+//! without being served. The integration tests call every operation of the table on a live
+//! server.
 
-use axum::Json;
+use axum::routing::MethodRouter;
 use serde_json::{json, Map, Value};
+
+use super::AppState;
 
 /// Who may call an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,7 +17,7 @@ pub enum Access {
     Admin,
 }
 
-/// One operation of the API.
+/// One operation of the API: a route of the router and an operation of the document.
 #[derive(Debug, Clone, Copy)]
 pub struct Operation {
     /// HTTP method, lower case.
@@ -31,72 +32,39 @@ pub struct Operation {
     pub access: Access,
     /// Status of success.
     pub success: u16,
+    /// Its handler, routed under `method`.
+    pub route: fn() -> MethodRouter<AppState>,
 }
 
-const fn op(
-    method: &'static str,
-    path: &'static str,
-    id: &'static str,
-    summary: &'static str,
-    access: Access,
-    success: u16,
-) -> Operation {
-    Operation {
-        method,
-        path,
-        id,
-        summary,
-        access,
-        success,
-    }
+/// One row of the route table: `op!(post "/tokens" => create_token, "createApiToken",
+/// "summary", Admin, 201)`. The method names both the routing function and the document's
+/// method, so the two cannot disagree.
+macro_rules! op {
+    ($method:ident $path:literal => $handler:path, $id:literal, $summary:literal, $access:ident, $success:literal) => {
+        $crate::http::openapi::Operation {
+            method: stringify!($method),
+            path: $path,
+            id: $id,
+            summary: $summary,
+            access: $crate::http::openapi::Access::$access,
+            success: $success,
+            route: || ::axum::routing::$method($handler),
+        }
+    };
 }
+pub(crate) use op;
 
-use Access::{Admin, Member};
-
-/// Every operation of `/api/v1`.
-pub const OPERATIONS: &[Operation] = &[
-    op("post", "/integrations", "createIntegration", "Connect a NetSuite account (credentials are sealed at once and never returned)", Admin, 201),
-    op("get", "/integrations/{id}", "getIntegration", "An integration and its settings (never its credentials)", Admin, 200),
-    op("patch", "/integrations/{id}", "updateIntegration", "Replace an integration's settings", Admin, 200),
-    op("put", "/integrations/{id}/credentials", "setIntegrationCredentials", "Replace the credentials (write-only)", Admin, 204),
-    op("post", "/integrations/{id}/test", "testIntegrationConnection", "Ask NetSuite whether the credentials work; answers in plain words", Admin, 200),
-    op("get", "/integrations/{id}/subsidiaries", "listSubsidiaries", "The subsidiaries of the account", Admin, 200),
-    op("get", "/integrations/{id}/candidates", "listImportCandidates", "The Import Customers list: a tree level (parent=top|customer:ID|project:ID), search, status filter, keyset pages (after)", Admin, 200),
-    op("post", "/integrations/{id}/candidates/refresh", "refreshCandidates", "Reads NetSuite's changes into the Import Customers list (a POST: it changes state); then list it with listImportCandidates", Admin, 204),
-    op("post", "/integrations/{id}/import", "importRecords", "Import records, subtrees, all, or all matching a search; preview=true answers what would change", Admin, 202),
-    op("post", "/integrations/{id}/update", "startUpdate", "Update the imported options from NetSuite (preview, full)", Admin, 202),
-    op("get", "/integrations/{id}/runs", "listRuns", "Runs of an integration, newest first", Admin, 200),
-    op("post", "/integrations/{id}/notification-secret", "createNotificationSecret", "Make a new secret for NetSuite notifications (replaces the former one; shown this once)", Admin, 201),
-    op("get", "/runs/{id}", "getRun", "A run and its status", Admin, 200),
-    op("get", "/runs/{id}/changes", "listRunChanges", "A page of a run's change list", Admin, 200),
-    op("post", "/runs/{id}/confirm", "confirmRun", "Apply an update held by the mass-deactivation guard", Admin, 200),
-    op("get", "/fields", "listCustomFields", "The company's custom fields", Member, 200),
-    op("get", "/fields/{id}/options", "listOptions", "Children of an option (top level without parent), a keyset page at a time", Member, 200),
-    op("get", "/fields/{id}/options/search", "searchOptions", "Typeahead over active options, with full path labels", Member, 200),
-    op("post", "/fields/{id}/options", "createOption", "Add an option by hand (manual fields only)", Admin, 201),
-    op("get", "/options/{id}", "getOption", "An option in any state, with its full path", Member, 200),
-    op("post", "/options/{id}/remove", "removeOption", "Remove an option (and what is below it) here; NetSuite is not touched", Admin, 200),
-    op("post", "/options/{id}/restore", "restoreOption", "Bring back an option removed here", Admin, 200),
-    op("post", "/options/{id}/rename", "renameOption", "Rename an option (manual fields only)", Admin, 200),
-    op("post", "/options/{id}/deactivate", "deactivateOption", "Deactivate an option (manual fields only)", Admin, 200),
-    op("get", "/audit", "listAuditEvents", "The company's audit log, newest first", Admin, 200),
-    op("post", "/tokens", "createApiToken", "Create an API token; its secret is shown once", Admin, 201),
-    op("delete", "/tokens/{id}", "revokeApiToken", "Revoke an API token", Admin, 204),
-    op("post", "/me/password", "changeMyPassword", "Change your own password (current_password, new_password of 12 to 128 characters); ends your other sessions in every process and, for a session, reissues this one (new cookie and CSRF token)", Member, 204),
-    op("post", "/sessions/revoke", "revokeSessions", "Sign out everywhere: ends every session of every user of the company, in every process", Admin, 204),
-];
-
-/// The document.
-pub fn document_value() -> Value {
+/// The document of `operations`.
+pub fn document_value(operations: &[Operation]) -> Value {
     let mut paths = Map::new();
-    for operation in OPERATIONS {
+    for operation in operations {
         let mut parameters = Vec::new();
         if operation.path.contains("{id}") {
             parameters.push(json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}));
         }
         let role = match operation.access {
-            Member => "Any user or token of the company.",
-            Admin => "Administrators only.",
+            Access::Member => "Any user or token of the company.",
+            Access::Admin => "Administrators only.",
         };
         let mut responses = Map::new();
         responses.insert(
@@ -151,9 +119,4 @@ pub fn document_value() -> Value {
             }
         }
     })
-}
-
-/// `GET /api/v1/openapi.json`.
-pub(crate) async fn document() -> Json<Value> {
-    Json(document_value())
 }

@@ -1,7 +1,8 @@
 //! Who may call what: every documented operation is served and asks for credentials; another
 //! company's ids answer 404 on every route; members read options and nothing else.
 
-use nsync_server::http::openapi::{Access, OPERATIONS};
+use nsync_server::http::openapi::Access;
+use nsync_server::http::OPERATIONS;
 use nsync_store::Store;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};

@@ -6,7 +6,7 @@
 //! serves, and the pages' from following every link, `hx-get` and `hx-post` of every page from
 //! the top ones, so a new route is checked as soon as it is documented or linked.
 
-use nsync_server::http::openapi::OPERATIONS;
+use nsync_server::http::OPERATIONS;
 use nsync_store::Store;
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};

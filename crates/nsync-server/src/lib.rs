@@ -19,6 +19,8 @@ mod error;
 pub mod http;
 mod metrics;
 mod ops;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use connector::{parse_account_id, ClientSettings, Connector};
 pub use engine::{

@@ -196,19 +196,7 @@ impl App {
 
 /// Every row of a query run directly on the emulated database.
 pub fn rows(control: &Control, q: &str) -> Vec<serde_json::Map<String, Value>> {
-    let mut out = Vec::new();
-    loop {
-        let page = control
-            .suiteql(ACCOUNT, q, out.len(), 1000)
-            .expect("ground truth");
-        let n = page.items.len();
-        out.extend(page.items);
-        if n < 1000 {
-            return out;
-        }
-    }
+    nsync_server::testing::rows(control, ACCOUNT, q)
 }
 
-pub fn text(row: &serde_json::Map<String, Value>, col: &str) -> Option<String> {
-    row.get(col).and_then(Value::as_str).map(str::to_owned)
-}
+pub use nsync_server::testing::text;

@@ -2,18 +2,14 @@
 //! options equal the projection of NetSuite's state for the imported records, and a full
 //! refresh finds nothing the incremental one missed.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use netsuite_emulator::{Mutation, NewCustomer, NewProject, RecordKind, Stage};
 use nsync_core::planner::Selection;
-use nsync_core::{
-    person_display_name, InactiveReason, OptionState, RecordId, RunTrigger, UpstreamKey,
-    UpstreamKind,
-};
+use nsync_core::{InactiveReason, OptionState, RecordId, RunTrigger, UpstreamKey, UpstreamKind};
+use nsync_server::testing::Truth;
 use nsync_server::{RefreshMode, RunOptions};
 use proptest::prelude::*;
 
-use crate::harness::{app_with, on_postgres, on_sqlite, small_account, text, App, ACCOUNT};
+use crate::harness::{app_with, on_postgres, on_sqlite, small_account, App, ACCOUNT};
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -254,7 +250,7 @@ async fn update_and_check(app: &App) {
         nsync_core::RunStatus::Succeeded,
         "{report:?}"
     );
-    let truth = Truth::read(app);
+    let truth = Truth::read(&app.control(), ACCOUNT, app.sub);
     for (key, option) in app.options().await {
         if let Some(expected) = truth.project(key) {
             let (name, parent, state, depth) = expected;
@@ -291,177 +287,4 @@ async fn update_and_check(app: &App) {
     full.refresh = RefreshMode::Full;
     app.engine.refresh(app.integration, full).await.unwrap();
     assert_eq!(app.store.mirror(app.integration).await.unwrap(), mirror);
-}
-
-/// The integrations' deepest level in these tests (the default).
-const DEEPEST: usize = 3;
-
-/// NetSuite's state, read straight from the emulated database.
-pub(crate) struct Truth {
-    /// Name, parent id, inactive, and the subsidiary test's answer.
-    pub(crate) records: BTreeMap<UpstreamKey, (String, Option<i64>, bool, bool)>,
-    projects: BTreeSet<i64>,
-    pub(crate) deleted: BTreeSet<UpstreamKey>,
-    /// Leads and prospects: the integration takes customers only.
-    not_customers: BTreeSet<UpstreamKey>,
-    /// Projects in the status named Closed (the default choice of closed statuses).
-    closed: BTreeSet<UpstreamKey>,
-}
-
-impl Truth {
-    pub(crate) fn read(app: &App) -> Self {
-        let linked: BTreeSet<i64> = app
-            .ids(&format!(
-                "SELECT entity FROM customersubsidiaryrelationship WHERE subsidiary = {}",
-                app.sub
-            ))
-            .into_iter()
-            .collect();
-        let mut records = BTreeMap::new();
-        let mut not_customers = BTreeSet::new();
-        let mut closed = BTreeSet::new();
-        for r in app.rows("SELECT id, companyname, isperson, firstname, middlename, lastname, isinactive, parent, searchstage FROM customer") {
-            let id: i64 = text(&r, "id").unwrap().parse().unwrap();
-            let name = if text(&r, "isperson").as_deref() == Some("T") {
-                person_display_name(text(&r, "firstname").as_deref(), text(&r, "middlename").as_deref(), text(&r, "lastname").as_deref())
-            } else {
-                text(&r, "companyname").unwrap_or_default()
-            };
-            let parent = text(&r, "parent").map(|p| p.parse().unwrap());
-            let inactive = text(&r, "isinactive").as_deref() == Some("T");
-            if text(&r, "searchstage").as_deref() != Some("Customer") {
-                not_customers.insert(key(RecordKind::Customer, id));
-            }
-            records.insert(key(RecordKind::Customer, id), (name, parent, inactive, linked.contains(&id)));
-        }
-        let mut projects = BTreeSet::new();
-        for r in app
-            .rows("SELECT id, companyname, isinactive, parent, subsidiary, entitystatus FROM job")
-        {
-            let id: i64 = text(&r, "id").unwrap().parse().unwrap();
-            projects.insert(id);
-            if text(&r, "entitystatus").as_deref() == Some("1") {
-                closed.insert(key(RecordKind::Project, id));
-            }
-            let parent = text(&r, "parent").map(|p| p.parse().unwrap());
-            let inactive = text(&r, "isinactive").as_deref() == Some("T");
-            let in_scope = text(&r, "subsidiary") == Some(app.sub.to_string());
-            records.insert(
-                key(RecordKind::Project, id),
-                (
-                    text(&r, "companyname").unwrap_or_default(),
-                    parent,
-                    inactive,
-                    in_scope,
-                ),
-            );
-        }
-        let deleted = app
-            .rows("SELECT recordid, recordtypeid FROM deletedrecord")
-            .iter()
-            .map(|r| {
-                let id = text(r, "recordid").unwrap().parse().unwrap();
-                let kind = if text(r, "recordtypeid").as_deref() == Some("job") {
-                    RecordKind::Project
-                } else {
-                    RecordKind::Customer
-                };
-                key(kind, id)
-            })
-            .collect();
-        Self {
-            records,
-            projects,
-            deleted,
-            not_customers,
-            closed,
-        }
-    }
-
-    pub(crate) fn in_scope(&self, key: UpstreamKey) -> bool {
-        self.records.get(&key).is_some_and(|r| r.3)
-    }
-
-    /// A lead or a prospect of the integrated subsidiary: its option must say so.
-    pub(crate) fn stage_excluded(&self, key: UpstreamKey) -> bool {
-        self.in_scope(key) && self.not_customers.contains(&key)
-    }
-
-    fn parent_key(&self, id: i64) -> UpstreamKey {
-        let kind = if self.projects.contains(&id) {
-            RecordKind::Project
-        } else {
-            RecordKind::Customer
-        };
-        key(kind, id)
-    }
-
-    /// The ancestors of `key`, its parent first, when its whole chain is sound (in scope, of
-    /// stage Customer, no customer under a project); `None` when the record is gone or rejected.
-    fn sound_chain(&self, key: UpstreamKey) -> Option<Vec<UpstreamKey>> {
-        let (_, parent, _, in_scope) = self.records.get(&key)?;
-        if !in_scope || self.not_customers.contains(&key) {
-            return None;
-        }
-        let mut chain = Vec::new();
-        let (mut child, mut next) = (key, *parent);
-        while let Some(p) = next {
-            let up = self.parent_key(p);
-            let (_, grand, _, up_in_scope) = self.records.get(&up)?;
-            if !up_in_scope
-                || self.not_customers.contains(&up)
-                || chain.len() > 64
-                || (child.kind == UpstreamKind::Customer && up.kind == UpstreamKind::Project)
-            {
-                return None;
-            }
-            chain.push(up);
-            child = up;
-            next = *grand;
-        }
-        Some(chain)
-    }
-
-    /// How the option of a record with a sound chain that NetSuite puts past the deepest level
-    /// (3, the default) must hang: its parent (the ancestor at level 2), level and state.
-    pub(crate) fn too_deep(
-        &self,
-        key: UpstreamKey,
-    ) -> Option<(Option<UpstreamKey>, u8, OptionState)> {
-        let chain = self.sound_chain(key)?;
-        (chain.len() >= DEEPEST).then(|| {
-            (
-                Some(chain[chain.len() - (DEEPEST - 1)]),
-                DEEPEST as u8,
-                OptionState::Inactive(InactiveReason::TooDeep),
-            )
-        })
-    }
-
-    /// What the option of `key` must look like, when its whole chain is sound and at most
-    /// three deep; `None` when the record is gone, rejected or too deep.
-    pub(crate) fn project(
-        &self,
-        key: UpstreamKey,
-    ) -> Option<(&str, Option<UpstreamKey>, OptionState, usize)> {
-        let chain = self.sound_chain(key)?;
-        if chain.len() >= DEEPEST {
-            return None;
-        }
-        let depth = chain.len() + 1;
-        let (name, parent, inactive, _) = self.records.get(&key)?;
-        let state = if *inactive {
-            OptionState::Inactive(InactiveReason::InactiveInNetSuite)
-        } else if self.closed.contains(&key) {
-            OptionState::Inactive(InactiveReason::ClosedInNetSuite)
-        } else {
-            OptionState::Active
-        };
-        Some((
-            name.as_str(),
-            parent.map(|p| self.parent_key(p)),
-            state,
-            depth,
-        ))
-    }
 }

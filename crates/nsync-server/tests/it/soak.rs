@@ -29,7 +29,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::harness::{app_with, small_account, App, ACCOUNT};
-use crate::histories::Truth;
+use nsync_server::testing::{Truth, Verdict};
 
 const DEFAULT_RUNS: u64 = 1000;
 const DEFAULT_SEED: u64 = 20_260_105;
@@ -62,7 +62,7 @@ async fn soak_keeps_options_true_to_netsuite_through_faults_and_changes(store: S
         soak.run_with_faults().await;
     }
     let (missed, imported) = soak.last_runs().await;
-    let verdict = Verdict::of(&soak.app, &soak.seen, &imported).await;
+    let verdict = verdict(&soak.app, &soak.seen, &imported).await;
     let tally = &soak.tally;
     println!(
         "soak ({:?}, seed {seed}): {runs} runs, {} failed, {} held; {} faults in {} requests ({}); \
@@ -182,7 +182,7 @@ impl Soak {
                 self.tally.succeeded += 1;
                 // Every 25th applied run, the options already equal NetSuite's state.
                 if self.tally.succeeded % 25 == 0 {
-                    let verdict = Verdict::of(&self.app, &self.seen, &imported).await;
+                    let verdict = verdict(&self.app, &self.seen, &imported).await;
                     assert!(verdict.is_clean(), "{verdict:#?}");
                     self.tally.checked += 1;
                 }
@@ -548,147 +548,26 @@ fn change(app: &App, rng: &mut StdRng) -> bool {
 }
 
 /// The options compared with NetSuite's state, read straight from the emulated database.
-#[derive(Debug, Default)]
-struct Verdict {
-    options: usize,
-    /// Records that had an option, or must have one, and have none.
-    lost: Vec<UpstreamKey>,
-    /// Records with more than one option.
-    duplicated: Vec<UpstreamKey>,
-    /// Options inactive whose record is active and sound in NetSuite.
-    wrongly_deactivated: Vec<String>,
-    /// Any other difference (name, parent, level, a state that should be inactive).
-    wrong: Vec<String>,
-    /// Options of records deleted after they left the subsidiary that still say the record left
-    /// (the mirror holds only records in scope; the deletion must still reach the option).
-    deleted_after_leaving: Vec<UpstreamKey>,
-    /// Options below the integration's deepest level, or not one level below their parent
-    /// (the planner hangs an option NetSuite puts too deep at the deepest level, inactive).
-    sunk: usize,
-    misleveled: usize,
-}
-
-impl Verdict {
-    /// `imported`: the customers that had an option before the last run (an update imports new
-    /// projects below those; a customer it brings along as an ancestor counts from the next).
-    async fn of(app: &App, seen: &BTreeSet<UpstreamKey>, imported: &BTreeSet<UpstreamKey>) -> Self {
-        let truth = Truth::read(app);
-        let mirror: BTreeSet<UpstreamKey> = app
-            .store
-            .mirror(app.integration)
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.key)
-            .collect();
-        let stored = app.store.integrated_options(app.field).await.unwrap();
-        let mut verdict = Verdict {
-            options: stored.len(),
-            ..Verdict::default()
-        };
-        let mut options: BTreeMap<UpstreamKey, StoredOption> = BTreeMap::new();
-        for option in stored {
-            let key = option
-                .upstream
-                .expect("an integrated option has its record");
-            if options.insert(key, option).is_some() {
-                verdict.duplicated.push(key);
-            }
-        }
-        for key in expected(&truth, seen, imported) {
-            if !options.contains_key(&key) {
-                verdict.lost.push(key);
-            }
-        }
-        let integration = app.store.integration(app.integration).await.unwrap();
-        let deepest = integration.settings.deepest_level;
-        let levels: BTreeMap<_, _> = options.values().map(|o| (o.id, o.level)).collect();
-        for option in options.values() {
-            verdict.sunk += usize::from(option.level > deepest);
-            let parent = option.parent.and_then(|p| levels.get(&p));
-            let expected = parent.map_or(1, |l| l.get() + 1);
-            verdict.misleveled += usize::from(option.level.get() != expected);
-        }
-        for (key, option) in &options {
-            let left = OptionState::Inactive(InactiveReason::LeftSubsidiary);
-            if truth.deleted.contains(key) && !mirror.contains(key) && option.state == left {
-                verdict.deleted_after_leaving.push(*key);
-                continue;
-            }
-            verdict.compare(&truth, *key, option);
-        }
-        verdict
-    }
-
-    fn compare(&mut self, truth: &Truth, key: UpstreamKey, option: &StoredOption) {
-        let expected = if let Some((name, parent, state, depth)) = truth.project(key) {
-            let found = (option.name.as_str(), option.upstream_parent, option.state);
-            if !option.state.is_active() && state.is_active() {
-                self.wrongly_deactivated.push(format!("{key}: {option:?}"));
-            } else if found != (name, parent, state) || usize::from(option.level.get()) != depth {
-                self.wrong.push(format!(
-                    "{key}: {option:?}, expected {name:?} under {parent:?}, {state:?}, level {depth}"
-                ));
-            }
-            return;
-        } else if let Some(hung) = truth.too_deep(key) {
-            let found = (option.upstream_parent, option.level.get(), option.state);
-            if found != hung {
-                self.wrong.push(format!(
-                    "{key}: {option:?}, past the deepest level, expected {hung:?}"
-                ));
-            }
-            return;
-        } else if truth.deleted.contains(&key) {
-            OptionState::Inactive(InactiveReason::DeletedInNetSuite)
-        } else if truth.stage_excluded(key) {
-            OptionState::Inactive(InactiveReason::StageNotIncluded)
-        } else if !truth.records.contains_key(&key) || !truth.in_scope(key) {
-            OptionState::Inactive(InactiveReason::LeftSubsidiary)
-        } else {
-            // NetSuite holds it, but its chain is unsound (a parent out of scope, too deep):
-            // the option keeps what it had.
-            return;
-        };
-        if option.state != expected {
-            self.wrong
-                .push(format!("{key}: {option:?}, expected {expected:?}"));
-        }
-    }
-
-    fn is_clean(&self) -> bool {
-        self.lost.is_empty()
-            && self.duplicated.is_empty()
-            && self.wrongly_deactivated.is_empty()
-            && self.wrong.is_empty()
-            && self.deleted_after_leaving.is_empty()
-            && self.sunk == 0
-            && self.misleveled == 0
-    }
-}
-
-/// The records that must have an option: every one that ever had one, and every sound project
-/// below an imported customer (the integration imports new projects of imported customers).
-fn expected(
-    truth: &Truth,
+/// `imported`: the customers that had an option before the last run (an update imports new
+/// projects below those; a customer it brings along as an ancestor counts from the next).
+async fn verdict(
+    app: &App,
     seen: &BTreeSet<UpstreamKey>,
     imported: &BTreeSet<UpstreamKey>,
-) -> BTreeSet<UpstreamKey> {
-    let mut out = seen.clone();
-    for key in truth.records.keys() {
-        if key.kind != UpstreamKind::Project {
-            continue;
-        }
-        let mut next = truth.project(*key).and_then(|p| p.1);
-        while let Some(up) = next {
-            if imported.contains(&up) {
-                out.insert(*key);
-                break;
-            }
-            next = truth.project(up).and_then(|p| p.1);
-        }
-    }
-    out
+) -> Verdict {
+    let truth = Truth::read(&app.control(), ACCOUNT, app.sub);
+    let mirror: BTreeSet<UpstreamKey> = app
+        .store
+        .mirror(app.integration)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.key)
+        .collect();
+    let stored = app.store.integrated_options(app.field).await.unwrap();
+    let integration = app.store.integration(app.integration).await.unwrap();
+    let deepest = integration.settings.deepest_level;
+    Verdict::of(&truth, &stored, &mirror, seen, imported, deepest)
 }
 
 crate::both_backends!(a_deleted_project_sunk_past_the_deepest_level_is_deactivated);

@@ -17,10 +17,10 @@ use netsuite_emulator::{
     NewCustomer, NewProject, RecordKind,
 };
 use nsync_core::{
-    person_display_name, AccountId, Credentials, DeactivationGuard, InactiveReason, IntegrationId,
-    IntegrationSettings, OptionState, RecordId, StoredOption, SubsidiaryId, TimeZone, UpstreamKey,
-    UpstreamKind,
+    AccountId, Credentials, DeactivationGuard, IntegrationId, IntegrationSettings, SubsidiaryId,
+    TimeZone, UpstreamKey, UpstreamKind,
 };
+use nsync_server::testing::{Truth, Verdict};
 use nsync_store::{MasterKey, NewIntegration, Store, StoreConfig};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -203,7 +203,7 @@ impl Crash {
         self.change_netsuite();
         let control = &self.setup.control;
         let valid_now = match self.cmd {
-            Cmd::Import => Truth::read(control, self.setup.sub).valid(),
+            Cmd::Import => Truth::read(control, ACCOUNT, self.setup.sub).valid(),
             _ => BTreeSet::new(),
         };
         let before = last_run(&self.db).await;
@@ -299,7 +299,7 @@ impl Crash {
             let import = self.setup.run(&self.db, Cmd::Import, None).await;
             assert!(matches!(import, Outcome::Completed { .. }));
             self.expected
-                .extend(Truth::read(&control, self.setup.sub).valid());
+                .extend(Truth::read(&control, ACCOUNT, self.setup.sub).valid());
         }
         let update = self.setup.run(&self.db, Cmd::Update, None).await;
         assert!(matches!(update, Outcome::Completed { .. }));
@@ -321,9 +321,11 @@ impl Crash {
         let options = store.integrated_options(self.setup.field).await.unwrap();
         let mirror = store.mirror(self.setup.integration).await.unwrap();
         let mirror: BTreeSet<UpstreamKey> = mirror.iter().map(|r| r.key).collect();
-        let truth = Truth::read(&control, self.setup.sub);
-        let (expected, seen) = (&self.expected, &self.seen);
-        Verdict::of(&truth, &options, &mirror, expected, seen, &imported)
+        let truth = Truth::read(&control, ACCOUNT, self.setup.sub);
+        let must = self.expected.union(&self.seen).copied().collect();
+        let deepest = store.integration(self.setup.integration).await.unwrap();
+        let deepest = deepest.settings.deepest_level;
+        Verdict::of(&truth, &options, &mirror, &must, &imported, deepest)
     }
 }
 
@@ -706,250 +708,5 @@ fn change(control: &Control, ids: &Ids, sub: i64, rng: &mut StdRng) -> bool {
 
 /// Every row of a query run directly on the emulated database.
 fn rows(control: &Control, q: &str) -> Vec<serde_json::Map<String, Value>> {
-    let mut out = Vec::new();
-    loop {
-        let page = control
-            .suiteql(ACCOUNT, q, out.len(), 1000)
-            .expect("ground truth");
-        let n = page.items.len();
-        out.extend(page.items);
-        if n < 1000 {
-            return out;
-        }
-    }
-}
-
-fn text(row: &serde_json::Map<String, Value>, col: &str) -> Option<String> {
-    row.get(col).and_then(Value::as_str).map(str::to_owned)
-}
-
-fn key(kind: UpstreamKind, id: i64) -> UpstreamKey {
-    UpstreamKey {
-        kind,
-        id: RecordId::new(id).unwrap(),
-    }
-}
-
-/// NetSuite's state, read straight from the emulated database. The same projection as the
-/// engine's histories test (`nsync-server/tests/it/histories.rs`), repeated here because the
-/// two tests live in different crates.
-struct Truth {
-    /// Name, parent, inactive, associated with the integrated subsidiary.
-    records: BTreeMap<UpstreamKey, (String, Option<UpstreamKey>, bool, bool)>,
-    deleted: BTreeSet<UpstreamKey>,
-    /// Projects in the status named Closed (the default choice of closed statuses).
-    closed: BTreeSet<UpstreamKey>,
-}
-
-/// What an option must look like: name, parent, state, level.
-type Projected<'a> = (&'a str, Option<UpstreamKey>, OptionState, usize);
-
-impl Truth {
-    fn read(control: &Control, sub: i64) -> Self {
-        let linked: BTreeSet<String> = rows(
-            control,
-            &format!("SELECT entity FROM customersubsidiaryrelationship WHERE subsidiary = {sub}"),
-        )
-        .iter()
-        .filter_map(|r| text(r, "entity"))
-        .collect();
-        let projects: BTreeSet<String> = rows(control, "SELECT id FROM job")
-            .iter()
-            .filter_map(|r| text(r, "id"))
-            .collect();
-        let parent = |r: &serde_json::Map<String, Value>| {
-            text(r, "parent").map(|p| {
-                let kind = match projects.contains(&p) {
-                    true => UpstreamKind::Project,
-                    false => UpstreamKind::Customer,
-                };
-                key(kind, p.parse().unwrap())
-            })
-        };
-        let mut records = BTreeMap::new();
-        let q = "SELECT id, companyname, isperson, firstname, middlename, lastname, isinactive, parent FROM customer";
-        for r in rows(control, q) {
-            let id = text(&r, "id").unwrap();
-            let name = match text(&r, "isperson").as_deref() {
-                Some("T") => person_display_name(
-                    text(&r, "firstname").as_deref(),
-                    text(&r, "middlename").as_deref(),
-                    text(&r, "lastname").as_deref(),
-                ),
-                _ => text(&r, "companyname").unwrap_or_default(),
-            };
-            let inactive = text(&r, "isinactive").as_deref() == Some("T");
-            let value = (name, parent(&r), inactive, linked.contains(&id));
-            records.insert(key(UpstreamKind::Customer, id.parse().unwrap()), value);
-        }
-        let mut closed = BTreeSet::new();
-        let q = "SELECT id, companyname, isinactive, parent, subsidiary, entitystatus FROM job";
-        for r in rows(control, q) {
-            let id: i64 = text(&r, "id").unwrap().parse().unwrap();
-            if text(&r, "entitystatus").as_deref() == Some("1") {
-                closed.insert(key(UpstreamKind::Project, id));
-            }
-            let inactive = text(&r, "isinactive").as_deref() == Some("T");
-            let in_scope = text(&r, "subsidiary") == Some(sub.to_string());
-            let name = text(&r, "companyname").unwrap_or_default();
-            records.insert(
-                key(UpstreamKind::Project, id),
-                (name, parent(&r), inactive, in_scope),
-            );
-        }
-        let deleted = rows(control, "SELECT recordid, recordtypeid FROM deletedrecord")
-            .iter()
-            .map(|r| {
-                let kind = match text(r, "recordtypeid").as_deref() {
-                    Some("job") => UpstreamKind::Project,
-                    _ => UpstreamKind::Customer,
-                };
-                key(kind, text(r, "recordid").unwrap().parse().unwrap())
-            })
-            .collect();
-        Self {
-            records,
-            deleted,
-            closed,
-        }
-    }
-
-    /// The option `key` projects to when its whole chain is sound (in scope, at most three
-    /// deep, no customer under a project); `None` when the record is gone or rejected.
-    fn project(&self, key: UpstreamKey) -> Option<Projected<'_>> {
-        let (name, parent, inactive, in_scope) = self.records.get(&key)?;
-        if !in_scope {
-            return None;
-        }
-        let (mut depth, mut child, mut next) = (1, key, *parent);
-        while let Some(up) = next {
-            let (_, grand, _, up_in_scope) = self.records.get(&up)?;
-            if !up_in_scope
-                || depth >= 3
-                || (child.kind == UpstreamKind::Customer && up.kind == UpstreamKind::Project)
-            {
-                return None;
-            }
-            (depth, child, next) = (depth + 1, up, *grand);
-        }
-        let state = match (inactive, self.closed.contains(&key)) {
-            (true, _) => OptionState::Inactive(InactiveReason::InactiveInNetSuite),
-            (false, true) => OptionState::Inactive(InactiveReason::ClosedInNetSuite),
-            (false, false) => OptionState::Active,
-        };
-        Some((name.as_str(), *parent, state, depth))
-    }
-
-    /// The records an import of everything turns into options.
-    fn valid(&self) -> BTreeSet<UpstreamKey> {
-        self.records
-            .keys()
-            .filter(|k| self.project(**k).is_some())
-            .copied()
-            .collect()
-    }
-}
-
-/// The options compared with NetSuite's state.
-#[derive(Debug, Default)]
-struct Verdict {
-    options: usize,
-    lost: Vec<UpstreamKey>,
-    duplicated: Vec<UpstreamKey>,
-    wrongly_deactivated: Vec<String>,
-    wrong: Vec<String>,
-    /// Options of records deleted after they left the subsidiary that still say the record left
-    /// (the mirror holds only records in scope; the deletion must still reach the option).
-    deleted_after_leaving: Vec<UpstreamKey>,
-}
-
-impl Verdict {
-    /// `expected`: records a completed import turned into options; `seen`: records that had an
-    /// option at some point. Both must have one, and so must every sound project below a
-    /// customer in `imported`, the customers with an option before the last run (the
-    /// integration imports new projects of imported customers; a customer that run brought
-    /// along as an ancestor counts from the next run).
-    fn of(
-        truth: &Truth,
-        stored: &[StoredOption],
-        mirror: &BTreeSet<UpstreamKey>,
-        expected: &BTreeSet<UpstreamKey>,
-        seen: &BTreeSet<UpstreamKey>,
-        imported: &BTreeSet<UpstreamKey>,
-    ) -> Self {
-        let mut verdict = Verdict {
-            options: stored.len(),
-            ..Verdict::default()
-        };
-        let mut options = BTreeMap::new();
-        for option in stored {
-            let key = option
-                .upstream
-                .expect("an integrated option has its record");
-            if options.insert(key, option).is_some() {
-                verdict.duplicated.push(key);
-            }
-        }
-        let mut must: BTreeSet<UpstreamKey> = expected.union(seen).copied().collect();
-        for key in truth
-            .records
-            .keys()
-            .filter(|k| k.kind == UpstreamKind::Project)
-        {
-            let mut next = truth.project(*key).and_then(|p| p.1);
-            while let Some(up) = next {
-                if imported.contains(&up) {
-                    must.insert(*key);
-                    break;
-                }
-                next = truth.project(up).and_then(|p| p.1);
-            }
-        }
-        verdict.lost = must
-            .into_iter()
-            .filter(|k| !options.contains_key(k))
-            .collect();
-        let left = OptionState::Inactive(InactiveReason::LeftSubsidiary);
-        for (key, option) in options {
-            if truth.deleted.contains(&key) && !mirror.contains(&key) && option.state == left {
-                verdict.deleted_after_leaving.push(key);
-                continue;
-            }
-            verdict.compare(truth, key, option);
-        }
-        verdict
-    }
-
-    fn compare(&mut self, truth: &Truth, key: UpstreamKey, option: &StoredOption) {
-        let expected = if let Some((name, parent, state, depth)) = truth.project(key) {
-            let found = (option.name.as_str(), option.upstream_parent, option.state);
-            if !option.state.is_active() && state.is_active() {
-                self.wrongly_deactivated.push(format!("{key}: {option:?}"));
-            } else if found != (name, parent, state) || usize::from(option.level.get()) != depth {
-                self.wrong.push(format!(
-                    "{key}: {option:?}, expected {name:?} under {parent:?}, {state:?}, level {depth}"
-                ));
-            }
-            return;
-        } else if truth.deleted.contains(&key) {
-            OptionState::Inactive(InactiveReason::DeletedInNetSuite)
-        } else if truth.records.get(&key).is_none_or(|r| !r.3) {
-            OptionState::Inactive(InactiveReason::LeftSubsidiary)
-        } else {
-            // NetSuite holds it but its chain is unsound: the option keeps what it had.
-            return;
-        };
-        if option.state != expected {
-            self.wrong
-                .push(format!("{key}: {option:?}, expected {expected:?}"));
-        }
-    }
-
-    fn is_clean(&self) -> bool {
-        self.lost.is_empty()
-            && self.duplicated.is_empty()
-            && self.wrongly_deactivated.is_empty()
-            && self.wrong.is_empty()
-            && self.deleted_after_leaving.is_empty()
-    }
+    nsync_server::testing::rows(control, ACCOUNT, q)
 }

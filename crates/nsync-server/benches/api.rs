@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use netsuite_emulator::{AccountConfig, Emulator, EmulatorConfig, GeneratorSpec};
 use nsync_core::planner::Selection;
-use nsync_core::{AccountId, Credentials, Email, IntegrationSettings, Role, RunTrigger, TimeZone};
+use nsync_core::{AccountId, Email, IntegrationSettings, Role, RunTrigger, TimeZone};
 use nsync_server::http::{AppState, HttpConfig, SessionKey};
 use nsync_server::{ClientSettings, Engine, RunOptions};
 use nsync_store::{MasterKey, NewIntegration, Store};
@@ -86,7 +86,6 @@ async fn setup() -> Result<(String, String, i64, i64), Box<dyn std::error::Error
             &nsync_store::Audit::new(company, None, "create_api_token", 0),
         )
         .await?;
-    let c = emulator.credentials(ACCOUNT).ok_or("no credentials")?.tba;
     let integration = store
         .create_integration(
             &key,
@@ -94,12 +93,7 @@ async fn setup() -> Result<(String, String, i64, i64), Box<dyn std::error::Error
                 company,
                 account: AccountId::parse(ACCOUNT)?,
                 subsidiary: None,
-                credentials: Credentials::Tba {
-                    consumer_key: c.consumer_key,
-                    consumer_secret: c.consumer_secret.into(),
-                    token_id: c.token_id,
-                    token_secret: c.token_secret.into(),
-                },
+                credentials: nsync_server::testing::credentials(&emulator, ACCOUNT),
                 settings: IntegrationSettings::default(),
                 field_name: "Customer / Project".into(),
             },

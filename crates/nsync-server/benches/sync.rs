@@ -24,7 +24,7 @@ use netsuite_emulator::{
     AccountConfig, Emulator, EmulatorConfig, GeneratorSpec, LatencyConfig, RecordKind,
 };
 use nsync_core::planner::Selection;
-use nsync_core::{AccountId, Credentials, IntegrationSettings, RunTrigger, SubsidiaryId, TimeZone};
+use nsync_core::{AccountId, IntegrationSettings, RunTrigger, SubsidiaryId, TimeZone};
 use nsync_server::{ClientSettings, Engine, RunOptions, RunReport};
 use nsync_store::{MasterKey, NewIntegration, Store};
 
@@ -84,13 +84,7 @@ async fn bench() -> Result<(), Box<dyn std::error::Error>> {
             .unwrap_or("0");
         Ok(n.parse()?)
     };
-    let sub = control.suiteql(
-        ACCOUNT,
-        "SELECT subsidiary, COUNT(*) AS n FROM customersubsidiaryrelationship GROUP BY subsidiary ORDER BY n DESC",
-        0,
-        1,
-    )?;
-    let sub: i64 = sub.items[0]["subsidiary"].as_str().unwrap_or("1").parse()?;
+    let sub = nsync_server::testing::busiest_subsidiary(&control, ACCOUNT);
     let linked = |stage: &str| {
         count(&format!(
             "SELECT COUNT(DISTINCT r.entity) AS n FROM customersubsidiaryrelationship r JOIN customer c \
@@ -178,7 +172,6 @@ async fn round_of(
             chrono::Utc::now().timestamp_millis(),
         )
         .await?;
-    let c = emulator.credentials(ACCOUNT).ok_or("no credentials")?.tba;
     let integration = store
         .create_integration(
             &key,
@@ -186,12 +179,7 @@ async fn round_of(
                 company,
                 account: AccountId::parse(ACCOUNT)?,
                 subsidiary: Some(SubsidiaryId::new(sub)?),
-                credentials: Credentials::Tba {
-                    consumer_key: c.consumer_key,
-                    consumer_secret: c.consumer_secret.into(),
-                    token_id: c.token_id,
-                    token_secret: c.token_secret.into(),
-                },
+                credentials: nsync_server::testing::credentials(emulator, ACCOUNT),
                 settings: IntegrationSettings::default(),
                 field_name: "Customer / Project".into(),
             },

@@ -361,3 +361,31 @@ impl Verdict {
             && self.misleveled == 0
     }
 }
+
+/// The credentials the emulator issued for `account`, as an integration stores them.
+pub fn credentials(
+    emulator: &netsuite_emulator::Emulator,
+    account: &str,
+) -> nsync_core::Credentials {
+    let tba = emulator
+        .credentials(account)
+        .expect("the emulator knows the account")
+        .tba;
+    nsync_core::Credentials::Tba {
+        consumer_key: tba.consumer_key,
+        consumer_secret: tba.consumer_secret.into(),
+        token_id: tba.token_id,
+        token_secret: tba.token_secret.into(),
+    }
+}
+
+/// The subsidiary of `account` with the most customers, so a scope holds most of the tree.
+pub fn busiest_subsidiary(control: &Control, account: &str) -> i64 {
+    let q = "SELECT subsidiary, COUNT(*) AS n FROM customersubsidiaryrelationship \
+             GROUP BY subsidiary ORDER BY n DESC";
+    rows(control, account, q)
+        .first()
+        .and_then(|r| text(r, "subsidiary"))
+        .and_then(|s| s.parse().ok())
+        .expect("a subsidiary with customers")
+}

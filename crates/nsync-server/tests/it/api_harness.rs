@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use nsync_core::{
-    AccountId, CompanyId, Credentials, CustomFieldId, Email, IntegrationId, IntegrationSettings,
-    Role, SubsidiaryId, TimeZone,
+    AccountId, CompanyId, CustomFieldId, Email, IntegrationId, IntegrationSettings, Role,
+    SubsidiaryId, TimeZone,
 };
 use nsync_server::http::{AppState, HttpConfig, SessionKey};
 use nsync_store::{NewIntegration, Store};
@@ -123,7 +123,6 @@ pub async fn api_with(store: Store, account: netsuite_emulator::AccountConfig) -
         )
         .await
         .unwrap();
-    let c = app.emulator.credentials(ACCOUNT).unwrap().tba;
     let other_integration = store
         .create_integration(
             key,
@@ -131,12 +130,7 @@ pub async fn api_with(store: Store, account: netsuite_emulator::AccountConfig) -
                 company: other,
                 account: AccountId::parse(ACCOUNT).unwrap(),
                 subsidiary: Some(SubsidiaryId::new(app.sub).unwrap()),
-                credentials: Credentials::Tba {
-                    consumer_key: c.consumer_key,
-                    consumer_secret: c.consumer_secret.into(),
-                    token_id: c.token_id,
-                    token_secret: c.token_secret.into(),
-                },
+                credentials: nsync_server::testing::credentials(&app.emulator, ACCOUNT),
                 settings: IntegrationSettings::default(),
                 field_name: "B field".into(),
             },

@@ -8,8 +8,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use netsuite::RetryPolicy;
 use netsuite_emulator::{AccountConfig, Control, Emulator, EmulatorConfig, GeneratorSpec};
 use nsync_core::{
-    AccountId, CompanyId, Credentials, CustomFieldId, IntegrationId, IntegrationSettings,
-    StoredOption, SubsidiaryId, TimeZone as CoreTz, UpstreamKey,
+    AccountId, CompanyId, CustomFieldId, IntegrationId, IntegrationSettings, StoredOption,
+    SubsidiaryId, TimeZone as CoreTz, UpstreamKey,
 };
 use nsync_server::{ClientSettings, Engine};
 use nsync_store::{MasterKey, NewIntegration, Store};
@@ -85,15 +85,7 @@ pub async fn app_with(store: Store, account: AccountConfig) -> App {
     let control = emulator.control();
     control.set_clock(Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap());
     // The subsidiary with the most customers, so the scope holds most of the tree.
-    let sub: i64 = rows(
-        &control,
-        "SELECT subsidiary, COUNT(*) AS n FROM customersubsidiaryrelationship GROUP BY subsidiary ORDER BY n DESC",
-    )
-    .first()
-    .and_then(|r| text(r, "subsidiary"))
-    .expect("a subsidiary with customers")
-    .parse()
-    .unwrap();
+    let sub = nsync_server::testing::busiest_subsidiary(&control, ACCOUNT);
     let company = store
         .create_company(
             "Acme Procurement",
@@ -102,7 +94,6 @@ pub async fn app_with(store: Store, account: AccountConfig) -> App {
         )
         .await
         .unwrap();
-    let c = emulator.credentials(ACCOUNT).unwrap().tba;
     let (key, encoded) = MasterKey::generate();
     let integration = store
         .create_integration(
@@ -111,12 +102,7 @@ pub async fn app_with(store: Store, account: AccountConfig) -> App {
                 company,
                 account: AccountId::parse(ACCOUNT).unwrap(),
                 subsidiary: Some(SubsidiaryId::new(sub).unwrap()),
-                credentials: Credentials::Tba {
-                    consumer_key: c.consumer_key,
-                    consumer_secret: c.consumer_secret.into(),
-                    token_id: c.token_id,
-                    token_secret: c.token_secret.into(),
-                },
+                credentials: nsync_server::testing::credentials(&emulator, ACCOUNT),
                 settings: IntegrationSettings::default(),
                 field_name: "Customer / Project".into(),
             },
@@ -198,5 +184,3 @@ impl App {
 pub fn rows(control: &Control, q: &str) -> Vec<serde_json::Map<String, Value>> {
     nsync_server::testing::rows(control, ACCOUNT, q)
 }
-
-pub use nsync_server::testing::text;

@@ -17,8 +17,8 @@ use netsuite_emulator::{
     NewCustomer, NewProject, RecordKind,
 };
 use nsync_core::{
-    AccountId, Credentials, DeactivationGuard, IntegrationId, IntegrationSettings, SubsidiaryId,
-    TimeZone, UpstreamKey, UpstreamKind,
+    AccountId, DeactivationGuard, IntegrationId, IntegrationSettings, SubsidiaryId, TimeZone,
+    UpstreamKey, UpstreamKind,
 };
 use nsync_server::testing::{Truth, Verdict};
 use nsync_store::{MasterKey, NewIntegration, Store, StoreConfig};
@@ -372,14 +372,7 @@ enum Outcome {
 impl Setup {
     async fn create(db: &Db, emulator: &Emulator) -> Self {
         let control = emulator.control();
-        let sub: i64 = rows(
-            &control,
-            "SELECT subsidiary, COUNT(*) AS n FROM customersubsidiaryrelationship GROUP BY subsidiary ORDER BY n DESC",
-        )[0]["subsidiary"]
-            .as_str()
-            .expect("a subsidiary with customers")
-            .parse()
-            .unwrap();
+        let sub = nsync_server::testing::busiest_subsidiary(&control, ACCOUNT);
         let mut config = StoreConfig::new(db.url());
         config.max_connections = 2;
         let store = Store::connect_with(config).await.expect("store");
@@ -387,7 +380,6 @@ impl Setup {
             .create_company("Crash Test Dummies", &TimeZone::parse("UTC").unwrap(), 1)
             .await
             .unwrap();
-        let tba = emulator.credentials(ACCOUNT).unwrap().tba;
         let settings = IntegrationSettings {
             import_new_projects: true,
             // The guard is not under test here: every update applies.
@@ -405,12 +397,7 @@ impl Setup {
                     company,
                     account: AccountId::parse(ACCOUNT).unwrap(),
                     subsidiary: Some(SubsidiaryId::new(sub).unwrap()),
-                    credentials: Credentials::Tba {
-                        consumer_key: tba.consumer_key,
-                        consumer_secret: tba.consumer_secret.into(),
-                        token_id: tba.token_id,
-                        token_secret: tba.token_secret.into(),
-                    },
+                    credentials: nsync_server::testing::credentials(emulator, ACCOUNT),
                     settings,
                     field_name: "Customer / Project".into(),
                 },

@@ -6,9 +6,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use netsuite_emulator::{AccountConfig, Emulator, EmulatorConfig, GeneratorSpec, LatencyConfig};
-use nsync_core::{
-    AccountId, Credentials, IntegrationSettings, LocalTime, SubsidiaryId, TimeZone, Weekdays,
-};
+use nsync_core::{AccountId, IntegrationSettings, LocalTime, SubsidiaryId, TimeZone, Weekdays};
 use nsync_store::{MasterKey, NewIntegration, Store};
 use sqlx::{Connection, PgConnection, Row};
 
@@ -88,7 +86,6 @@ async fn three_processes_run_200_due_updates_once_each_though_one_is_killed() {
         .create_company("Many integrations", &TimeZone::parse("UTC").unwrap(), 1)
         .await
         .unwrap();
-    let tba = emulator.credentials(ACCOUNT).unwrap().tba;
     let mut settings = IntegrationSettings::default();
     settings.auto_update.enabled = true;
     settings.auto_update.weekdays = Weekdays::DAILY;
@@ -101,12 +98,7 @@ async fn three_processes_run_200_due_updates_once_each_though_one_is_killed() {
                     company,
                     account: AccountId::parse(ACCOUNT).unwrap(),
                     subsidiary: Some(SubsidiaryId::new(subsidiary).unwrap()),
-                    credentials: Credentials::Tba {
-                        consumer_key: tba.consumer_key.clone(),
-                        consumer_secret: tba.consumer_secret.clone().into(),
-                        token_id: tba.token_id.clone(),
-                        token_secret: tba.token_secret.clone().into(),
-                    },
+                    credentials: nsync_server::testing::credentials(&emulator, ACCOUNT),
                     settings: settings.clone(),
                     field_name: format!("Field {i}"),
                 },

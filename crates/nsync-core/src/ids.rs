@@ -61,6 +61,8 @@ macro_rules! positive_id {
                 self.0.fmt(f)
             }
         }
+
+        $crate::schema::schema_as!($name, stringify!($name), {"type": "integer", "minimum": 1});
     };
 }
 

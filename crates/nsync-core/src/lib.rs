@@ -20,6 +20,7 @@ pub mod reads;
 pub mod rules;
 mod run;
 pub mod schedule;
+mod schema;
 mod search;
 mod settings;
 mod status;

@@ -49,6 +49,8 @@ macro_rules! text_enum {
                 Self::parse(&text).map_err(::serde::de::Error::custom)
             }
         }
+
+        $crate::schema::schema_as!($name, stringify!($name), {"enum": [$($text),+]});
     };
 }
 pub(crate) use text_enum;
@@ -97,7 +99,19 @@ text_enum!(
 );
 
 /// One upstream record: its kind and NetSuite internal id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 pub struct UpstreamKey {
     /// Customer or project.
     pub kind: UpstreamKind,

@@ -68,7 +68,9 @@ text_enum!(
 );
 
 /// Counts of a run, by kind of change.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct RunCounts {
     /// Options created.
     pub added: u32,
@@ -87,7 +89,7 @@ pub struct RunCounts {
 }
 
 /// One entry of a run's change list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Change {
     /// The upstream record concerned.
     pub upstream: UpstreamKey,
@@ -104,7 +106,7 @@ pub struct Change {
 }
 
 /// A run as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Run {
     /// Its id.
     pub id: RunId,

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::{Error, Level, LocalTime, Weekdays};
 
 /// The automatic update: on which weekdays, at which local time (see [`crate::schedule`]).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct AutoUpdate {
     /// On or off (off by default).
@@ -29,7 +29,7 @@ impl Default for AutoUpdate {
 
 /// When an update must stop and wait for a confirmation: it would deactivate more than
 /// `max(min_count, percent% of active integrated options)`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DeactivationGuard {
     /// The floor, 25 by default.
     pub min_count: u32,
@@ -64,7 +64,7 @@ impl Default for DeactivationGuard {
 /// The settings of one integration. Defaults follow the product: number hidden, automatic
 /// update off (Monday 06:00 when turned on), deepest level 3, no automatic import of new
 /// projects, guard at max(25, 10%).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct IntegrationSettings {
     /// Show the project number beside its name.

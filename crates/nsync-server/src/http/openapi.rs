@@ -4,6 +4,8 @@
 //! server.
 
 use axum::routing::MethodRouter;
+use schemars::generate::SchemaSettings;
+use schemars::{Schema, SchemaGenerator};
 use serde_json::{json, Map, Value};
 
 use super::AppState;
@@ -34,13 +36,20 @@ pub struct Operation {
     pub success: u16,
     /// Its handler, routed under `method`.
     pub route: fn() -> MethodRouter<AppState>,
+    /// The schema of its JSON request body, if it takes one.
+    pub body: Option<SchemaFn>,
+    /// The schema of each JSON answer, by status.
+    pub answers: &'static [(u16, SchemaFn)],
 }
 
 /// One row of the route table: `op!(post "/tokens" => create_token, "createApiToken",
-/// "summary", Admin, 201)`. The method names both the routing function and the document's
-/// method, so the two cannot disagree.
+/// "summary", Admin, 201, [TokenBody -> 201 TokenCreated])`, the request body's type (`_` for
+/// none) and the type of each JSON answer by status. The method names both the routing
+/// function and the document's method, so the two cannot disagree; the schemas are generated
+/// from the types serde reads and writes.
 macro_rules! op {
-    ($method:ident $path:literal => $handler:path, $id:literal, $summary:literal, $access:ident, $success:literal) => {
+    ($method:ident $path:literal => $handler:path, $id:literal, $summary:literal, $access:ident, $success:literal,
+     [$body:tt -> $($status:literal $answer:ty),*]) => {
         $crate::http::openapi::Operation {
             method: stringify!($method),
             path: $path,
@@ -49,13 +58,32 @@ macro_rules! op {
             access: $crate::http::openapi::Access::$access,
             success: $success,
             route: || ::axum::routing::$method($handler),
+            body: $crate::http::openapi::schema_of!($body),
+            answers: &[$(($status, |g| g.subschema_for::<$answer>())),*],
         }
     };
 }
 pub(crate) use op;
 
+/// The schema function of a body type, or `None` for `_`.
+macro_rules! schema_of {
+    (_) => {
+        None
+    };
+    ($ty:ty) => {
+        Some(|g| g.subschema_for::<$ty>())
+    };
+}
+pub(crate) use schema_of;
+
+/// Writes a type's schema into a generator (a `$ref` to a component, for a named type).
+pub type SchemaFn = fn(&mut SchemaGenerator) -> Schema;
+
 /// The document of `operations`.
 pub fn document_value(operations: &[Operation]) -> Value {
+    let mut generator = SchemaSettings::draft2020_12()
+        .with(|s| s.definitions_path = "/components/schemas/".into())
+        .into_generator();
     let mut paths = Map::new();
     for operation in operations {
         let mut parameters = Vec::new();
@@ -71,6 +99,13 @@ pub fn document_value(operations: &[Operation]) -> Value {
             operation.success.to_string(),
             json!({"description": "Success"}),
         );
+        for (status, answer) in operation.answers {
+            let schema = answer(&mut generator);
+            responses.insert(
+                status.to_string(),
+                json!({"description": "Success", "content": {"application/json": {"schema": schema}}}),
+            );
+        }
         for (status, what) in [
             ("401", "Not signed in"),
             ("403", "Not allowed for this role"),
@@ -89,7 +124,12 @@ pub fn document_value(operations: &[Operation]) -> Value {
             "parameters": parameters,
             "responses": responses,
         });
-        if matches!(operation.method, "post" | "put" | "patch") {
+        if let Some(body) = operation.body {
+            let schema = body(&mut generator);
+            entry["requestBody"] =
+                json!({"required": true, "content": {"application/json": {"schema": schema}}});
+        } else if matches!(operation.method, "post" | "put" | "patch") {
+            // No body is read.
             entry["requestBody"] = json!({"required": false, "content": {"application/json": {"schema": {"type": "object"}}}});
         }
         let path = paths
@@ -97,6 +137,18 @@ pub fn document_value(operations: &[Operation]) -> Value {
             .or_insert_with(|| json!({}));
         path[operation.method] = entry;
     }
+    let mut schemas = generator.take_definitions(true);
+    schemas.insert(
+        "Error".to_owned(),
+        json!({
+            "type": "object",
+            "required": ["error"],
+            "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
+                "code": {"type": "string", "enum": super::error::ApiError::CODES},
+                "message": {"type": "string"}
+            }}}
+        }),
+    );
     json!({
         "openapi": "3.1.0",
         "info": {"title": "nsync API", "version": env!("CARGO_PKG_VERSION")},
@@ -107,16 +159,7 @@ pub fn document_value(operations: &[Operation]) -> Value {
                 "bearer": {"type": "http", "scheme": "bearer"},
                 "session": {"type": "apiKey", "in": "cookie", "name": "nsync_session"}
             },
-            "schemas": {
-                "Error": {
-                    "type": "object",
-                    "required": ["error"],
-                    "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
-                        "code": {"type": "string", "enum": super::error::ApiError::CODES},
-                        "message": {"type": "string"}
-                    }}}
-                }
-            }
+            "schemas": schemas
         }
     })
 }

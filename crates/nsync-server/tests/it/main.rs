@@ -14,6 +14,7 @@ mod credentials;
 mod histories;
 mod hostile_input;
 mod interrupted_runs;
+mod openapi_schemas;
 mod password_change;
 mod request_shapes;
 mod rules;

@@ -4,24 +4,24 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use schemars::JsonSchema;
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use super::{ApiJson, ApiQuery, PathId};
 use crate::http::auth::Principal;
 use crate::http::{ApiError, AppState};
 use crate::ops;
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AuditParams {
     before: Option<i64>,
     limit: Option<u32>,
 }
 
-#[derive(Serialize)]
-struct AuditView {
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct AuditView {
     id: i64,
     actor_user_id: Option<i64>,
     action: String,
@@ -34,7 +34,7 @@ pub(crate) async fn list_audit_events(
     State(state): State<AppState>,
     who: Principal,
     ApiQuery(params): ApiQuery<AuditParams>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<AuditPage>, ApiError> {
     who.require_admin()?;
     let limit = params.limit.unwrap_or(50).clamp(1, 500);
     let events: Vec<AuditView> = state
@@ -54,12 +54,29 @@ pub(crate) async fn list_audit_events(
     let next_before = (events.len() == limit as usize)
         .then(|| events.last().map(|e| e.id))
         .flatten();
-    Ok(Json(
-        json!({ "events": events, "next_before": next_before }),
-    ))
+    Ok(Json(AuditPage {
+        events,
+        next_before,
+    }))
 }
 
-#[derive(Deserialize)]
+/// A page of the audit log, newest first.
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct AuditPage {
+    events: Vec<AuditView>,
+    /// Pass as `before` for the next page; absent on the last.
+    next_before: Option<i64>,
+}
+
+/// A new API token: its secret is in this answer only.
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct TokenCreated {
+    id: i64,
+    name: String,
+    token: String,
+}
+
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TokenBody {
     name: String,
@@ -73,7 +90,11 @@ pub(crate) async fn create_token(
     let (name, token) =
         ops::account::create_token(state.engine(), &who.actor(), &body.name).await?;
     // The only time the secret leaves the server.
-    let body = json!({ "id": token.id.get(), "name": name, "token": token.secret.expose_secret() });
+    let body = TokenCreated {
+        id: token.id.get(),
+        name,
+        token: token.secret.expose_secret().to_owned(),
+    };
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 

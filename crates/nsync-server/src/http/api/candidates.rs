@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use nsync_core::RunTrigger;
 use nsync_store::Integration;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{key_text, owned_integration, parse_key, ApiQuery, PathId};
@@ -13,7 +14,7 @@ use crate::http::auth::Principal;
 use crate::http::{ApiError, AppState};
 use crate::{CandidateQuery, CandidateStatus, ParentFilter, RunOptions};
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CandidateParams {
     /// `top`, or `customer:ID` / `project:ID` for the records below it; absent: every level.
@@ -33,7 +34,7 @@ pub(crate) struct CandidateParams {
     pub refresh: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub(crate) struct CandidateView {
     pub key: String,
     pub parent: Option<String>,
@@ -47,7 +48,7 @@ pub(crate) struct CandidateView {
     pub status: &'static str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub(crate) struct CandidatePageView {
     pub candidates: Vec<CandidateView>,
     pub next: Option<String>,

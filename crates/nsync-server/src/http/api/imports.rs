@@ -6,8 +6,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use nsync_core::planner::Selection;
 use nsync_core::{RunCounts, RunStatus, RunTrigger, UpstreamKey};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use super::{owned_integration, parse_key, text_field, ApiJson, PathId};
 use crate::http::auth::Principal;
@@ -20,7 +20,7 @@ const PREVIEW_CHANGES: usize = 1_000;
 /// Most keys one import request may name.
 const MAX_SELECTED: usize = 100_000;
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ImportBody {
     /// These records (their ancestors come along): `customer:ID` / `project:ID`.
@@ -74,7 +74,7 @@ impl ImportBody {
 }
 
 /// A run's answer: for a preview, what it would do; for a confirmation, what it did.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub(crate) struct ReportView {
     pub run_id: Option<i64>,
     pub status: RunStatus,
@@ -99,13 +99,21 @@ impl From<RunReport> for ReportView {
     }
 }
 
+/// A run started in the background: its id, to follow with getRun.
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct RunStarted {
+    run_id: i64,
+    /// `running`.
+    status: RunStatus,
+}
+
 /// A started run: its id, to follow with getRun.
 pub(crate) fn accepted(run: nsync_core::RunId) -> Response {
-    (
-        StatusCode::ACCEPTED,
-        Json(json!({ "run_id": run.get(), "status": "running" })),
-    )
-        .into_response()
+    let started = RunStarted {
+        run_id: run.get(),
+        status: RunStatus::Running,
+    };
+    (StatusCode::ACCEPTED, Json(started)).into_response()
 }
 
 pub(crate) async fn import_records(
@@ -138,7 +146,7 @@ pub(crate) async fn import_records(
     Ok(accepted(run))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct UpdateBody {
     /// Say what would change; write nothing.

@@ -8,9 +8,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use nsync_core::{Credentials, IntegrationSettings, SubsidiaryId};
 use nsync_store::{Integration, NewIntegration};
+use schemars::JsonSchema;
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use super::settings::SettingsPatch;
 use super::{owned_integration, text_field, ApiJson, PathId};
@@ -19,7 +19,7 @@ use crate::http::{ApiError, AppState};
 use crate::ops;
 
 /// An integration as the API shows it: never its credentials.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub(crate) struct IntegrationView {
     id: i64,
     account_id: String,
@@ -43,7 +43,7 @@ impl From<&Integration> for IntegrationView {
 }
 
 /// Credentials as sent; they are sealed at once and never shown again.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub(crate) enum CredentialsInput {
     /// Token-based authentication.
@@ -91,7 +91,7 @@ impl CredentialsInput {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CreateIntegration {
     account_id: String,
@@ -143,7 +143,7 @@ pub(crate) async fn get_integration(
     Ok(Json(IntegrationView::from(&integration)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct UpdateIntegration {
     /// Only the settings named change.
@@ -185,7 +185,7 @@ pub(crate) async fn set_credentials(
 }
 
 /// What "Test connection" answers: NetSuite's verdict in plain words.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub(crate) struct ConnectionTest {
     pub ok: bool,
     pub message: String,
@@ -244,7 +244,7 @@ pub(crate) async fn run_connection_test(
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub(crate) struct SubsidiaryView {
     id: i64,
     name: String,
@@ -257,7 +257,7 @@ pub(crate) async fn list_subsidiaries(
     State(state): State<AppState>,
     who: Principal,
     PathId(id): PathId,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<SubsidiariesView>, ApiError> {
     let integration = owned_integration(&state, &who, &id).await?;
     who.require_admin()?;
     let subsidiaries: Vec<SubsidiaryView> = state
@@ -273,7 +273,20 @@ pub(crate) async fn list_subsidiaries(
             inactive: s.is_inactive,
         })
         .collect();
-    Ok(Json(json!({ "subsidiaries": subsidiaries })))
+    Ok(Json(SubsidiariesView { subsidiaries }))
+}
+
+/// The subsidiaries of an account.
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct SubsidiariesView {
+    subsidiaries: Vec<SubsidiaryView>,
+}
+
+/// A new notification secret, shown this once, and the path NetSuite's script posts to.
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct NotificationSecret {
+    secret: String,
+    path: String,
 }
 
 /// Makes a new notification secret for NetSuite's user-event script (replacing any former one,
@@ -282,7 +295,7 @@ pub(crate) async fn create_notification_secret(
     State(state): State<AppState>,
     who: Principal,
     PathId(id): PathId,
-) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+) -> Result<(StatusCode, Json<NotificationSecret>), ApiError> {
     let integration = owned_integration(&state, &who, &id).await?;
     who.require_admin()?;
     let secret =
@@ -290,9 +303,9 @@ pub(crate) async fn create_notification_secret(
             .await?;
     Ok((
         StatusCode::CREATED,
-        Json(serde_json::json!({
-            "secret": secret.expose_secret(),
-            "path": format!("/hooks/netsuite/{}", integration.id),
-        })),
+        Json(NotificationSecret {
+            secret: secret.expose_secret().to_owned(),
+            path: format!("/hooks/netsuite/{}", integration.id),
+        }),
     ))
 }

@@ -10,6 +10,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use nsync_core::UserId;
+use schemars::JsonSchema;
 use secrecy::SecretString;
 use serde::Deserialize;
 
@@ -19,7 +20,7 @@ use crate::http::{ApiError, AppState};
 use crate::ops;
 
 /// The body of `POST /api/v1/me/password`. `Debug` is not derived: it holds passwords.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PasswordChange {
     current_password: String,

@@ -7,8 +7,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use nsync_core::{OptionId, StoredOption};
 use nsync_store::{ChildCursor, CustomField};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use super::{key_text, owned_field, owned_option, ApiJson, ApiQuery, PathId};
 use crate::http::auth::Principal;
@@ -16,7 +16,7 @@ use crate::http::{ApiError, AppState};
 use crate::ops;
 
 /// An option as the API shows it.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub(crate) struct OptionView {
     pub id: i64,
     pub field_id: i64,
@@ -56,7 +56,7 @@ impl From<&StoredOption> for OptionView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub(crate) struct FieldView {
     id: i64,
     name: String,
@@ -75,10 +75,35 @@ impl From<&CustomField> for FieldView {
     }
 }
 
+/// The company's custom fields.
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct FieldsView {
+    fields: Vec<FieldView>,
+}
+
+/// Typeahead results.
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct HitsView {
+    hits: Vec<SearchHitView>,
+}
+
+/// How many options changed mark (the option and those below it, or above it on a restore).
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct Marked {
+    marked: u64,
+}
+
+/// Where the next page of children starts: pass both back.
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct ChildCursorView {
+    pub after_name: String,
+    pub after_id: i64,
+}
+
 pub(crate) async fn list_fields(
     State(state): State<AppState>,
     who: Principal,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<FieldsView>, ApiError> {
     let fields: Vec<FieldView> = state
         .store()
         .fields_of(who.company)
@@ -86,10 +111,10 @@ pub(crate) async fn list_fields(
         .iter()
         .map(FieldView::from)
         .collect();
-    Ok(Json(json!({ "fields": fields })))
+    Ok(Json(FieldsView { fields }))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct OptionsParams {
     /// The parent option; absent for the top level.
@@ -103,10 +128,10 @@ pub(crate) struct OptionsParams {
     pub all_states: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub(crate) struct OptionsPage {
     pub options: Vec<OptionView>,
-    pub next: Option<serde_json::Value>,
+    pub next: Option<ChildCursorView>,
 }
 
 pub(crate) async fn options_page(
@@ -144,9 +169,10 @@ pub(crate) async fn options_page(
         .await?;
     Ok(OptionsPage {
         options: page.options.iter().map(OptionView::from).collect(),
-        next: page
-            .next
-            .map(|c| json!({"after_name": c.name, "after_id": c.id.get()})),
+        next: page.next.map(|c| ChildCursorView {
+            after_name: c.name,
+            after_id: c.id.get(),
+        }),
     })
 }
 
@@ -160,7 +186,7 @@ pub(crate) async fn list_options(
     Ok(Json(options_page(&state, &who, &field, params).await?))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SearchParams {
     #[serde(default)]
@@ -168,7 +194,7 @@ pub(crate) struct SearchParams {
     pub limit: Option<u32>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub(crate) struct SearchHitView {
     pub id: i64,
     pub level: u8,
@@ -209,10 +235,10 @@ pub(crate) async fn search_options(
     who: Principal,
     PathId(id): PathId,
     ApiQuery(params): ApiQuery<SearchParams>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<HitsView>, ApiError> {
     let field = owned_field(&state, &who, &id).await?;
     let hits = search_hits(&state, &field, &params).await?;
-    Ok(Json(json!({ "hits": hits })))
+    Ok(Json(HitsView { hits }))
 }
 
 pub(crate) async fn get_option(
@@ -230,23 +256,23 @@ pub(crate) async fn remove_option(
     State(state): State<AppState>,
     who: Principal,
     PathId(id): PathId,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<Marked>, ApiError> {
     let (_, marked) =
         ops::options::set_removed_here(state.engine(), &who.actor(), &id, true).await?;
-    Ok(Json(json!({ "marked": marked })))
+    Ok(Json(Marked { marked }))
 }
 
 pub(crate) async fn restore_option(
     State(state): State<AppState>,
     who: Principal,
     PathId(id): PathId,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<Marked>, ApiError> {
     let (_, marked) =
         ops::options::set_removed_here(state.engine(), &who.actor(), &id, false).await?;
-    Ok(Json(json!({ "marked": marked })))
+    Ok(Json(Marked { marked }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NameBody {
     name: String,

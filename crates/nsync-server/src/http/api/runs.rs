@@ -3,6 +3,7 @@
 use axum::extract::State;
 use axum::Json;
 use nsync_core::{Change, Run, RunId};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::imports::ReportView;
@@ -11,7 +12,7 @@ use crate::http::auth::Principal;
 use crate::http::{ApiError, AppState};
 use crate::ops;
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RunsParams {
     /// The last run id of the previous page.
@@ -19,7 +20,7 @@ pub(crate) struct RunsParams {
     limit: Option<u32>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub(crate) struct RunsPage {
     runs: Vec<Run>,
     /// Pass as `before` for the next page.
@@ -57,7 +58,7 @@ pub(crate) async fn get_run(
     Ok(Json(run))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ChangesParams {
     /// Position of the first change (0 for the first page).
@@ -65,7 +66,7 @@ pub(crate) struct ChangesParams {
     limit: Option<u32>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub(crate) struct ChangesPage {
     changes: Vec<Change>,
     /// Pass as `from` for the next page.

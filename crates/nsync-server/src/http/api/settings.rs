@@ -6,10 +6,11 @@
 //! "reset everything else". These types are the request's shape only.
 
 use nsync_core::{AutoUpdate, DeactivationGuard, IntegrationSettings, Level, LocalTime, Weekdays};
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 /// The settings a request changes.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SettingsPatch {
     show_project_number: Option<bool>,
@@ -34,7 +35,7 @@ where
 }
 
 /// The automatic update's fields a request changes.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct AutoUpdatePatch {
     enabled: Option<bool>,
@@ -44,7 +45,7 @@ struct AutoUpdatePatch {
 }
 
 /// The deactivation guard's fields a request changes.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct GuardPatch {
     min_count: Option<u32>,

@@ -142,8 +142,8 @@ async fn level(
         url::form_urlencoded::Serializer::new("/field/children?".to_owned())
             .append_pair("field", &field.id.to_string())
             .extend_pairs(parent.map(|p| ("parent", p.to_string())))
-            .append_pair("after_name", next["after_name"].as_str().unwrap_or(""))
-            .append_pair("after_id", &next["after_id"].to_string())
+            .append_pair("after_name", &next.after_name)
+            .append_pair("after_id", &next.after_id.to_string())
             .finish()
     });
     Ok((rows, more))

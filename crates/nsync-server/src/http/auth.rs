@@ -2,7 +2,8 @@
 //! the CSRF check that session requests must pass before they change anything.
 //!
 //! Sessions are signed, not stored: the cookie carries the user id, the user's session
-//! generation, an expiry and a nonce, signed with HMAC-SHA256 under the server's session key.
+//! generation, an expiry and a nonce, signed with HMAC-SHA256 under the server's session key
+//! (the `cookie` crate's signed jar: no hand-written cookie parsing or `Set-Cookie` text).
 //! The user is re-read on every request, so a deleted user or a changed role takes effect at
 //! once, and so does an ended session: sign-out, a new password or an admin's "sign out
 //! everywhere" move the user's generation in the store, and a session of an older generation
@@ -21,6 +22,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use cookie::{Cookie, CookieJar, Key, SameSite};
 use hmac::{Hmac, Mac};
 use nsync_core::{CompanyId, Role, UserId};
 use rand::RngCore;
@@ -39,7 +41,12 @@ const SESSION_TTL: Duration = Duration::from_secs(12 * 3600);
 
 /// The key that signs sessions and CSRF tokens. `Debug` never shows it.
 #[derive(Clone)]
-pub struct SessionKey([u8; 32]);
+pub struct SessionKey {
+    /// Signs CSRF tokens.
+    mac: [u8; 32],
+    /// Signs session cookies (the `cookie` crate's signed jar, HMAC-SHA256), derived from `mac`.
+    cookies: Key,
+}
 
 impl SessionKey {
     /// A fresh random key: sessions end when the process restarts, and only this process
@@ -47,81 +54,121 @@ impl SessionKey {
     pub fn random() -> Self {
         let mut key = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut key);
-        Self(key)
+        Self::from_bytes(key)
     }
 
     /// The key derived from the master key: sessions survive a restart and every process of a
     /// deployment accepts them (rotating the master key signs everybody out).
     pub fn derived_from(master: &nsync_store::MasterKey) -> Self {
-        Self(*master.derive("sessions").expose_secret())
+        Self::from_bytes(*master.derive("sessions").expose_secret())
     }
 
-    fn mac(&self, parts: &[&[u8]]) -> Vec<u8> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0)
+    fn from_bytes(mac: [u8; 32]) -> Self {
+        Self {
+            cookies: Key::derive_from(&mac),
+            mac,
+        }
+    }
+
+    fn hmac(&self, parts: &[&[u8]]) -> Hmac<Sha256> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.mac)
             .unwrap_or_else(|_| unreachable!("any key length"));
         for part in parts {
             mac.update(part);
             mac.update(b"\0");
         }
-        mac.finalize().into_bytes().to_vec()
+        mac
     }
 
-    fn verify(&self, parts: &[&[u8]], tag: &[u8]) -> bool {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0)
-            .unwrap_or_else(|_| unreachable!("any key length"));
-        for part in parts {
-            mac.update(part);
-            mac.update(b"\0");
-        }
-        mac.verify_slice(tag).is_ok()
+    /// The `Set-Cookie` value of a new session of `user` under its current session
+    /// `generation`, issued at `now` (seconds since the Unix epoch).
+    pub(crate) fn session_cookie(
+        &self,
+        user: UserId,
+        generation: i64,
+        now: u64,
+        secure: bool,
+    ) -> String {
+        self.session_cookie_until(user, generation, now + SESSION_TTL.as_secs(), secure)
     }
 
-    /// A signed session value for `user` under its current session `generation`, issued at
-    /// `now` (seconds since the Unix epoch).
-    pub(crate) fn issue(&self, user: UserId, generation: i64, now: u64) -> String {
-        self.issue_until(user, generation, now + SESSION_TTL.as_secs())
-    }
-
-    fn issue_until(&self, user: UserId, generation: i64, expires: u64) -> String {
+    fn session_cookie_until(
+        &self,
+        user: UserId,
+        generation: i64,
+        expires: u64,
+        secure: bool,
+    ) -> String {
         let mut nonce = [0u8; 16];
         rand::thread_rng().fill_bytes(&mut nonce);
-        let body = format!(
+        let value = format!(
             "{}.{}.{}.{}",
             user.get(),
             generation,
             expires,
             URL_SAFE_NO_PAD.encode(nonce)
         );
-        let tag = self.mac(&[b"session", body.as_bytes()]);
-        format!("{body}.{}", URL_SAFE_NO_PAD.encode(tag))
+        let cookie = Cookie::build((SESSION_COOKIE, value))
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .max_age(cookie::time::Duration::seconds(SESSION_TTL.as_secs() as i64))
+            .secure(secure)
+            .build();
+        let mut jar = CookieJar::new();
+        jar.signed_mut(&self.cookies).add(cookie);
+        jar.delta()
+            .next()
+            .map(ToString::to_string)
+            .unwrap_or_default()
     }
 
-    /// The user of a session value and the generation it was issued under, if it is ours and
-    /// has not expired by `now` (seconds since the Unix epoch).
-    fn open(&self, value: &str, now: u64) -> Option<(UserId, i64)> {
-        let (body, tag) = value.rsplit_once('.')?;
-        let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
-        if !self.verify(&[b"session", body.as_bytes()], &tag) {
-            return None;
-        }
-        let mut fields = body.split('.');
+    /// The session the request carries, if it is ours and has not expired by `now` (seconds
+    /// since the Unix epoch): its user, the generation it was issued under, and its value (what
+    /// its CSRF token is bound to).
+    fn open(&self, headers: &HeaderMap, now: u64) -> Option<(UserId, i64, String)> {
+        let jar = request_jar(headers);
+        let value = jar
+            .signed(&self.cookies)
+            .get(SESSION_COOKIE)?
+            .value()
+            .to_owned();
+        let mut fields = value.split('.');
         let user: i64 = fields.next()?.parse().ok()?;
         let generation: i64 = fields.next()?.parse().ok()?;
         let expires: u64 = fields.next()?.parse().ok()?;
         (expires > now).then_some(())?;
-        Some((UserId::new(user).ok()?, generation))
+        Some((UserId::new(user).ok()?, generation, value))
     }
 
     /// The CSRF token bound to a session value.
     pub(crate) fn csrf_token(&self, session: &str) -> String {
-        URL_SAFE_NO_PAD.encode(self.mac(&[b"csrf", session.as_bytes()]))
+        let tag = self
+            .hmac(&[b"csrf", session.as_bytes()])
+            .finalize()
+            .into_bytes();
+        URL_SAFE_NO_PAD.encode(tag)
     }
 
     pub(crate) fn csrf_ok(&self, session: &str, token: &str) -> bool {
-        URL_SAFE_NO_PAD
-            .decode(token)
-            .is_ok_and(|tag| self.verify(&[b"csrf", session.as_bytes()], &tag))
+        URL_SAFE_NO_PAD.decode(token).is_ok_and(|tag| {
+            self.hmac(&[b"csrf", session.as_bytes()])
+                .verify_slice(&tag)
+                .is_ok()
+        })
     }
+}
+
+/// The cookies a request sends (every `Cookie` header; unparsable pairs are skipped).
+fn request_jar(headers: &HeaderMap) -> CookieJar {
+    let mut jar = CookieJar::new();
+    for header in headers.get_all(header::COOKIE) {
+        let Ok(text) = header.to_str() else { continue };
+        for cookie in Cookie::split_parse(text).flatten() {
+            jar.add_original(cookie.into_owned());
+        }
+    }
+    jar
 }
 
 /// A caller the server knows: its company, its user (tokens may have none) and role.
@@ -153,24 +200,8 @@ impl Principal {
 }
 
 /// The value of a cookie in the request headers.
-pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
-}
-
-/// The `Set-Cookie` value of a new session.
-pub(crate) fn session_cookie(value: &str, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!(
-        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-        SESSION_TTL.as_secs()
-    )
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    request_jar(headers).get(name).map(|c| c.value().to_owned())
 }
 
 /// The cookie that binds the sign-in form's CSRF token to the browser that loaded the form.
@@ -178,20 +209,29 @@ pub(crate) const SIGNIN_COOKIE: &str = "nsync_signin";
 
 /// A fresh random value for [`SIGNIN_COOKIE`], and its `Set-Cookie` value.
 pub(crate) fn signin_cookie(secure: bool) -> (String, String) {
-    use rand::RngCore as _;
     let mut bytes = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let value = URL_SAFE_NO_PAD.encode(bytes);
-    let secure = if secure { "; Secure" } else { "" };
-    let set = format!(
-        "{SIGNIN_COOKIE}={value}; Path=/signin; HttpOnly; SameSite=Strict; Max-Age=3600{secure}"
-    );
+    let set = Cookie::build((SIGNIN_COOKIE, value.clone()))
+        .path("/signin")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .max_age(cookie::time::Duration::hours(1))
+        .secure(secure)
+        .build()
+        .to_string();
     (value, set)
 }
 
 /// The `Set-Cookie` value that ends a session.
 pub(crate) fn clear_session_cookie() -> String {
-    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+    Cookie::build((SESSION_COOKIE, ""))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .max_age(cookie::time::Duration::ZERO)
+        .build()
+        .to_string()
 }
 
 impl FromRequestParts<AppState> for Principal {
@@ -207,11 +247,11 @@ impl FromRequestParts<AppState> for Principal {
                 .ok_or(ApiError::Unauthenticated)?;
             return from_token(state, SecretString::from(secret.to_owned())).await;
         }
-        let session = cookie(&parts.headers, SESSION_COOKIE).ok_or(ApiError::Unauthenticated)?;
         let key = &state.config().session_key;
-        let (user_id, generation) = key
-            .open(session, state.now_secs())
+        let (user_id, generation, session) = key
+            .open(&parts.headers, state.now_secs())
             .ok_or(ApiError::Unauthenticated)?;
+        let session = session.as_str();
         let user = match state.store().user(user_id).await {
             Ok(user) => user,
             Err(nsync_store::StoreError::NotFound { .. }) => return Err(ApiError::Unauthenticated),
@@ -273,42 +313,57 @@ async fn from_token(state: &AppState, secret: SecretString) -> Result<Principal,
 mod tests {
     use super::*;
 
+    /// The `Cookie` header a browser sends back for a `Set-Cookie` value.
+    fn sent(set_cookie: &str) -> HeaderMap {
+        let pair = set_cookie.split(';').next().unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert(header::COOKIE, pair.parse().unwrap());
+        headers
+    }
+
     #[test]
     fn a_session_opens_until_it_expires_and_never_when_tampered_with_or_foreign() {
         let key = SessionKey::random();
         let user = UserId::new(7).unwrap();
         let now = 1_800_000_000;
-        assert_eq!(key.open(&key.issue(user, 3, now), now), Some((user, 3)));
-        let expired = key.issue(user, 0, now);
-        assert_eq!(
-            key.open(&expired, now + SESSION_TTL.as_secs()),
-            None,
+        let opened = key.open(&sent(&key.session_cookie(user, 3, now, false)), now);
+        assert_eq!(opened.map(|(u, g, _)| (u, g)), Some((user, 3)));
+        let expired = key.session_cookie(user, 0, now, false);
+        assert!(
+            key.open(&sent(&expired), now + SESSION_TTL.as_secs())
+                .is_none(),
             "an expired session is refused"
         );
-        let session = key.issue(user, 0, now);
-        let older = session.replacen("7.0.", "7.1.", 1);
-        assert_eq!(
-            key.open(&older, now),
-            None,
+        let session = key.session_cookie(user, 0, now, false);
+        assert!(key.open(&sent(&session), now).is_some());
+        let older = session.replacen(".0.", ".1.", 1);
+        assert!(
+            key.open(&sent(&older), now).is_none(),
             "another generation breaks the signature"
         );
-        let forged = session.replacen("7.", "8.", 1);
-        assert_eq!(
-            key.open(&forged, now),
-            None,
+        let forged = session.replacen("7.0.", "8.0.", 1);
+        assert!(
+            key.open(&sent(&forged), now).is_none(),
             "another user id breaks the signature"
         );
-        assert_eq!(
-            SessionKey::random().open(&session, now),
-            None,
+        assert!(
+            SessionKey::random().open(&sent(&session), now).is_none(),
             "another key's session"
         );
+        assert!(
+            key.open(&sent("nsync_session=7.0.1900000000.AAAA"), now)
+                .is_none(),
+            "an unsigned value"
+        );
         let (master, _) = nsync_store::MasterKey::generate();
-        let shared = SessionKey::derived_from(&master).issue(user, 0, now);
+        let shared = SessionKey::derived_from(&master).session_cookie(user, 0, now, false);
         assert_eq!(
-            SessionKey::derived_from(&master).open(&shared, now),
+            SessionKey::derived_from(&master)
+                .open(&sent(&shared), now)
+                .map(|(u, g, _)| (u, g)),
             Some((user, 0)),
             "processes sharing the master key accept each other's sessions"
         );
+        assert!(session.contains("HttpOnly") && session.contains("SameSite=Lax"));
     }
 }

@@ -24,9 +24,7 @@ use nsync_core::{Email, Role};
 use nsync_store::Integration;
 use secrecy::SecretString;
 
-use super::auth::{
-    clear_session_cookie, cookie, session_cookie, signin_cookie, Principal, SIGNIN_COOKIE,
-};
+use super::auth::{clear_session_cookie, cookie, signin_cookie, Principal, SIGNIN_COOKIE};
 use super::{ApiError, AppState};
 use crate::ops;
 
@@ -262,16 +260,14 @@ async fn signin(
         return Ok(refused(email_text));
     };
     state.signins().succeeded(&email_text);
-    let session =
-        state
-            .config()
-            .session_key
-            .issue(user.id, user.session_generation, state.now_secs());
-    let mut response = Redirect::to("/").into_response();
-    set_cookie(
-        response.headers_mut(),
-        &session_cookie(&session, state.config().secure_cookies),
+    let session = state.config().session_key.session_cookie(
+        user.id,
+        user.session_generation,
+        state.now_secs(),
+        state.config().secure_cookies,
     );
+    let mut response = Redirect::to("/").into_response();
+    set_cookie(response.headers_mut(), &session);
     Ok(response)
 }
 

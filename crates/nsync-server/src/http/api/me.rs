@@ -15,7 +15,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::ApiJson;
-use crate::http::auth::{session_cookie, Principal};
+use crate::http::auth::Principal;
 use crate::http::{ApiError, AppState};
 use crate::ops;
 
@@ -63,10 +63,10 @@ pub(crate) async fn change_password(
 /// A new session of `user` under their current generation, as a `Set-Cookie` value.
 async fn reissue(state: &AppState, user: UserId) -> Result<String, ApiError> {
     let user = state.store().user(user).await?;
-    let session =
-        state
-            .config()
-            .session_key
-            .issue(user.id, user.session_generation, state.now_secs());
-    Ok(session_cookie(&session, state.config().secure_cookies))
+    Ok(state.config().session_key.session_cookie(
+        user.id,
+        user.session_generation,
+        state.now_secs(),
+        state.config().secure_cookies,
+    ))
 }

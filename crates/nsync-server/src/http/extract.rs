@@ -46,6 +46,22 @@ fn json_content_type(headers: &HeaderMap) -> bool {
     mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
 }
 
+/// A page's urlencoded form, read into a typed struct (repeated names, as checkboxes send them,
+/// into a `Vec`). Forms' fields default when absent, as a browser leaves out unticked boxes;
+/// a body that cannot be read as the form is invalid (422).
+pub(crate) struct PageForm<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for PageForm<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = Bytes::from_request(req, state).await?;
+        serde_html_form::from_bytes(&bytes)
+            .map(Self)
+            .map_err(|e| ApiError::Invalid(format!("the form cannot be read: {e}")))
+    }
+}
+
 /// A query string whose rejection is an [`ApiError`].
 #[derive(FromRequestParts)]
 #[from_request(via(axum::extract::Query), rejection(ApiError))]

@@ -13,7 +13,6 @@ mod runs;
 mod scope;
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -25,6 +24,7 @@ use nsync_store::Integration;
 use secrecy::SecretString;
 
 use super::auth::{clear_session_cookie, cookie, signin_cookie, Principal, SIGNIN_COOKIE};
+use super::extract::PageForm;
 use super::{ApiError, AppState};
 use crate::ops;
 
@@ -140,21 +140,6 @@ pub(super) async fn company_integration(
         .next())
 }
 
-/// The pairs of a urlencoded form body (repeated names kept, as checkboxes send them).
-pub(crate) fn form_pairs(body: &Bytes) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(body)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
-}
-
-/// The first value of a form field.
-pub(crate) fn form_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-}
-
 async fn home(who: Result<Principal, ApiError>) -> Response {
     match who {
         Ok(who) if who.role == Role::Admin => Redirect::to("/integration").into_response(),
@@ -198,16 +183,24 @@ async fn signin_page(State(state): State<AppState>) -> Response {
     signin_form(&state, StatusCode::OK, None, String::new())
 }
 
+/// The sign-in form.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct SigninForm {
+    email: String,
+    password: String,
+    csrf: Option<String>,
+}
+
 async fn signin(
     State(state): State<AppState>,
     ClientAddr(address): ClientAddr,
     headers: HeaderMap,
-    body: Bytes,
+    PageForm(form): PageForm<SigninForm>,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body);
-    let email_text = form_value(&pairs, "email").unwrap_or("").to_owned();
-    let password = form_value(&pairs, "password").unwrap_or("");
-    let form_ok = match (cookie(&headers, SIGNIN_COOKIE), form_value(&pairs, "csrf")) {
+    let email_text = form.email;
+    let password = form.password.as_str();
+    let form_ok = match (cookie(&headers, SIGNIN_COOKIE), form.csrf.as_deref()) {
         (Some(value), Some(token)) => state
             .config()
             .session_key

@@ -1,7 +1,6 @@
 //! The caller's own account page: changing their password (any signed-in user).
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -9,8 +8,9 @@ use axum::Router;
 use secrecy::SecretString;
 
 use super::integration::message;
-use super::{form_pairs, form_value, render, set_cookie, Chrome, PageError, Viewer};
+use super::{render, set_cookie, Chrome, PageError, Viewer};
 use crate::http::api::me::change_password;
+use crate::http::extract::PageForm;
 use crate::http::{ApiError, AppState};
 use crate::ops::account::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 
@@ -34,25 +34,31 @@ async fn page(Viewer(who): Viewer) -> Response {
     })
 }
 
+/// The password form. `Debug` is not derived: it holds passwords.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct PasswordForm {
+    current_password: String,
+    new_password: String,
+    confirm_password: String,
+}
+
 /// The form's POST (htmx, with the CSRF header): the current password, the new one twice. On
 /// success this browser gets a new session cookie; the page's CSRF token belonged to the ended
 /// session, so the answer replaces the form (a reload shows a fresh one).
 async fn save(
     State(state): State<AppState>,
     Viewer(who): Viewer,
-    body: Bytes,
+    PageForm(form): PageForm<PasswordForm>,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body);
-    let field = |name| SecretString::from(form_value(&pairs, name).unwrap_or("").to_owned());
-    let new = form_value(&pairs, "new_password").unwrap_or("");
-    if form_value(&pairs, "confirm_password").unwrap_or("") != new {
+    if form.confirm_password != form.new_password {
         return Err(ApiError::Invalid("the two new passwords differ".into()).into());
     }
     let cookie = change_password(
         &state,
         &who,
-        &field("current_password"),
-        &field("new_password"),
+        &SecretString::from(form.current_password),
+        &SecretString::from(form.new_password),
     )
     .await?;
     let mut response = message(

@@ -2,7 +2,6 @@
 //! on the integration page.
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -11,12 +10,13 @@ use nsync_core::RunTrigger;
 
 use super::integration::{message, require_integration};
 use super::runs::{change_rows, started_fragment, ChangeRow};
-use super::{form_pairs, form_value, render, Chrome, PageError, Viewer};
+use super::{render, Chrome, PageError, Viewer};
 use crate::http::api::candidates::{
     candidate_page, refresh_mirror, CandidateParams, CandidateView,
 };
 use crate::http::api::imports::ImportBody;
 use crate::http::api::ApiQuery;
+use crate::http::extract::PageForm;
 use crate::http::AppState;
 use crate::ops;
 use crate::{RefreshMode, RunOptions, RunRequest};
@@ -135,20 +135,24 @@ async fn refresh_candidates(
     candidates(State(state), Viewer(who), ApiQuery(query)).await
 }
 
+/// The Import Customers form: Select all (with the search it narrows to), or the ticked records.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct ImportForm {
+    all: Option<String>,
+    search: String,
+    records: Vec<String>,
+}
+
 async fn import(
     State(state): State<AppState>,
     Viewer(who): Viewer,
-    body: Bytes,
+    PageForm(form): PageForm<ImportForm>,
 ) -> Result<Response, PageError> {
     let integration = require_integration(&state, &who).await?;
-    let pairs = form_pairs(&body);
-    let all = form_value(&pairs, "all") == Some("true");
-    let search = form_value(&pairs, "search").unwrap_or("").trim().to_owned();
-    let records: Vec<String> = pairs
-        .iter()
-        .filter(|(k, _)| k == "records")
-        .map(|(_, v)| v.clone())
-        .collect();
+    let all = form.all.as_deref() == Some("true");
+    let search = form.search.trim().to_owned();
+    let records = form.records;
     let body = match (all, search.is_empty()) {
         (true, true) => ImportBody {
             all: true,

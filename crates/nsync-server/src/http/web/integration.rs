@@ -2,7 +2,6 @@
 //! secret, last runs. Import Customers and Update are in `imports.rs`.
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderValue;
 use axum::response::Response;
@@ -13,11 +12,10 @@ use nsync_store::{Integration, NewIntegration};
 use secrecy::ExposeSecret;
 
 use super::runs::{run_rows, RunRow};
-use super::{
-    company_integration, form_pairs, form_value, render, Chrome, MessageTpl, PageError, Viewer,
-};
+use super::{company_integration, render, Chrome, MessageTpl, PageError, Viewer};
 use crate::http::api::integrations::{run_connection_test, CredentialsInput};
 use crate::http::auth::Principal;
+use crate::http::extract::PageForm;
 use crate::http::{ApiError, AppState};
 use crate::ops;
 
@@ -183,24 +181,54 @@ async fn subsidiaries(
     }
 }
 
-fn tba_from_form(pairs: &[(String, String)]) -> Result<nsync_core::Credentials, ApiError> {
-    let field = |name| form_value(pairs, name).unwrap_or("").to_owned();
-    CredentialsInput::Tba {
-        consumer_key: field("consumer_key"),
-        consumer_secret: field("consumer_secret"),
-        token_id: field("token_id"),
-        token_secret: field("token_secret"),
+/// Token-based authentication's four fields, as the connection forms send them.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct TbaForm {
+    consumer_key: String,
+    consumer_secret: String,
+    token_id: String,
+    token_secret: String,
+}
+
+impl TbaForm {
+    fn credentials(self) -> Result<nsync_core::Credentials, ApiError> {
+        CredentialsInput::Tba {
+            consumer_key: self.consumer_key,
+            consumer_secret: self.consumer_secret,
+            token_id: self.token_id,
+            token_secret: self.token_secret,
+        }
+        .validate()
     }
-    .validate()
+}
+
+/// The form that connects an account.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct CreateForm {
+    account_id: String,
+    subsidiary_id: String,
+    #[serde(flatten)]
+    tba: TbaForm,
+}
+
+/// The automatic update's form: on or off, the ticked weekdays, the local time.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct ScheduleForm {
+    enabled: Option<String>,
+    day: Vec<String>,
+    at: String,
 }
 
 async fn credentials(
     State(state): State<AppState>,
     Viewer(who): Viewer,
-    body: Bytes,
+    PageForm(form): PageForm<TbaForm>,
 ) -> Result<Response, PageError> {
     let integration = require_integration(&state, &who).await?;
-    let credentials = tba_from_form(&form_pairs(&body))?;
+    let credentials = form.credentials()?;
     ops::integrations::replace_credentials(
         state.engine(),
         &who.actor(),
@@ -217,19 +245,18 @@ async fn credentials(
 async fn create(
     State(state): State<AppState>,
     Viewer(who): Viewer,
-    body: Bytes,
+    PageForm(form): PageForm<CreateForm>,
 ) -> Result<Response, PageError> {
     who.require_admin()?;
-    let pairs = form_pairs(&body);
-    let subsidiary = match form_value(&pairs, "subsidiary_id").map(str::trim) {
-        None | Some("") => None,
-        Some(text) => Some(text.parse::<SubsidiaryId>()?),
+    let subsidiary = match form.subsidiary_id.trim() {
+        "" => None,
+        text => Some(text.parse::<SubsidiaryId>()?),
     };
     let new = NewIntegration {
         company: who.company,
-        account: crate::parse_account_id(form_value(&pairs, "account_id").unwrap_or(""))?,
+        account: crate::parse_account_id(&form.account_id)?,
         subsidiary,
-        credentials: tba_from_form(&pairs)?,
+        credentials: form.tba.credentials()?,
         settings: Default::default(),
         field_name: "Customer / Project".to_owned(),
     };
@@ -245,14 +272,13 @@ async fn create(
 async fn schedule(
     State(state): State<AppState>,
     Viewer(who): Viewer,
-    body: Bytes,
+    PageForm(form): PageForm<ScheduleForm>,
 ) -> Result<Response, PageError> {
     let integration = require_integration(&state, &who).await?;
-    let pairs = form_pairs(&body);
-    let days = pairs
+    let days = form
+        .day
         .iter()
-        .filter(|(k, _)| k == "day")
-        .map(|(_, v)| {
+        .map(|v| {
             WEEKDAYS
                 .iter()
                 .find(|(_, value, _)| value == v)
@@ -261,9 +287,9 @@ async fn schedule(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let auto_update = AutoUpdate {
-        enabled: form_value(&pairs, "enabled").is_some(),
+        enabled: form.enabled.is_some(),
         weekdays: Weekdays::new(days)?,
-        at: LocalTime::parse(form_value(&pairs, "at").unwrap_or(""))?,
+        at: LocalTime::parse(&form.at)?,
     };
     let mut settings = integration.settings.clone();
     settings.auto_update = auto_update;

@@ -3,14 +3,14 @@
 //! (a fragment each), so the integration page itself never waits on NetSuite.
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 
 use super::integration::{message, require_integration};
-use super::{form_pairs, form_value, render, PageError, Viewer};
+use super::{render, PageError, Viewer};
+use crate::http::extract::PageForm;
 use crate::http::{ApiError, AppState};
 use crate::ops;
 
@@ -100,19 +100,29 @@ async fn scope_form(
     }))
 }
 
+/// The scope form: the stages ticked, and the ticked closed statuses (`statuses_shown` says the
+/// statuses could be listed at all).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct ScopeForm {
+    prospects: Option<String>,
+    leads: Option<String>,
+    statuses_shown: Option<String>,
+    closed: Vec<String>,
+}
+
 /// Saves the stages and the closed statuses. Ticking exactly the statuses named Closed keeps
 /// the default, so a status renamed "Closed" later still counts.
 async fn save_scope(
     State(state): State<AppState>,
     Viewer(who): Viewer,
-    body: Bytes,
+    PageForm(form): PageForm<ScopeForm>,
 ) -> Result<Response, PageError> {
     let integration = require_integration(&state, &who).await?;
-    let pairs = form_pairs(&body);
-    let closed: Vec<i64> = pairs
+    let closed: Vec<i64> = form
+        .closed
         .iter()
-        .filter(|(k, _)| k == "closed")
-        .map(|(_, v)| {
+        .map(|v| {
             v.parse::<i64>()
                 .ok()
                 .filter(|id| *id > 0)
@@ -120,9 +130,9 @@ async fn save_scope(
         })
         .collect::<Result<_, _>>()?;
     let mut settings = integration.settings.clone();
-    settings.include_prospects = form_value(&pairs, "prospects").is_some();
-    settings.include_leads = form_value(&pairs, "leads").is_some();
-    settings.closed_project_statuses = match form_value(&pairs, "statuses_shown") {
+    settings.include_prospects = form.prospects.is_some();
+    settings.include_leads = form.leads.is_some();
+    settings.closed_project_statuses = match form.statuses_shown {
         // The statuses could not be shown: leave the choice as it was.
         None => settings.closed_project_statuses,
         Some(_) => Some(closed),

@@ -119,7 +119,9 @@ impl Store {
 
     /// Leases the next due job (queued and due, or running with an expired lease) for
     /// `visibility_ms`. On PostgreSQL, concurrent workers skip each other's rows
-    /// (`FOR UPDATE SKIP LOCKED`); on SQLite the single statement is atomic.
+    /// (`FOR UPDATE SKIP LOCKED`); on SQLite the single statement is atomic. Kept rather than
+    /// a queue crate: those (`apalis`, `sqlxmq`) bring their own schema and serve one backend;
+    /// this claim lives in nsync's schema, on both, in one statement.
     pub async fn lease_job(
         &self,
         now_ms: i64,

@@ -1,6 +1,9 @@
 //! OAuth 2.0 client-credentials assertions (RFC 7523 JWTs) checked as NetSuite documents:
 //! PS256/384/512 or ES256/384/512 only, known `kid` and `iss`, `aud` = the token URL,
 //! `exp - iat` at most an hour, not expired.
+//!
+//! The signature check is written over the RustCrypto curves and RSA rather than taken from
+//! `jsonwebtoken`, which has no ES512: NetSuite accepts P-521 keys, so the emulator must too.
 
 use base64::Engine as _;
 use serde::Deserialize;

@@ -7,6 +7,10 @@
 //! (an attacker spread over three processes gets three times the tries, still a handful an
 //! hour). Behind a reverse proxy every client has the proxy's address; the per-account limit
 //! still holds.
+//!
+//! Written here rather than taken from a rate-limiting crate (`governor`, `tower`'s limits):
+//! those meter requests as they arrive; this counts only *failed* password checks in a sliding
+//! window, forgets them on a success, and answers how long until the oldest one leaves.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;

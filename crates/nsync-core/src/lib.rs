@@ -10,6 +10,7 @@
 
 mod credentials;
 mod error;
+mod feed;
 mod ids;
 mod mirror;
 mod name;
@@ -29,6 +30,7 @@ mod user;
 
 pub use credentials::{AuthKind, Credentials};
 pub use error::Error;
+pub use feed::{FeedCursor, WebhookEvent};
 pub use ids::{
     AccountId, CompanyId, CustomFieldId, IntegrationId, JobId, OptionId, RecordId, RunId,
     SubsidiaryId, TokenId, UserId,

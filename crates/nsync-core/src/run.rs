@@ -58,8 +58,11 @@ text_enum!(
         Deactivated = "deactivated",
         /// The option became active again.
         Reactivated = "reactivated",
-        /// An option removed here was imported again (same id).
+        /// An option removed here was imported again (same id), or restored by an
+        /// administrator.
         Restored = "restored",
+        /// An administrator removed the option here (NetSuite is not touched).
+        RemovedHere = "removed_here",
         /// The project number changed.
         NumberChanged = "number_changed",
         /// The upstream record was refused (bad name, missing parent, cycle, too deep, ...).

@@ -1,6 +1,6 @@
 //! The one error type of the storage layer.
 
-use nsync_core::{IntegrationId, OptionId, RunId, UpstreamKey};
+use nsync_core::{CustomFieldId, IntegrationId, OptionId, RunId, UpstreamKey};
 
 /// What went wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +54,19 @@ pub enum StoreError {
     /// A job lease that is no longer held (expired and taken by another worker, or finished).
     #[error("job {0} is not leased with this token any more")]
     LeaseLost(i64),
+    /// A change feed read from before its oldest entry: what came between was pruned.
+    #[error("the change feed of field {field} was pruned through entry {pruned_through}, after the cursor's entry {after}: read the options again and continue from the field's current cursor")]
+    FeedPruned {
+        /// The field.
+        field: CustomFieldId,
+        /// Where the reader stood.
+        after: i64,
+        /// The last entry pruned.
+        pruned_through: i64,
+    },
+    /// A webhook secret failed to open (wrong key, or tampered with).
+    #[error("the secret of webhook endpoint {0} cannot be decrypted with this master key")]
+    WebhookSecret(i64),
     /// Hashing a password failed.
     #[error("password hashing failed: {0}")]
     PasswordHash(String),

@@ -14,6 +14,7 @@ mod accounts;
 mod audit;
 mod crypto;
 mod error;
+mod feed;
 mod integrations;
 mod jobs;
 mod kept;
@@ -28,11 +29,13 @@ mod schedule;
 mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod webhooks;
 
 pub use accounts::{Company, NewApiToken, TokenOwner, User};
 pub use audit::{Audit, AuditEntry, NewAuditEntry};
 pub use crypto::{MasterKey, MASTER_KEY_ENV};
 pub use error::StoreError;
+pub use feed::{ChangeCause, FeedPage, FeedPosition, FieldChange};
 pub use integrations::{CustomField, Integration, NewIntegration};
 pub use jobs::{Job, JobStatus, LeasedJob};
 pub use kept::{Kept, State};
@@ -41,3 +44,4 @@ pub use options::{ChildCursor, ChildrenPage, SearchHit, PATH_SEPARATOR};
 pub use plan::Applied;
 pub use schedule::{NewJob, ScheduledIntegration};
 pub use store::{Backend, Store, StoreConfig};
+pub use webhooks::{AttemptOutcome, Delivery, DeliveryStatus, LeasedEndpoint, WebhookEndpoint};

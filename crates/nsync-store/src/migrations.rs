@@ -48,6 +48,11 @@ pub(crate) const SQLITE: Embedded = Embedded(&[
         "option content hash",
         include_str!("../migrations/sqlite/0006_option_content_hash.sql"),
     ),
+    (
+        7,
+        "change feed and webhooks",
+        include_str!("../migrations/sqlite/0007_change_feed_and_webhooks.sql"),
+    ),
 ]);
 pub(crate) const POSTGRES: Embedded = Embedded(&[
     (
@@ -84,6 +89,11 @@ pub(crate) const POSTGRES: Embedded = Embedded(&[
         7,
         "option content hash",
         include_str!("../migrations/postgres/0007_option_content_hash.sql"),
+    ),
+    (
+        8,
+        "change feed and webhooks",
+        include_str!("../migrations/postgres/0008_change_feed_and_webhooks.sql"),
     ),
 ]);
 

@@ -11,12 +11,14 @@ mod sql;
 
 use std::collections::HashSet;
 
-use nsync_core::{Change, IntegrationId, Plan, StoredOption};
+use nsync_core::{Change, IntegrationId, Plan, RunStatus, StoredOption, WebhookEvent};
 use serde_json::{json, Value};
 
 use crate::audit::{append_audit_in, Audit};
+use crate::feed::{FeedOfRun, FEED_FROM_RUN, TAKE_NUMBERS};
 use crate::row::Cols;
 use crate::store::with_pool;
+use crate::webhooks::{emit_event_in, run_event_payload};
 use crate::{Store, StoreError};
 
 /// Rows per statement: large enough to amortise a round trip, small enough to keep one
@@ -67,6 +69,7 @@ impl Store {
             json!([k.kind.as_str(), k.id.get()])
         });
         let change_chunks = change_chunks(&plan.changes);
+        let feed = FeedOfRun::of(plan);
         let cursor = plan.cursor.as_ref().map(Value::to_string);
         let (integration, field) = (plan.integration.get(), plan.field.get());
         let run = &plan.run;
@@ -76,7 +79,11 @@ impl Store {
                 sqlx::query(setting).execute(&mut *tx).await?;
             }
             let owner = sqlx::query(sql.field_owner).bind(field).fetch_optional(&mut *tx).await?;
-            if owner.map(|r| r.opt_int("integration_id")).transpose()?.flatten() != Some(integration) {
+            let owner = owner.map(|r| Ok::<_, StoreError>((r.opt_int("integration_id")?, r.int("company_id")?))).transpose()?;
+            let Some((Some(owner), company)) = owner else {
+                return Err(StoreError::InvalidPlan(format!("field {field} is not the integrated field of integration {integration}")));
+            };
+            if owner != integration {
                 return Err(StoreError::InvalidPlan(format!("field {field} is not the integrated field of integration {integration}")));
             }
             let run_row = sqlx::query(sql.run_owner).bind(run.id.get()).fetch_optional(&mut *tx).await?;
@@ -101,8 +108,29 @@ impl Store {
             let version = sqlx::query(if state_written > 0 { STATE_BUMP } else { STATE_VERSION })
                 .bind(integration).fetch_one(&mut *tx).await?.int("state_version")?;
             let mut written = state_written;
+            let mut changes_written = 0;
             for chunk in &change_chunks {
-                written += sqlx::query(sql.change_insert).bind(run.id.get()).bind(field).bind(chunk).execute(&mut *tx).await?.rows_affected();
+                changes_written += sqlx::query(sql.change_insert).bind(run.id.get()).bind(field).bind(chunk).execute(&mut *tx).await?.rows_affected();
+            }
+            written += changes_written;
+            // The feed's entries, and the event announcing them, on the first apply only: a
+            // re-applied plan writes no change row. Numbers are taken last, so the field's row
+            // stays locked (see `feed.rs`) for as short a time as can be.
+            if changes_written > 0 && feed.entries > 0 {
+                let n = i64::try_from(feed.entries).unwrap_or(i64::MAX);
+                let last: i64 = sqlx::query_scalar(TAKE_NUMBERS).bind(field).bind(n).fetch_one(&mut *tx).await?;
+                let entries = sqlx::query(FEED_FROM_RUN).bind(field).bind(last - n).bind(run.id.get())
+                    .bind(feed.at_ms).execute(&mut *tx).await?.rows_affected();
+                if entries != feed.entries {
+                    return Err(StoreError::Corrupt(format!("run {} wrote {entries} feed entries for {} changes", run.id, feed.entries)));
+                }
+                written += entries;
+                let payload = feed.payload(plan, last - n + 1, last);
+                emit_event_in!(&mut *tx, company, WebhookEvent::FieldChanged, &payload, feed.at_ms);
+            }
+            if run.status == RunStatus::Failed {
+                let payload = run_event_payload(WebhookEvent::RunFailed, plan.integration, run.id, run.error.as_deref(), feed.at_ms);
+                emit_event_in!(&mut *tx, company, WebhookEvent::RunFailed, &payload, feed.at_ms);
             }
             written += sqlx::query(sql.run_finish)
                 .bind(run.id.get()).bind(run.status.as_str()).bind(run.finished_at_ms)

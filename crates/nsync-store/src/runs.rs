@@ -2,12 +2,13 @@
 
 use nsync_core::{
     Change, ChangeKind, IntegrationId, JobId, Plan, RecordId, Run, RunCounts, RunId, RunKind,
-    RunStatus, RunTrigger, UpstreamKey, UpstreamKind,
+    RunStatus, RunTrigger, UpstreamKey, UpstreamKind, WebhookEvent,
 };
 
 use crate::audit::{append_audit_in, Audit};
 use crate::row::{id, opt_id, Cols};
 use crate::store::with_pool;
+use crate::webhooks::announce_run_in;
 use crate::{RunLock, Store, StoreError};
 
 const RUN_COLUMNS: &str = "id, integration_id, kind, triggered_by, status, started_at_ms, finished_at_ms, \
@@ -66,9 +67,15 @@ impl Store {
                    WHERE integration_id = $1 AND status = $5 RETURNING id";
         let message = "the run was interrupted (the process stopped before it finished); nothing of it was applied";
         with_pool!(self, pool => {
+            let mut tx = pool.begin_with(self.begin_sql()).await?;
             let rows = sqlx::query(sql).bind(lock.integration().get()).bind(RunStatus::Failed.as_str())
-                .bind(now_ms).bind(message).bind(RunStatus::Running.as_str()).fetch_all(pool).await?;
-            rows.iter().map(|r| id(r, "id")).collect()
+                .bind(now_ms).bind(message).bind(RunStatus::Running.as_str()).fetch_all(&mut *tx).await?;
+            let runs = rows.iter().map(|r| id(r, "id")).collect::<Result<Vec<RunId>, StoreError>>()?;
+            for run in &runs {
+                announce_run_in!(&mut *tx, *run, WebhookEvent::RunFailed, Some(message), now_ms);
+            }
+            tx.commit().await?;
+            Ok(runs)
         })
     }
 
@@ -122,8 +129,16 @@ impl Store {
         let sql = "UPDATE runs SET status = $2, finished_at_ms = $3, added = 0, renamed = 0, \
                    moved = 0, deactivated = 0, reactivated = 0, rejected = 0, unchanged = 0, \
                    netsuite_requests = $4, error = $5, pending_plan = NULL WHERE id = $1";
-        let updated = with_pool!(self, pool => sqlx::query(sql).bind(run.get()).bind(RunStatus::Failed.as_str())
-            .bind(now_ms).bind(i64::from(netsuite_requests)).bind(error).execute(pool).await?.rows_affected());
+        let updated = with_pool!(self, pool => {
+            let mut tx = pool.begin_with(self.begin_sql()).await?;
+            let updated = sqlx::query(sql).bind(run.get()).bind(RunStatus::Failed.as_str())
+                .bind(now_ms).bind(i64::from(netsuite_requests)).bind(error).execute(&mut *tx).await?.rows_affected();
+            if updated > 0 {
+                announce_run_in!(&mut *tx, run, WebhookEvent::RunFailed, Some(error), now_ms);
+            }
+            tx.commit().await?;
+            updated
+        });
         if updated == 0 {
             return Err(StoreError::NotFound {
                 what: "run",
@@ -200,9 +215,17 @@ impl Store {
     pub async fn hold_for_confirmation(&self, plan: &Plan, now_ms: i64) -> Result<(), StoreError> {
         let json = serde_json::to_string(plan).map_err(StoreError::corrupt)?;
         let sql = "UPDATE runs SET status = $2, finished_at_ms = $3, pending_plan = $4 WHERE id = $1 AND integration_id = $5";
-        let done = with_pool!(self, pool => sqlx::query(sql).bind(plan.run.id.get())
-            .bind(RunStatus::NeedsConfirmation.as_str()).bind(now_ms).bind(json)
-            .bind(plan.integration.get()).execute(pool).await?.rows_affected());
+        let done = with_pool!(self, pool => {
+            let mut tx = pool.begin_with(self.begin_sql()).await?;
+            let done = sqlx::query(sql).bind(plan.run.id.get())
+                .bind(RunStatus::NeedsConfirmation.as_str()).bind(now_ms).bind(json)
+                .bind(plan.integration.get()).execute(&mut *tx).await?.rows_affected();
+            if done > 0 {
+                announce_run_in!(&mut *tx, plan.run.id, WebhookEvent::RunNeedsConfirmation, None, now_ms);
+            }
+            tx.commit().await?;
+            done
+        });
         if done == 0 {
             return Err(StoreError::NotFound {
                 what: "run",

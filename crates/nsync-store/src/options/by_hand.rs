@@ -3,10 +3,11 @@
 //! option here or restoring it. Each is audited in its own transaction.
 
 use nsync_core::{
-    fold_for_search, rules, CustomFieldId, InactiveReason, Level, OptionId, OptionName,
+    fold_for_search, rules, ChangeKind, CustomFieldId, InactiveReason, Level, OptionId, OptionName,
 };
 
 use crate::audit::{append_audit_in, Audit};
+use crate::feed::{append_feed_in, ActionChange};
 use crate::plan::STATE_BUMP_OF_OPTION;
 use crate::row::Cols;
 use crate::store::with_pool;
@@ -46,6 +47,9 @@ impl Store {
             let id = sqlx::query(sql).bind(field.get()).bind(parent.map(OptionId::get))
                 .bind(i64::from(level)).bind(name.as_str()).bind(fold_for_search(name.as_str()))
                 .bind(true).bind(false).fetch_one(&mut *tx).await?.int("id")?;
+            let added = ActionChange::new(OptionId::new(id).map_err(StoreError::corrupt)?, ChangeKind::Added)
+                .values(None, Some(name.as_str().to_owned()));
+            append_feed_in!(&mut *tx, field, &[added], &audit);
             append_audit_in!(&mut *tx, &audit.entry(format!("option {id}")));
             tx.commit().await?;
             id
@@ -68,6 +72,11 @@ impl Store {
             let mut tx = pool.begin_with(self.begin_sql()).await?;
             sqlx::query(sql).bind(option.get()).bind(name.as_str())
                 .bind(fold_for_search(name.as_str())).execute(&mut *tx).await?;
+            if current.name != *name {
+                let renamed = ActionChange::new(option, ChangeKind::Renamed)
+                    .values(Some(current.name.as_str().to_owned()), Some(name.as_str().to_owned()));
+                append_feed_in!(&mut *tx, current.field, &[renamed], audit);
+            }
             append_audit_in!(&mut *tx, &audit.entry(format!("option {option}")));
             tx.commit().await?;
         });
@@ -89,6 +98,10 @@ impl Store {
         with_pool!(self, pool => {
             let mut tx = pool.begin_with(self.begin_sql()).await?;
             sqlx::query(sql).bind(option.get()).bind(active).bind(reason).execute(&mut *tx).await?;
+            if current.state.is_active() != active {
+                let kind = if active { ChangeKind::Reactivated } else { ChangeKind::Deactivated };
+                append_feed_in!(&mut *tx, current.field, &[ActionChange::new(option, kind)], audit);
+            }
             append_audit_in!(&mut *tx, &audit.entry(format!("option {option}")));
             tx.commit().await?;
         });
@@ -107,13 +120,17 @@ impl Store {
         rules::remove_here(self.field(current.field).await?.kind)?;
         let sql = "WITH RECURSIVE sub (id) AS (SELECT id FROM options WHERE id = $1 \
                    UNION ALL SELECT o.id FROM options o JOIN sub ON o.parent_id = sub.id) \
-                   UPDATE options SET removed_here = $2, content_hash = NULL WHERE id IN (SELECT id FROM sub) AND NOT removed_here";
+                   UPDATE options SET removed_here = $2, content_hash = NULL WHERE id IN (SELECT id FROM sub) AND NOT removed_here \
+                   RETURNING id";
         let done = with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let done = sqlx::query(sql).bind(option.get()).bind(true).execute(&mut *tx).await?.rows_affected();
+            let marked: Vec<i64> = sqlx::query_scalar(sql).bind(option.get()).bind(true).fetch_all(&mut *tx).await?;
+            let done = marked.len() as u64;
             if done > 0 {
                 sqlx::query(STATE_BUMP_OF_OPTION).bind(option.get()).execute(&mut *tx).await?;
             }
+            let changes = action_changes(marked, ChangeKind::RemovedHere)?;
+            append_feed_in!(&mut *tx, current.field, &changes, audit);
             append_audit_in!(&mut *tx, &audit.clone().with("marked", done).entry(format!("option {option}")));
             tx.commit().await?;
             done
@@ -129,24 +146,43 @@ impl Store {
         option: OptionId,
         audit: &Audit,
     ) -> Result<u64, StoreError> {
-        self.option(option).await?;
+        let current = self.option(option).await?;
         let below = "WITH RECURSIVE sub (id) AS (SELECT id FROM options WHERE id = $1 \
                      UNION ALL SELECT o.id FROM options o JOIN sub ON o.parent_id = sub.id) \
-                     UPDATE options SET removed_here = $2, content_hash = NULL WHERE id IN (SELECT id FROM sub) AND removed_here";
+                     UPDATE options SET removed_here = $2, content_hash = NULL WHERE id IN (SELECT id FROM sub) AND removed_here \
+                     RETURNING id";
         let above = "WITH RECURSIVE up (id, parent_id) AS (SELECT id, parent_id FROM options WHERE id = $1 \
                      UNION ALL SELECT o.id, o.parent_id FROM options o JOIN up ON o.id = up.parent_id) \
-                     UPDATE options SET removed_here = $2, content_hash = NULL WHERE id IN (SELECT id FROM up) AND removed_here";
+                     UPDATE options SET removed_here = $2, content_hash = NULL WHERE id IN (SELECT id FROM up) AND removed_here \
+                     RETURNING id";
         let done = with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let a = sqlx::query(below).bind(option.get()).bind(false).execute(&mut *tx).await?.rows_affected();
-            let b = sqlx::query(above).bind(option.get()).bind(false).execute(&mut *tx).await?.rows_affected();
-            if a + b > 0 {
+            let mut marked: Vec<i64> = sqlx::query_scalar(above).bind(option.get()).bind(false).fetch_all(&mut *tx).await?;
+            marked.extend(sqlx::query_scalar::<_, i64>(below).bind(option.get()).bind(false).fetch_all(&mut *tx).await?);
+            let done = marked.len() as u64;
+            if done > 0 {
                 sqlx::query(STATE_BUMP_OF_OPTION).bind(option.get()).execute(&mut *tx).await?;
             }
-            append_audit_in!(&mut *tx, &audit.clone().with("marked", a + b).entry(format!("option {option}")));
+            let changes = action_changes(marked, ChangeKind::Restored)?;
+            append_feed_in!(&mut *tx, current.field, &changes, audit);
+            append_audit_in!(&mut *tx, &audit.clone().with("marked", done).entry(format!("option {option}")));
             tx.commit().await?;
-            a + b
+            done
         });
         Ok(done)
     }
+}
+
+/// One entry per option an action marked, parents first (ids grow down the tree, mostly; the
+/// order within one action is the order of the ids).
+fn action_changes(mut ids: Vec<i64>, kind: ChangeKind) -> Result<Vec<ActionChange>, StoreError> {
+    ids.sort_unstable();
+    ids.into_iter()
+        .map(|id| {
+            Ok(ActionChange::new(
+                OptionId::new(id).map_err(StoreError::corrupt)?,
+                kind,
+            ))
+        })
+        .collect()
 }

@@ -205,7 +205,7 @@ macro_rules! mirror_conflict {
     };
 }
 
-const FIELD_OWNER: &str = "SELECT integration_id FROM custom_fields WHERE id = $1";
+const FIELD_OWNER: &str = "SELECT integration_id, company_id FROM custom_fields WHERE id = $1";
 const RUN_OWNER: &str = "SELECT integration_id FROM runs WHERE id = $1";
 
 const RUN_FINISH: &str =

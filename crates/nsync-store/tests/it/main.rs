@@ -8,6 +8,7 @@ mod harness;
 
 mod accounts;
 mod audited;
+mod feed;
 mod integrations;
 mod jobs;
 mod kept;

@@ -27,7 +27,7 @@ pub struct FieldChange {
     pub upstream: Option<UpstreamKey>,
     /// What happened.
     pub kind: ChangeKind,
-    /// The option's full path when the change was made: `Customer : Project`.
+    /// The option's full path as it is now: `Customer : Project`.
     pub label: String,
     /// The value before, where it makes sense (old name, old parent, old number).
     pub old_value: Option<String>,
@@ -77,8 +77,8 @@ pub struct FeedPage {
 pub(crate) const TAKE_NUMBERS: &str =
     "UPDATE custom_fields SET feed_seq = feed_seq + $2 WHERE id = $1 RETURNING feed_seq";
 
-/// The full path of option `o` from its ancestors `a1` (parent) to `a4`, written once for the
-/// inserts of both backends (levels go to 5, so four ancestors at most).
+/// The full path of option `o` from its ancestors `a1` (parent) to `a4` (levels go to 5),
+/// as the options are now: the feed says where an option is, not where it was.
 macro_rules! path_label {
     () => {
         "coalesce(a4.name || ' : ', '') || coalesce(a3.name || ' : ', '') || \
@@ -92,31 +92,18 @@ macro_rules! ancestors {
     };
 }
 
-/// A run's entries, from its change list as just written (`run_changes`), rejections left
-/// out: `$1` field, `$2` the number before the first, `$3` run, `$4` time.
-pub(crate) const FEED_FROM_RUN: &str = concat!(
-    "INSERT INTO field_changes (field_id, seq, option_id, upstream_kind, upstream_id, kind, \
-       label, old_value, new_value, reason, run_id, action, actor_user_id, at_ms) \
-     SELECT $1, $2 + row_number() OVER (ORDER BY rc.seq), rc.option_id, rc.upstream_kind, \
-       rc.upstream_id, rc.kind, coalesce(",
-    path_label!(),
-    ", ''), rc.old_value, rc.new_value, rc.reason, $3, NULL, NULL, $4 \
-     FROM run_changes AS rc LEFT JOIN options AS o ON o.id = rc.option_id",
-    ancestors!(),
-    " WHERE rc.run_id = $3 AND rc.kind <> 'rejected' ORDER BY rc.seq"
-);
+/// A run's entries `$2` to `$3`: its row, standing for its change list (`$4` run, `$5` time).
+pub(crate) const FEED_OF_RUN: &str =
+    "INSERT INTO field_changes (field_id, seq, last_seq, kind, run_id, at_ms) \
+     VALUES ($1, $2, $3, 'run', $4, $5)";
 
 /// One entry of an action by hand, for option `$3`: `$1` field, `$2` number, `$4` kind,
-/// `$5` old value, `$6` new value, `$7` reason, `$8` action, `$9` actor, `$10` time.
-pub(crate) const FEED_FROM_ACTION: &str = concat!(
-    "INSERT INTO field_changes (field_id, seq, option_id, upstream_kind, upstream_id, kind, \
-       label, old_value, new_value, reason, run_id, action, actor_user_id, at_ms) \
-     SELECT $1, $2, o.id, o.upstream_kind, o.upstream_id, $4, ",
-    path_label!(),
-    ", $5, $6, $7, NULL, $8, $9, $10 FROM options AS o",
-    ancestors!(),
-    " WHERE o.id = $3"
-);
+/// `$5` old value, `$6` new value, `$7` action, `$8` actor, `$9` time.
+pub(crate) const FEED_OF_ACTION: &str =
+    "INSERT INTO field_changes (field_id, seq, last_seq, option_id, upstream_kind, upstream_id, \
+       kind, old_value, new_value, action, actor_user_id, at_ms) \
+     SELECT $1, $2, $2, o.id, o.upstream_kind, o.upstream_id, $4, $5, $6, $7, $8, $9 \
+     FROM options AS o WHERE o.id = $3";
 
 /// An entry an action by hand is about to write.
 #[derive(Debug, Clone)]
@@ -145,14 +132,13 @@ macro_rules! append_feed_in {
                 .await?;
             let first = last - n + 1;
             for (i, change) in (first..).zip(changes) {
-                let written = sqlx::query($crate::feed::FEED_FROM_ACTION)
+                let written = sqlx::query($crate::feed::FEED_OF_ACTION)
                     .bind(field.get())
                     .bind(i)
                     .bind(change.option.get())
                     .bind(change.kind.as_str())
                     .bind(&change.old_value)
                     .bind(&change.new_value)
-                    .bind(None::<String>)
                     .bind(audit.action)
                     .bind(audit.actor.map(nsync_core::UserId::get))
                     .bind(audit.at_ms)
@@ -176,9 +162,32 @@ macro_rules! append_feed_in {
 }
 pub(crate) use append_feed_in;
 
-const FEED_PAGE: &str = "SELECT seq, option_id, upstream_kind, upstream_id, kind, label, \
-     old_value, new_value, reason, run_id, action, actor_user_id, at_ms FROM field_changes \
-     WHERE field_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
+/// The feed's rows after `$2`, with the option's path for an action's entry.
+const ROWS_AFTER: &str = concat!(
+    "SELECT f.seq, f.last_seq, f.option_id, f.upstream_kind, f.upstream_id, f.kind, f.old_value, \
+       f.new_value, f.reason, f.run_id, f.action, f.actor_user_id, f.at_ms, ",
+    path_label!(),
+    " AS label FROM field_changes AS f LEFT JOIN options AS o ON o.id = f.option_id",
+    ancestors!(),
+    " WHERE f.field_id = $1 AND f.seq > $2 ORDER BY f.seq LIMIT $3"
+);
+/// The row at or before `$2` (a run's row may hold entries after it).
+const ROW_AT: &str = "SELECT seq, last_seq, NULL AS option_id, NULL AS upstream_kind, \
+       NULL AS upstream_id, kind, old_value, new_value, reason, run_id, action, actor_user_id, \
+       at_ms, NULL AS label FROM field_changes WHERE field_id = $1 AND seq <= $2 \
+     ORDER BY seq DESC LIMIT 1";
+/// Changes `$2` to `$3` of run `$1`'s list, with their options' paths.
+const RUN_ENTRIES: &str = concat!(
+    "SELECT rc.seq, rc.option_id, rc.upstream_kind, rc.upstream_id, rc.kind, rc.old_value, \
+       rc.new_value, rc.reason, ",
+    path_label!(),
+    " AS label FROM run_changes AS rc LEFT JOIN options AS o ON o.id = rc.option_id",
+    ancestors!(),
+    " WHERE rc.run_id = $1 AND rc.seq >= $2 AND rc.seq <= $3 ORDER BY rc.seq"
+);
+/// The rows that are no more than pruned entries.
+const PRUNED: &str = "last_seq <= (SELECT feed_pruned_through FROM custom_fields \
+     WHERE custom_fields.id = field_changes.field_id)";
 const POSITION: &str = "SELECT feed_seq, feed_pruned_through FROM custom_fields WHERE id = $1";
 
 impl Store {
@@ -209,7 +218,8 @@ impl Store {
         };
         // One read transaction on SQLite, a consistent snapshot on PostgreSQL: the position and
         // the entries agree (the prune cannot slip between them).
-        let (position, rows) = with_pool!(self, pool => {
+        let limit_rows = i64::from(limit);
+        let (position, changes) = with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             if matches!(self.backend(), crate::Backend::Postgres) {
                 sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
@@ -219,34 +229,64 @@ impl Store {
             if after < position.pruned_through {
                 return Err(StoreError::FeedPruned { field, after, pruned_through: position.pruned_through });
             }
-            let rows = sqlx::query(FEED_PAGE).bind(field.get()).bind(after).bind(i64::from(limit))
-                .fetch_all(&mut *tx).await?;
-            let rows = rows.iter().map(change_from_row).collect::<Result<Vec<_>, _>>()?;
+            let mut rows = Vec::new();
+            if let Some(row) = sqlx::query(ROW_AT).bind(field.get()).bind(after).fetch_optional(&mut *tx).await? {
+                let row = Row::read(&row)?;
+                if row.last > after {
+                    rows.push(row);
+                }
+            }
+            for row in sqlx::query(ROWS_AFTER).bind(field.get()).bind(after).bind(limit_rows).fetch_all(&mut *tx).await? {
+                rows.push(Row::read(&row)?);
+            }
+            let mut changes = Vec::new();
+            for row in rows {
+                let room = limit_rows - changes.len() as i64;
+                if room <= 0 {
+                    break;
+                }
+                match row.entry {
+                    Some(entry) => changes.push(entry),
+                    None => {
+                        let (Some(run), first) = (row.run, row.first) else {
+                            return Err(StoreError::Corrupt(format!("feed row {} names no run", row.first)));
+                        };
+                        let lo = (after + 1).max(first);
+                        let hi = row.last.min(lo + room - 1);
+                        let entries = sqlx::query(RUN_ENTRIES).bind(run.get()).bind(lo - first).bind(hi - first)
+                            .fetch_all(&mut *tx).await?;
+                        if entries.len() as i64 != hi - lo + 1 {
+                            return Err(StoreError::Corrupt(format!("run {run} lists {} of its feed entries {lo} to {hi}", entries.len())));
+                        }
+                        for entry in &entries {
+                            let seq = first + entry.int("seq")?;
+                            changes.push(change_from_row(entry, seq, ChangeCause::Run(run), row.at_ms)?);
+                        }
+                    }
+                }
+            }
             tx.commit().await?;
-            (position, rows)
+            (position, changes)
         });
-        Ok(FeedPage {
-            changes: rows,
-            position,
-        })
+        Ok(FeedPage { changes, position })
     }
 
     /// Drops every field's entries written before `before_ms` (and everything numbered before
     /// them, so that what is left has no holes). Returns how many entries went.
     pub async fn prune_field_changes(&self, before_ms: i64) -> Result<u64, StoreError> {
-        let mark = "UPDATE custom_fields SET feed_pruned_through = (SELECT max(seq) FROM field_changes \
+        let mark = "UPDATE custom_fields SET feed_pruned_through = (SELECT max(last_seq) FROM field_changes \
                WHERE field_id = custom_fields.id AND at_ms < $1) \
              WHERE EXISTS (SELECT 1 FROM field_changes WHERE field_id = custom_fields.id AND at_ms < $1)";
-        let delete = "DELETE FROM field_changes WHERE seq <= (SELECT feed_pruned_through \
-             FROM custom_fields WHERE custom_fields.id = field_changes.field_id)";
         let removed = with_pool!(self, pool => {
             let mut tx = pool.begin_with(self.begin_sql()).await?;
             sqlx::query(mark).bind(before_ms).execute(&mut *tx).await?;
-            let removed = sqlx::query(delete).execute(&mut *tx).await?.rows_affected();
+            let removed: i64 = sqlx::query_scalar(&format!("SELECT CAST(coalesce(sum(last_seq - seq + 1), 0) AS BIGINT) FROM field_changes WHERE {PRUNED}"))
+                .fetch_one(&mut *tx).await?;
+            sqlx::query(&format!("DELETE FROM field_changes WHERE {PRUNED}")).execute(&mut *tx).await?;
             tx.commit().await?;
             removed
         });
-        Ok(removed)
+        Ok(u64::try_from(removed).unwrap_or_default())
     }
 }
 
@@ -257,7 +297,46 @@ fn position_from_row(row: &impl Cols) -> Result<FeedPosition, StoreError> {
     })
 }
 
-fn change_from_row(row: &impl Cols) -> Result<FieldChange, StoreError> {
+/// A row of `field_changes`: one entry of an action, or a run's range of entries.
+struct Row {
+    first: i64,
+    last: i64,
+    run: Option<RunId>,
+    at_ms: i64,
+    /// The entry, for an action's row.
+    entry: Option<FieldChange>,
+}
+
+impl Row {
+    fn read(row: &impl Cols) -> Result<Self, StoreError> {
+        let (first, at_ms) = (row.int("seq")?, row.int("at_ms")?);
+        let run = opt_id::<RunId>(row, "run_id")?;
+        let entry = match run {
+            Some(_) => None,
+            None => {
+                let cause = ChangeCause::Action {
+                    action: row.opt_text("action")?.unwrap_or_default(),
+                    actor: opt_id(row, "actor_user_id")?,
+                };
+                Some(change_from_row(row, first, cause, at_ms)?)
+            }
+        };
+        Ok(Self {
+            first,
+            last: row.int("last_seq")?,
+            run,
+            at_ms,
+            entry,
+        })
+    }
+}
+
+fn change_from_row(
+    row: &impl Cols,
+    seq: i64,
+    cause: ChangeCause,
+    at_ms: i64,
+) -> Result<FieldChange, StoreError> {
     let upstream = match (row.opt_text("upstream_kind")?, row.opt_int("upstream_id")?) {
         (Some(kind), Some(id)) => Some(UpstreamKey {
             kind: UpstreamKind::parse(&kind).map_err(StoreError::corrupt)?,
@@ -265,24 +344,17 @@ fn change_from_row(row: &impl Cols) -> Result<FieldChange, StoreError> {
         }),
         _ => None,
     };
-    let cause = match opt_id::<RunId>(row, "run_id")? {
-        Some(run) => ChangeCause::Run(run),
-        None => ChangeCause::Action {
-            action: row.opt_text("action")?.unwrap_or_default(),
-            actor: opt_id(row, "actor_user_id")?,
-        },
-    };
     Ok(FieldChange {
-        seq: row.int("seq")?,
+        seq,
         option: opt_id(row, "option_id")?,
         upstream,
         kind: ChangeKind::parse(&row.text("kind")?).map_err(StoreError::corrupt)?,
-        label: row.text("label")?,
+        label: row.opt_text("label")?.unwrap_or_default(),
         old_value: row.opt_text("old_value")?,
         new_value: row.opt_text("new_value")?,
         reason: row.opt_text("reason")?,
         cause,
-        at_ms: row.int("at_ms")?,
+        at_ms,
     })
 }
 

@@ -6,16 +6,17 @@
 //! work in C instead of a round trip per row. Every upsert writes only when something
 //! differs, so applying the same plan twice writes nothing the second time.
 
+mod changes;
 mod options;
 mod sql;
 
 use std::collections::HashSet;
 
-use nsync_core::{Change, IntegrationId, Plan, RunStatus, StoredOption, WebhookEvent};
+use nsync_core::{IntegrationId, Plan, RunStatus, StoredOption, WebhookEvent};
 use serde_json::{json, Value};
 
 use crate::audit::{append_audit_in, Audit};
-use crate::feed::{FeedOfRun, FEED_FROM_RUN, TAKE_NUMBERS};
+use crate::feed::{FeedOfRun, FEED_OF_RUN, TAKE_NUMBERS};
 use crate::row::Cols;
 use crate::store::with_pool;
 use crate::webhooks::{emit_event_in, run_event_payload};
@@ -68,7 +69,6 @@ impl Store {
         let removal_chunks = chunks_of(&plan.mirror_removals, |k| {
             json!([k.kind.as_str(), k.id.get()])
         });
-        let change_chunks = change_chunks(&plan.changes);
         let feed = FeedOfRun::of(plan);
         let cursor = plan.cursor.as_ref().map(Value::to_string);
         let (integration, field) = (plan.integration.get(), plan.field.get());
@@ -108,10 +108,13 @@ impl Store {
             let version = sqlx::query(if state_written > 0 { STATE_BUMP } else { STATE_VERSION })
                 .bind(integration).fetch_one(&mut *tx).await?.int("state_version")?;
             let mut written = state_written;
-            let mut changes_written = 0;
-            for chunk in &change_chunks {
-                changes_written += sqlx::query(sql.change_insert).bind(run.id.get()).bind(field).bind(chunk).execute(&mut *tx).await?.rows_affected();
-            }
+            // A run's change list is written once, whole: applied again, its plan skips it.
+            let listed: bool = sqlx::query_scalar(CHANGES_LISTED).bind(run.id.get()).fetch_one(&mut *tx).await?;
+            let changes_written = if listed {
+                0
+            } else {
+                changes::ChangeStore::insert_changes(&mut *tx, run.id.get(), field, &plan.changes, &options).await?
+            };
             written += changes_written;
             // The feed's entries, and the event announcing them, on the first apply only: a
             // re-applied plan writes no change row. Numbers are taken last, so the field's row
@@ -119,15 +122,12 @@ impl Store {
             if changes_written > 0 && feed.entries > 0 {
                 let n = i64::try_from(feed.entries).unwrap_or(i64::MAX);
                 let last: i64 = sqlx::query_scalar(TAKE_NUMBERS).bind(field).bind(n).fetch_one(&mut *tx).await?;
-                let entries = sqlx::query(FEED_FROM_RUN).bind(field).bind(last - n).bind(run.id.get())
+                written += sqlx::query(FEED_OF_RUN).bind(field).bind(last - n + 1).bind(last).bind(run.id.get())
                     .bind(feed.at_ms).execute(&mut *tx).await?.rows_affected();
-                if entries != feed.entries {
-                    return Err(StoreError::Corrupt(format!("run {} wrote {entries} feed entries for {} changes", run.id, feed.entries)));
-                }
-                written += entries;
                 let payload = feed.payload(plan, last - n + 1, last);
                 emit_event_in!(&mut *tx, company, WebhookEvent::FieldChanged, &payload, feed.at_ms);
             }
+
             if run.status == RunStatus::Failed {
                 let payload = run_event_payload(WebhookEvent::RunFailed, plan.integration, run.id, run.error.as_deref(), feed.at_ms);
                 emit_event_in!(&mut *tx, company, WebhookEvent::RunFailed, &payload, feed.at_ms);
@@ -170,6 +170,9 @@ impl Store {
         })
     }
 }
+
+/// Whether run `$1` has its change list already.
+const CHANGES_LISTED: &str = "SELECT EXISTS (SELECT 1 FROM run_changes WHERE run_id = $1)";
 
 /// Whether a field has no options yet: its first import inserts without looking for any.
 const FIELD_EMPTY: &str = "SELECT NOT EXISTS (SELECT 1 FROM options WHERE field_id = $1)";
@@ -227,20 +230,4 @@ fn chunks_of<T>(items: &[T], row: impl Fn(&T) -> Value) -> Vec<String> {
         .chunks(CHUNK)
         .map(|part| Value::Array(part.iter().map(&row).collect()).to_string())
         .collect()
-}
-
-/// Changes are numbered by their position, so inserting the same list again is a no-op.
-fn change_chunks(changes: &[Change]) -> Vec<String> {
-    let rows: Vec<(usize, &Change)> = changes.iter().enumerate().collect();
-    chunks_of(&rows, |(seq, change)| {
-        json!([
-            seq,
-            change.upstream.kind.as_str(),
-            change.upstream.id.get(),
-            change.kind.as_str(),
-            change.old_value,
-            change.new_value,
-            change.reason,
-        ])
-    })
 }

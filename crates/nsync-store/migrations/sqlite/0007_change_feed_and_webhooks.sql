@@ -5,15 +5,19 @@ ALTER TABLE custom_fields ADD COLUMN feed_seq INTEGER NOT NULL DEFAULT 0;
 -- Entries up to this number were pruned: a cursor before it cannot be served.
 ALTER TABLE custom_fields ADD COLUMN feed_pruned_through INTEGER NOT NULL DEFAULT 0;
 
+-- One row per entry of an action by hand; one row per run for all of the run's entries,
+-- `seq` to `last_seq`: they are its change list (`run_changes`) but the rejections, which the
+-- store numbers last, so entry `seq + k` is the run's change `k`. A run writes its change list
+-- once, not twice.
 CREATE TABLE field_changes (
     field_id      INTEGER NOT NULL,
     seq           INTEGER NOT NULL,
+    last_seq      INTEGER NOT NULL,
     option_id     INTEGER,
     upstream_kind TEXT,
     upstream_id   INTEGER,
+    -- A change's kind, or `run` for a run's row.
     kind          TEXT   NOT NULL,
-    -- The option's full path when the change was written.
-    label         TEXT   NOT NULL,
     old_value     TEXT,
     new_value     TEXT,
     reason        TEXT,

@@ -5,8 +5,7 @@
 //!
 //! JSON row shapes, by position:
 //! - mirror: kind, id, parent kind, parent id, display name, deleted, record JSON;
-//! - removal: kind, id;
-//! - change: seq, kind, id, change kind, old value, new value, reason.
+//! - removal: kind, id.
 
 use crate::store::Backend;
 
@@ -15,7 +14,6 @@ pub(super) struct Statements {
     pub run_owner: &'static str,
     pub mirror_upsert: &'static str,
     pub mirror_remove: &'static str,
-    pub change_insert: &'static str,
     pub run_finish: &'static str,
     pub cursor_update: &'static str,
     /// Run first in the transaction.
@@ -233,11 +231,6 @@ const SQLITE: Statements = Statements {
     ),
     mirror_remove: "DELETE FROM mirror_records WHERE integration_id = $1 AND (kind, record_id) IN \
          (SELECT j.value ->> 0, j.value ->> 1 FROM json_each($2) AS j)",
-    change_insert: "INSERT INTO run_changes (run_id, seq, option_id, upstream_kind, upstream_id, kind, old_value, new_value, reason) \
-         SELECT $1, j.value ->> 0, o.id, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, j.value ->> 5, j.value ->> 6 \
-         FROM json_each($3) AS j LEFT JOIN options AS o \
-           ON o.field_id = $2 AND o.upstream_kind = j.value ->> 1 AND o.upstream_id = j.value ->> 2 \
-         WHERE true ON CONFLICT (run_id, seq) DO NOTHING",
     run_finish: RUN_FINISH,
     cursor_update: CURSOR_UPDATE,
     session: &[],
@@ -257,12 +250,6 @@ const POSTGRES: Statements = Statements {
     ),
     mirror_remove: "DELETE FROM mirror_records WHERE integration_id = $1 AND (kind, record_id) IN \
          (SELECT j.value ->> 0, (j.value ->> 1)::bigint FROM jsonb_array_elements($2::jsonb) AS j (value))",
-    change_insert: "INSERT INTO run_changes (run_id, seq, option_id, upstream_kind, upstream_id, kind, old_value, new_value, reason) \
-         SELECT $1, (j.value ->> 0)::bigint, o.id, j.value ->> 1, (j.value ->> 2)::bigint, j.value ->> 3, j.value ->> 4, \
-                j.value ->> 5, j.value ->> 6 \
-         FROM jsonb_array_elements($3::jsonb) AS j (value) LEFT JOIN options AS o \
-           ON o.field_id = $2 AND o.upstream_kind = j.value ->> 1 AND o.upstream_id = (j.value ->> 2)::bigint \
-         ON CONFLICT (run_id, seq) DO NOTHING",
     run_finish: RUN_FINISH,
     cursor_update: CURSOR_UPDATE,
     // A chunk's estimated cost crosses the JIT threshold, and compiling it costs more than it

@@ -123,7 +123,15 @@ async fn runs_and_actions_by_hand_write_the_feed_in_order(store: Store) {
             actor: None
         }
     );
-    // Paging: `after` and `limit`.
+    // Paging: `after` and `limit`, within a run's entries and across into the next write's.
+    let page = store.field_changes(fx.field, 0, 1).await.unwrap();
+    assert_eq!(page.changes.iter().map(|c| c.seq).collect::<Vec<_>>(), [1]);
+    let page = store.field_changes(fx.field, 1, 2).await.unwrap();
+    assert_eq!(
+        page.changes.iter().map(|c| c.seq).collect::<Vec<_>>(),
+        [2, 3]
+    );
+    assert_eq!(page.changes[0].label, "Acme : Build 0");
     let page = store.field_changes(fx.field, 4, 1).await.unwrap();
     assert_eq!(page.changes.len(), 1);
     assert_eq!(page.changes[0].seq, 5);

@@ -54,6 +54,8 @@ pub struct AutomationConfig {
     pub backoff: Duration,
     /// The longest delay between attempts.
     pub max_backoff: Duration,
+    /// How long change feed entries and finished webhook deliveries are kept.
+    pub retention: Duration,
 }
 
 impl Default for AutomationConfig {
@@ -66,6 +68,7 @@ impl Default for AutomationConfig {
             max_attempts: 6,
             backoff: Duration::from_secs(30),
             max_backoff: Duration::from_secs(30 * 60),
+            retention: Duration::from_secs(90 * 24 * 60 * 60),
         }
     }
 }
@@ -277,8 +280,27 @@ impl Automation {
         Ok(runs.len())
     }
 
+    /// Drops change feed entries and finished webhook deliveries older than the retention.
+    /// Returns how many feed entries went.
+    pub async fn prune(&self) -> Result<u64, EngineError> {
+        let before = self.now_ms()
+            - i64::try_from(self.config.retention.as_millis()).unwrap_or(i64::MAX / 2);
+        let store = self.engine.store();
+        let entries = store.prune_field_changes(before).await?;
+        let deliveries = store.prune_webhook_deliveries(before).await?;
+        if entries + deliveries > 0 {
+            tracing::info!(
+                entries,
+                deliveries,
+                "pruned the change feed and the webhook delivery log"
+            );
+        }
+        Ok(entries)
+    }
+
     /// Runs the scheduler until `stop` completes: at once, then every `tick`, it marks runs
-    /// left running by a dead process as interrupted and looks for due slots.
+    /// left running by a dead process as interrupted, looks for due slots, and prunes what is
+    /// past its retention.
     pub async fn run_scheduler(self: Arc<Self>, stop: impl Future<Output = ()>) {
         let work = async {
             loop {
@@ -287,6 +309,9 @@ impl Automation {
                 }
                 if let Err(err) = self.schedule_due().await {
                     tracing::warn!(error = %err, "the scheduler could not queue due updates");
+                }
+                if let Err(err) = self.prune().await {
+                    tracing::warn!(error = %err, "the scheduler could not prune the change feed");
                 }
                 tokio::time::sleep(self.config.tick).await;
             }

@@ -20,6 +20,7 @@ pub use candidates::{Candidate, CandidatePage, CandidateQuery, CandidateStatus, 
 pub use refresh::RefreshMode;
 use run::Start;
 
+use crate::webhooks::WebhookPolicy;
 use crate::{Connector, EngineError, Metrics};
 
 /// How a run is asked for.
@@ -99,6 +100,8 @@ pub struct Engine {
     metrics: Arc<Metrics>,
     /// Where every time it records (runs, audit entries) is read.
     clock: Arc<dyn Clock>,
+    /// Where webhooks may go.
+    webhooks: WebhookPolicy,
 }
 
 impl Engine {
@@ -113,7 +116,20 @@ impl Engine {
             filling: Mutex::default(),
             metrics: Arc::default(),
             clock: Arc::new(SystemClock),
+            webhooks: WebhookPolicy::default(),
         }
+    }
+
+    /// The same engine with this webhook policy.
+    #[must_use]
+    pub fn with_webhook_policy(mut self, policy: WebhookPolicy) -> Self {
+        self.webhooks = policy;
+        self
+    }
+
+    /// Where webhooks may go.
+    pub fn webhook_policy(&self) -> WebhookPolicy {
+        self.webhooks
     }
 
     /// The same engine reading time from `clock` (a controlled one in tests).

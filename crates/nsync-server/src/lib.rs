@@ -21,6 +21,7 @@ mod metrics;
 mod ops;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod webhooks;
 
 pub use connector::{parse_account_id, ClientSettings, Connector};
 pub use engine::{

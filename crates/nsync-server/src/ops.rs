@@ -8,10 +8,12 @@
 //! JSON or pages.
 
 pub(crate) mod account;
+pub(crate) mod feed;
 pub(crate) mod integrations;
 pub(crate) mod limit;
 pub(crate) mod options;
 pub(crate) mod runs;
+pub(crate) mod webhooks;
 
 use std::str::FromStr;
 

@@ -15,7 +15,7 @@ use nsync_server::{ClientSettings, Engine};
 use nsync_store::{MasterKey, NewIntegration, Store};
 use secrecy::ExposeSecret;
 
-use crate::serve_cmd::{automate, stop_signal};
+use crate::serve_cmd::{automate, stop_signal, Automate};
 
 const ADMIN_EMAIL: &str = "admin@demo.nsync.test";
 
@@ -105,7 +105,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             &nsync_store::Audit::new(company, None, "create_integration", 0),
         )
         .await?;
-    let engine = Arc::new(Engine::new(store.clone(), key, Arc::new(settings)));
+    // The demo runs beside whatever receives its webhooks: local addresses are allowed.
+    let policy = nsync_server::webhooks::WebhookPolicy {
+        allow_private: true,
+    };
+    let engine =
+        Arc::new(Engine::new(store.clone(), key, Arc::new(settings)).with_webhook_policy(policy));
 
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -143,11 +148,17 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     );
     // The scheduler and a worker run too, so turning the automatic update on does something.
     let stop = stop_signal().shared();
-    let (served, ()) = tokio::join!(
+    let automation = Automate {
+        workers: 2,
+        lease: Duration::from_secs(60),
+        retention: Duration::from_secs(90 * 24 * 60 * 60),
+    };
+    let (served, automated) = tokio::join!(
         nsync_server::http::serve(listener, state, stop.clone()),
-        automate(&engine, 2, Duration::from_secs(60), stop),
+        automate(&engine, &automation, stop),
     );
     served?;
+    automated?;
     store.close().await;
     emulator.shutdown().await;
     Ok(())

@@ -10,6 +10,7 @@ use anyhow::Context;
 use futures::FutureExt;
 use nsync_server::automation::{Automation, AutomationConfig};
 use nsync_server::http::{AppState, HttpConfig, SessionKey};
+use nsync_server::webhooks::{Deliverer, DeliveryConfig, WebhookPolicy};
 use nsync_server::{ClientSettings, Engine};
 use nsync_store::{MasterKey, Store};
 
@@ -36,11 +37,26 @@ pub struct Common {
     /// the jobs of one that died.
     #[arg(long, env = "NSYNC_JOB_LEASE_SECONDS", default_value_t = 60)]
     job_lease_seconds: u64,
+    /// Let webhooks go to loopback and private addresses (refused otherwise: an endpoint
+    /// must not reach into the network nsync runs in).
+    #[arg(long, env = "NSYNC_ALLOW_PRIVATE_WEBHOOKS")]
+    allow_private_webhooks: bool,
+    /// Days the change feed and the webhook delivery log are kept.
+    #[arg(long, env = "NSYNC_FEED_RETENTION_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u64).range(1..=3650))]
+    feed_retention_days: u64,
 }
 
 impl Common {
     fn lease(&self) -> Duration {
         Duration::from_secs(self.job_lease_seconds)
+    }
+
+    fn automate(&self) -> Automate {
+        Automate {
+            workers: self.workers,
+            lease: self.lease(),
+            retention: Duration::from_secs(self.feed_retention_days * 24 * 60 * 60),
+        }
     }
 }
 
@@ -92,23 +108,40 @@ async fn open(common: &Common) -> anyhow::Result<(Arc<Engine>, SessionKey)> {
     for run in store.interrupt_orphaned_runs(now_ms).await? {
         tracing::warn!(run = %run, "a run whose process is gone was marked interrupted");
     }
-    let engine = Arc::new(Engine::new(store, key, Arc::new(settings)));
+    let policy = WebhookPolicy {
+        allow_private: common.allow_private_webhooks,
+    };
+    let engine = Arc::new(Engine::new(store, key, Arc::new(settings)).with_webhook_policy(policy));
     Ok((engine, session_key))
 }
 
-/// The scheduler and `workers` workers, until `stop`; nothing but waiting when `workers` is 0.
+/// How a process runs the automatic update and the webhooks.
+pub struct Automate {
+    /// Jobs at once (and webhook endpoints served at once); 0 for none here.
+    pub workers: usize,
+    /// A job's lease.
+    pub lease: Duration,
+    /// How long the change feed and the delivery log are kept.
+    pub retention: Duration,
+}
+
+/// The scheduler, `workers` workers and as many webhook deliverers, until `stop`; nothing but
+/// waiting when `workers` is 0.
 pub async fn automate(
     engine: &Arc<Engine>,
-    workers: usize,
-    lease: Duration,
+    settings: &Automate,
     stop: impl std::future::Future<Output = ()> + Clone,
-) {
+) -> anyhow::Result<()> {
+    let workers = settings.workers;
     if workers == 0 {
-        return stop.await;
+        stop.await;
+        return Ok(());
     }
+    let lease = settings.lease.max(Duration::from_secs(3));
     let config = AutomationConfig {
         concurrency: workers,
-        lease: lease.max(Duration::from_secs(3)),
+        lease,
+        retention: settings.retention,
         ..AutomationConfig::default()
     };
     let automation = Arc::new(Automation::new(
@@ -116,10 +149,20 @@ pub async fn automate(
         Arc::new(netsuite::SystemClock),
         config,
     ));
+    let deliverer = Arc::new(Deliverer::new(
+        Arc::clone(engine),
+        DeliveryConfig {
+            concurrency: workers,
+            lease,
+            ..DeliveryConfig::default()
+        },
+    )?);
     tokio::join!(
         Arc::clone(&automation).run_scheduler(stop.clone()),
-        automation.run_workers(stop),
+        automation.run_workers(stop.clone()),
+        deliverer.run(stop),
     );
+    Ok(())
 }
 
 /// Serves the pages and the API, with the scheduler and a worker, until Ctrl-C or SIGTERM.
@@ -137,11 +180,13 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     eprintln!("nsync is serving at http://{}", listener.local_addr()?);
     let stop = stop_signal().shared();
-    let (served, ()) = tokio::join!(
+    let automation = args.common.automate();
+    let (served, automated) = tokio::join!(
         nsync_server::http::serve(listener, state, stop.clone()),
-        automate(&engine, args.common.workers, args.common.lease(), stop),
+        automate(&engine, &automation, stop),
     );
     served?;
+    automated?;
     engine.store().close().await;
     Ok(())
 }
@@ -154,8 +199,7 @@ pub async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
     );
     let (engine, _) = open(&args.common).await?;
     eprintln!("nsync worker started ({} at once)", args.common.workers);
-    let lease = args.common.lease();
-    automate(&engine, args.common.workers, lease, stop_signal().shared()).await;
+    automate(&engine, &args.common.automate(), stop_signal().shared()).await?;
     engine.store().close().await;
     Ok(())
 }

@@ -4,12 +4,14 @@
 
 pub(crate) mod account;
 pub(crate) mod candidates;
+mod feed;
 pub(crate) mod imports;
 pub(crate) mod integrations;
 pub(crate) mod me;
 pub(crate) mod options;
 mod runs;
 mod settings;
+mod webhooks;
 
 use std::str::FromStr;
 
@@ -30,11 +32,13 @@ pub(crate) use crate::ops::text_field;
 pub const OPERATIONS: &[Operation] = {
     use account::*;
     use candidates::*;
+    use feed::*;
     use imports::*;
     use integrations::*;
     use me::*;
     use options::*;
     use runs::*;
+    use webhooks::*;
     &[
         op!(post "/integrations" => create_integration, "createIntegration", "Connect a NetSuite account (credentials are sealed at once and never returned)", Admin, 201, [CreateIntegration -> 201 IntegrationView]),
         op!(get "/integrations/{id}" => get_integration, "getIntegration", "An integration and its settings (never its credentials)", Admin, 200, [_ -> 200 IntegrationView]),
@@ -52,6 +56,8 @@ pub const OPERATIONS: &[Operation] = {
         op!(get "/runs/{id}/changes" => list_run_changes, "listRunChanges", "A page of a run's change list", Admin, 200, [_ -> 200 ChangesPage]),
         op!(post "/runs/{id}/confirm" => confirm_run, "confirmRun", "Apply an update held by the mass-deactivation guard", Admin, 200, [_ -> 200 ReportView]),
         op!(get "/fields" => list_fields, "listCustomFields", "The company's custom fields", Member, 200, [_ -> 200 FieldsView]),
+        op!(get "/fields/{id}" => get_field, "getCustomField", "A custom field, with its change feed's current cursor (changes_cursor)", Member, 200, [_ -> 200 FieldDetailView]),
+        op!(get "/fields/{id}/changes" => list_field_changes, "listFieldChanges", "The field's change feed after a cursor, in commit order; 410 cursor_expired when the entries after it were pruned (re-read the options and start from changes_cursor)", Member, 200, [_ -> 200 FieldChangesPage]),
         op!(get "/fields/{id}/options" => list_options, "listOptions", "Children of an option (top level without parent), a keyset page at a time", Member, 200, [_ -> 200 OptionsPage]),
         op!(get "/fields/{id}/options/search" => search_options, "searchOptions", "Typeahead over active options, with full path labels", Member, 200, [_ -> 200 HitsView]),
         op!(post "/fields/{id}/options" => create_option, "createOption", "Add an option by hand (manual fields only)", Admin, 201, [NameBody -> 201 OptionView]),
@@ -60,6 +66,14 @@ pub const OPERATIONS: &[Operation] = {
         op!(post "/options/{id}/restore" => restore_option, "restoreOption", "Bring back an option removed here", Admin, 200, [_ -> 200 Marked]),
         op!(post "/options/{id}/rename" => rename_option, "renameOption", "Rename an option (manual fields only)", Admin, 200, [NameBody -> 200 OptionView]),
         op!(post "/options/{id}/deactivate" => deactivate_option, "deactivateOption", "Deactivate an option (manual fields only)", Admin, 200, [_ -> 200 OptionView]),
+        op!(post "/webhooks" => create_webhook, "createWebhook", "Register a webhook endpoint for event types; its signing secret is shown this once", Admin, 201, [CreateWebhook -> 201 WebhookCreated]),
+        op!(get "/webhooks" => list_webhooks, "listWebhooks", "The company's webhook endpoints (never their secrets)", Admin, 200, [_ -> 200 WebhooksView]),
+        op!(get "/webhooks/{id}" => get_webhook, "getWebhook", "A webhook endpoint, and why it is disabled when it is", Admin, 200, [_ -> 200 WebhookView]),
+        op!(delete "/webhooks/{id}" => delete_webhook, "deleteWebhook", "Delete a webhook endpoint and its delivery log", Admin, 204, [_ -> ]),
+        op!(post "/webhooks/{id}/rotate-secret" => rotate_webhook_secret, "rotateWebhookSecret", "A new signing secret, shown this once; the former one also signs for 24 hours", Admin, 200, [_ -> 200 WebhookCreated]),
+        op!(post "/webhooks/{id}/enable" => enable_webhook, "enableWebhook", "Enable an endpoint again after it was disabled; its pending deliveries go out in order", Admin, 200, [_ -> 200 WebhookView]),
+        op!(get "/webhooks/{id}/deliveries" => list_webhook_deliveries, "listWebhookDeliveries", "The endpoint's delivery log, newest first: status, answer code, attempts, next try", Admin, 200, [_ -> 200 DeliveriesPage]),
+        op!(post "/webhooks/{id}/resend" => resend_webhook_delivery, "resendWebhookDelivery", "Send a delivery's event again, behind what is pending", Admin, 202, [ResendBody -> 202 Resent]),
         op!(get "/audit" => list_audit_events, "listAuditEvents", "The company's audit log, newest first", Admin, 200, [_ -> 200 AuditPage]),
         op!(post "/tokens" => create_token, "createApiToken", "Create an API token; its secret is shown once", Admin, 201, [TokenBody -> 201 TokenCreated]),
         op!(delete "/tokens/{id}" => revoke_token, "revokeApiToken", "Revoke an API token", Admin, 204, [_ -> ]),

@@ -71,6 +71,9 @@ pub enum ApiError {
     /// NetSuite refused or failed; the message says what to do.
     #[error("{0}")]
     NetSuite(String),
+    /// A change feed cursor from before what the feed still holds.
+    #[error("{0}")]
+    CursorExpired(String),
     /// Anything else: logged, shown as an opaque message.
     #[error("internal error")]
     Internal(String),
@@ -90,7 +93,7 @@ struct ErrorDetail<'a> {
 
 impl ApiError {
     /// Every stable code, as the OpenAPI document lists them.
-    pub const CODES: [&'static str; 18] = [
+    pub const CODES: [&'static str; 19] = [
         "unauthenticated",
         "bad_credentials",
         "bad_notification",
@@ -108,6 +111,7 @@ impl ApiError {
         "not_read_yet",
         "not_confirmable",
         "netsuite",
+        "cursor_expired",
         "internal",
     ];
 
@@ -133,6 +137,7 @@ impl ApiError {
             Self::NotReadYet => (StatusCode::CONFLICT, "not_read_yet"),
             Self::NotConfirmable(_) => (StatusCode::CONFLICT, "not_confirmable"),
             Self::NetSuite(_) => (StatusCode::BAD_GATEWAY, "netsuite"),
+            Self::CursorExpired(_) => (StatusCode::GONE, "cursor_expired"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -183,6 +188,7 @@ impl From<StoreError> for ApiError {
             }
             StoreError::Rule(other) => Self::Invalid(other.to_string()),
             StoreError::Busy { .. } => Self::Busy(err.to_string()),
+            StoreError::FeedPruned { .. } => Self::CursorExpired(err.to_string()),
             // The store's own failures: logged, never shown (they can name SQL and data).
             StoreError::UnsupportedUrl(_)
             | StoreError::Database(_)
@@ -192,6 +198,7 @@ impl From<StoreError> for ApiError {
             | StoreError::MissingParent(_)
             | StoreError::MasterKey(_)
             | StoreError::Decrypt(_)
+            | StoreError::WebhookSecret(_)
             | StoreError::LeaseLost(_)
             | StoreError::PasswordHash(_) => Self::Internal(err.to_string()),
         }
@@ -328,6 +335,7 @@ mod tests {
             ApiError::NotReadYet,
             ApiError::NotConfirmable(String::new()),
             ApiError::NetSuite(String::new()),
+            ApiError::CursorExpired(String::new()),
             ApiError::Internal(String::new()),
         ];
         let codes: std::collections::BTreeSet<_> =

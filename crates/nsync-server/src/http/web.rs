@@ -11,6 +11,7 @@ mod imports;
 mod integration;
 mod runs;
 mod scope;
+mod webhooks;
 
 use askama::Template;
 use axum::extract::{FromRequestParts, State};
@@ -42,6 +43,7 @@ pub(super) fn router() -> Router<AppState> {
         .merge(runs::router())
         .merge(audit::router())
         .merge(account::router())
+        .merge(webhooks::router())
 }
 
 /// What the page frame needs: who is signed in, the CSRF token, the current page.

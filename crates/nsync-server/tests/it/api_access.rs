@@ -19,6 +19,12 @@ both_backends!(
 
 /// The operationIds the issue promises to clients.
 const PROMISED: &[&str] = &[
+    "getCustomField",
+    "listFieldChanges",
+    "createWebhook",
+    "listWebhooks",
+    "listWebhookDeliveries",
+    "resendWebhookDelivery",
     "createIntegration",
     "getIntegration",
     "updateIntegration",
@@ -60,6 +66,8 @@ fn body_for(id: &str) -> Option<Value> {
         "startUpdate" => json!({"preview": true}),
         "createOption" | "renameOption" => json!({"name": "Manual"}),
         "createApiToken" => json!({"name": "ci"}),
+        "createWebhook" => json!({"url": "https://hooks.example.com/nsync", "events": ["field.changed"]}),
+        "resendWebhookDelivery" => json!({"delivery_id": 1}),
         "changeMyPassword" => json!({
             "current_password": crate::api_harness::PASSWORD,
             "new_password": "a much longer new password",
@@ -79,6 +87,7 @@ struct Ids {
     field: i64,
     option: i64,
     token: i64,
+    webhook: i64,
 }
 
 async fn ids_of_a(api: &Api) -> Ids {
@@ -90,12 +99,23 @@ async fn ids_of_a(api: &Api) -> Ids {
         .body["id"]
         .as_i64()
         .unwrap();
+    let webhook = api
+        .post(
+            &api.admin,
+            "/webhooks",
+            json!({"url": "https://hooks.example.com/a", "events": ["run.failed"]}),
+        )
+        .await
+        .body["webhook"]["id"]
+        .as_i64()
+        .unwrap();
     Ids {
         integration: api.integration.get(),
         run,
         field: api.field.get(),
         option,
         token,
+        webhook,
     }
 }
 
@@ -108,6 +128,8 @@ fn path_with(path: &str, ids: &Ids) -> String {
         ids.field
     } else if path.starts_with("/options/") {
         ids.option
+    } else if path.starts_with("/webhooks/") {
+        ids.webhook
     } else {
         ids.token
     };

@@ -9,6 +9,7 @@ use nsync_core::{
     SubsidiaryId, TimeZone,
 };
 use nsync_server::http::{AppState, HttpConfig, SessionKey};
+use nsync_server::webhooks::WebhookPolicy;
 use nsync_store::{NewIntegration, Store};
 use reqwest::{Method, StatusCode};
 use secrecy::ExposeSecret;
@@ -20,6 +21,10 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 pub struct Api {
     pub url: String,
+    /// The engine the server runs on (for a webhook deliverer over the same store).
+    pub engine: Arc<nsync_server::Engine>,
+    /// Company A's admin user.
+    pub admin_id: nsync_core::UserId,
     pub http: reqwest::Client,
     pub store: Store,
     pub emulator: netsuite_emulator::Emulator,
@@ -57,9 +62,22 @@ pub async fn api(store: Store) -> Api {
 
 /// [`api`] over an emulated account of the caller's choosing.
 pub async fn api_with(store: Store, account: netsuite_emulator::AccountConfig) -> Api {
+    api_full(store, account, WebhookPolicy::default()).await
+}
+
+/// [`api`] whose webhooks may (or may not) go to loopback, where the tests' receivers are.
+pub async fn api_for_webhooks(store: Store, allow_private: bool) -> Api {
+    api_full(store, small_account(11), WebhookPolicy { allow_private }).await
+}
+
+async fn api_full(
+    store: Store,
+    account: netsuite_emulator::AccountConfig,
+    policy: WebhookPolicy,
+) -> Api {
     let app = app_with(store, account).await;
-    let peer_engine = Arc::new(app.new_engine());
-    let engine = Arc::new(app.engine);
+    let peer_engine = Arc::new(app.new_engine().with_webhook_policy(policy));
+    let engine = Arc::new(app.engine.with_webhook_policy(policy));
     let store = app.store;
     let key = engine.master_key();
     let member_id = store
@@ -143,7 +161,7 @@ pub async fn api_with(store: Store, account: netsuite_emulator::AccountConfig) -
     let url = format!("http://{}", listener.local_addr().unwrap());
     let session_key = SessionKey::random();
     let state = AppState::new(
-        engine,
+        Arc::clone(&engine),
         HttpConfig {
             session_key: session_key.clone(),
             secure_cookies: false,
@@ -155,6 +173,8 @@ pub async fn api_with(store: Store, account: netsuite_emulator::AccountConfig) -
     }));
     Api {
         url,
+        engine,
+        admin_id,
         http: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()

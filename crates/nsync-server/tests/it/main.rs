@@ -24,3 +24,4 @@ mod sessions;
 mod soak;
 mod stages;
 mod state_changes;
+mod webhooks;

@@ -66,7 +66,9 @@ fn body_for(id: &str) -> Option<Value> {
         "startUpdate" => json!({"preview": true}),
         "createOption" | "renameOption" => json!({"name": "Manual"}),
         "createApiToken" => json!({"name": "ci"}),
-        "createWebhook" => json!({"url": "https://hooks.example.com/nsync", "events": ["field.changed"]}),
+        "createWebhook" => {
+            json!({"url": "https://hooks.example.com/nsync", "events": ["field.changed"]})
+        }
         "resendWebhookDelivery" => json!({"delivery_id": 1}),
         "changeMyPassword" => json!({
             "current_password": crate::api_harness::PASSWORD,

@@ -5,3 +5,4 @@ mod support;
 
 mod crash;
 mod processes;
+mod webhook_takeover;

@@ -252,8 +252,31 @@ async fn the_answers_of_a_whole_flow_match_their_documented_schemas(store: Store
     )
     .await;
     answer(Method::DELETE, format!("/tokens/{}", token["id"]), None).await;
+    answer(Method::GET, field.clone(), None).await;
+    answer(Method::GET, format!("{field}/changes?limit=5"), None).await;
+    let hook = answer(
+        Method::POST,
+        "/webhooks".to_owned(),
+        Some(json!({"url": "https://hooks.example.com/nsync", "events": ["field.changed"]})),
+    )
+    .await;
+    let hook = format!("/webhooks/{}", hook["webhook"]["id"]);
+    answer(Method::POST, format!("/options/{option}/remove"), None).await;
+    answer(Method::GET, "/webhooks".to_owned(), None).await;
+    answer(Method::GET, hook.clone(), None).await;
+    let log = answer(Method::GET, format!("{hook}/deliveries"), None).await;
+    let delivery = log["deliveries"][0]["id"].clone();
+    answer(
+        Method::POST,
+        format!("{hook}/resend"),
+        Some(json!({"delivery_id": delivery})),
+    )
+    .await;
+    answer(Method::POST, format!("{hook}/rotate-secret"), None).await;
+    answer(Method::POST, format!("{hook}/enable"), None).await;
+    answer(Method::DELETE, hook, None).await;
     answer(Method::GET, "/audit".to_owned(), None).await;
-    assert!(checked.len() >= 22, "{checked:?}");
+    assert!(checked.len() >= 32, "{checked:?}");
 }
 
 /// Whether `path` is an instance of the table's `pattern` (`{id}` standing for an id).

@@ -8,6 +8,8 @@
 //! numbers back. No gaps, no reordering, however many processes write. SQLite has one writer
 //! at a time anyway.
 
+use std::collections::HashMap;
+
 use nsync_core::{
     ChangeKind, CustomFieldId, OptionId, RecordId, RunId, UpstreamKey, UpstreamKind, UserId,
 };
@@ -76,21 +78,6 @@ pub struct FeedPage {
 /// Takes `$2` numbers of field `$1`'s feed; returns the last one taken.
 pub(crate) const TAKE_NUMBERS: &str =
     "UPDATE custom_fields SET feed_seq = feed_seq + $2 WHERE id = $1 RETURNING feed_seq";
-
-/// The full path of option `o` from its ancestors `a1` (parent) to `a4` (levels go to 5),
-/// as the options are now: the feed says where an option is, not where it was.
-macro_rules! path_label {
-    () => {
-        "coalesce(a4.name || ' : ', '') || coalesce(a3.name || ' : ', '') || \
-         coalesce(a2.name || ' : ', '') || coalesce(a1.name || ' : ', '') || o.name"
-    };
-}
-macro_rules! ancestors {
-    () => {
-        " LEFT JOIN options AS a1 ON a1.id = o.parent_id LEFT JOIN options AS a2 ON a2.id = a1.parent_id \
-          LEFT JOIN options AS a3 ON a3.id = a2.parent_id LEFT JOIN options AS a4 ON a4.id = a3.parent_id"
-    };
-}
 
 /// A run's entries `$2` to `$3`: its row, standing for its change list (`$4` run, `$5` time).
 pub(crate) const FEED_OF_RUN: &str =
@@ -162,29 +149,26 @@ macro_rules! append_feed_in {
 }
 pub(crate) use append_feed_in;
 
-/// The feed's rows after `$2`, with the option's path for an action's entry.
-const ROWS_AFTER: &str = concat!(
-    "SELECT f.seq, f.last_seq, f.option_id, f.upstream_kind, f.upstream_id, f.kind, f.old_value, \
-       f.new_value, f.reason, f.run_id, f.action, f.actor_user_id, f.at_ms, ",
-    path_label!(),
-    " AS label FROM field_changes AS f LEFT JOIN options AS o ON o.id = f.option_id",
-    ancestors!(),
-    " WHERE f.field_id = $1 AND f.seq > $2 ORDER BY f.seq LIMIT $3"
-);
-/// The row at or before `$2` (a run's row may hold entries after it).
-const ROW_AT: &str = "SELECT seq, last_seq, NULL AS option_id, NULL AS upstream_kind, \
-       NULL AS upstream_id, kind, old_value, new_value, reason, run_id, action, actor_user_id, \
-       at_ms, NULL AS label FROM field_changes WHERE field_id = $1 AND seq <= $2 \
-     ORDER BY seq DESC LIMIT 1";
-/// Changes `$2` to `$3` of run `$1`'s list, with their options' paths.
-const RUN_ENTRIES: &str = concat!(
-    "SELECT rc.seq, rc.option_id, rc.upstream_kind, rc.upstream_id, rc.kind, rc.old_value, \
-       rc.new_value, rc.reason, ",
-    path_label!(),
-    " AS label FROM run_changes AS rc LEFT JOIN options AS o ON o.id = rc.option_id",
-    ancestors!(),
-    " WHERE rc.run_id = $1 AND rc.seq >= $2 AND rc.seq <= $3 ORDER BY rc.seq"
-);
+/// The feed's rows from the one holding entry `$2 + 1` on, at most `$3`, with the name and
+/// parent of an action's option (its path is completed by [`complete_labels`]).
+const ROWS: &str = "SELECT f.seq, f.last_seq, f.option_id, f.upstream_kind, f.upstream_id, f.kind, \
+       f.old_value, f.new_value, f.reason, f.run_id, f.action, f.actor_user_id, f.at_ms, \
+       o.name AS option_name, o.parent_id AS option_parent \
+     FROM field_changes AS f LEFT JOIN options AS o ON o.id = f.option_id \
+     WHERE f.field_id = $1 AND f.seq >= coalesce((SELECT CASE WHEN s.last_seq > $2 THEN s.seq END \
+         FROM field_changes AS s WHERE s.field_id = $1 AND s.seq <= $2 ORDER BY s.seq DESC LIMIT 1), $2 + 1) \
+     ORDER BY f.seq LIMIT $3";
+/// Changes `$2` to `$3` of run `$1`'s list, with their options' names and parents.
+const RUN_ENTRIES: &str =
+    "SELECT rc.seq, rc.option_id, rc.upstream_kind, rc.upstream_id, rc.kind, \
+       rc.old_value, rc.new_value, rc.reason, o.name AS option_name, o.parent_id AS option_parent \
+     FROM run_changes AS rc LEFT JOIN options AS o ON o.id = rc.option_id \
+     WHERE rc.run_id = $1 AND rc.seq >= $2 AND rc.seq <= $3 ORDER BY rc.seq";
+/// Options `$1` (a JSON array of ids): the ancestors of a page's options, a level at a time.
+const SQLITE_PARENTS: &str =
+    "SELECT id, parent_id, name FROM options WHERE id IN (SELECT value FROM json_each($1))";
+const POSTGRES_PARENTS: &str = "SELECT id, parent_id, name FROM options \
+     WHERE id IN (SELECT (jsonb_array_elements_text($1::jsonb))::bigint)";
 /// The rows that are no more than pruned entries.
 const PRUNED: &str = "last_seq <= (SELECT feed_pruned_through FROM custom_fields \
      WHERE custom_fields.id = field_changes.field_id)";
@@ -219,28 +203,24 @@ impl Store {
         // One read transaction on SQLite, a consistent snapshot on PostgreSQL: the position and
         // the entries agree (the prune cannot slip between them).
         let limit_rows = i64::from(limit);
+        let (begin, parents) = match self.backend() {
+            crate::Backend::Sqlite => ("BEGIN", SQLITE_PARENTS),
+            crate::Backend::Postgres => (
+                "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                POSTGRES_PARENTS,
+            ),
+        };
         let (position, changes) = with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            if matches!(self.backend(), crate::Backend::Postgres) {
-                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
-            }
+            let mut tx = pool.begin_with(begin).await?;
             let row = sqlx::query(POSITION).bind(field.get()).fetch_optional(&mut *tx).await?.ok_or(not_found)?;
             let position = position_from_row(&row)?;
             if after < position.pruned_through {
                 return Err(StoreError::FeedPruned { field, after, pruned_through: position.pruned_through });
             }
-            let mut rows = Vec::new();
-            if let Some(row) = sqlx::query(ROW_AT).bind(field.get()).bind(after).fetch_optional(&mut *tx).await? {
-                let row = Row::read(&row)?;
-                if row.last > after {
-                    rows.push(row);
-                }
-            }
-            for row in sqlx::query(ROWS_AFTER).bind(field.get()).bind(after).bind(limit_rows).fetch_all(&mut *tx).await? {
-                rows.push(Row::read(&row)?);
-            }
-            let mut changes = Vec::new();
+            let rows = sqlx::query(ROWS).bind(field.get()).bind(after).bind(limit_rows).fetch_all(&mut *tx).await?;
+            let mut changes: Vec<(FieldChange, Option<i64>)> = Vec::new();
             for row in rows {
+                let row = Row::read(&row)?;
                 let room = limit_rows - changes.len() as i64;
                 if room <= 0 {
                     break;
@@ -265,7 +245,27 @@ impl Store {
                     }
                 }
             }
+            // The paths: each level of ancestors of the page's options in one query.
+            let mut known: HashMap<i64, (Option<i64>, String)> = HashMap::new();
+            let mut wanted: Vec<i64> = changes.iter().filter_map(|(_, parent)| *parent).collect();
+            for _ in 0..usize::from(nsync_core::Level::MAX) {
+                wanted.sort_unstable();
+                wanted.dedup();
+                wanted.retain(|id| !known.contains_key(id));
+                if wanted.is_empty() {
+                    break;
+                }
+                let ids = serde_json::to_string(&wanted).map_err(StoreError::corrupt)?;
+                let found = sqlx::query(parents).bind(ids).fetch_all(&mut *tx).await?;
+                wanted.clear();
+                for row in &found {
+                    let parent = row.opt_int("parent_id")?;
+                    wanted.extend(parent);
+                    known.insert(row.int("id")?, (parent, row.text("name")?));
+                }
+            }
             tx.commit().await?;
+            let changes = changes.into_iter().map(|(change, parent)| complete_label(change, parent, &known)).collect();
             (position, changes)
         });
         Ok(FeedPage { changes, position })
@@ -303,8 +303,8 @@ struct Row {
     last: i64,
     run: Option<RunId>,
     at_ms: i64,
-    /// The entry, for an action's row.
-    entry: Option<FieldChange>,
+    /// The entry and its option's parent, for an action's row.
+    entry: Option<(FieldChange, Option<i64>)>,
 }
 
 impl Row {
@@ -331,12 +331,13 @@ impl Row {
     }
 }
 
+/// An entry as read, labelled with its option's own name, and that option's parent.
 fn change_from_row(
     row: &impl Cols,
     seq: i64,
     cause: ChangeCause,
     at_ms: i64,
-) -> Result<FieldChange, StoreError> {
+) -> Result<(FieldChange, Option<i64>), StoreError> {
     let upstream = match (row.opt_text("upstream_kind")?, row.opt_int("upstream_id")?) {
         (Some(kind), Some(id)) => Some(UpstreamKey {
             kind: UpstreamKind::parse(&kind).map_err(StoreError::corrupt)?,
@@ -344,18 +345,41 @@ fn change_from_row(
         }),
         _ => None,
     };
-    Ok(FieldChange {
+    let change = FieldChange {
         seq,
         option: opt_id(row, "option_id")?,
         upstream,
         kind: ChangeKind::parse(&row.text("kind")?).map_err(StoreError::corrupt)?,
-        label: row.opt_text("label")?.unwrap_or_default(),
+        label: row.opt_text("option_name")?.unwrap_or_default(),
         old_value: row.opt_text("old_value")?,
         new_value: row.opt_text("new_value")?,
         reason: row.opt_text("reason")?,
         cause,
         at_ms,
-    })
+    };
+    Ok((change, row.opt_int("option_parent")?))
+}
+
+/// The entry's label, its option's name, with its ancestors' names in front.
+fn complete_label(
+    mut change: FieldChange,
+    mut parent: Option<i64>,
+    known: &HashMap<i64, (Option<i64>, String)>,
+) -> FieldChange {
+    let mut names = Vec::new();
+    while let Some((above, name)) = parent.and_then(|p| known.get(&p)) {
+        names.push(name.as_str());
+        parent = *above;
+        if names.len() >= usize::from(nsync_core::Level::MAX) {
+            break;
+        }
+    }
+    if !names.is_empty() {
+        names.reverse();
+        names.push(&change.label);
+        change.label = names.join(crate::PATH_SEPARATOR);
+    }
+    change
 }
 
 /// What a run puts in its field's feed: one entry per change but rejections.

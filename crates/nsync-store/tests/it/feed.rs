@@ -137,13 +137,24 @@ async fn runs_and_actions_by_hand_write_the_feed_in_order(store: Store) {
     assert_eq!(page.changes[0].seq, 5);
     assert_eq!(page.position.last, 6);
 
+    // A sub-project's path has every level.
+    let mut deeper = plan(&store, &fx, Vec::new()).await;
+    let parent = key(UpstreamKind::Project, 100);
+    deeper.options = vec![project(900, parent, 3, "Phase 1")];
+    deeper.changes = vec![change(key(UpstreamKind::Project, 900), ChangeKind::Added)];
+    deeper.run.finished_at_ms = 4_500;
+    store.apply_plan(&deeper).await.unwrap();
+    let page = store.field_changes(fx.field, 6, 10).await.unwrap();
+    assert_eq!(page.changes[0].label, "Acme : Build 0 : Phase 1");
+    assert_eq!(page.changes[0].seq, 7);
+
     // Pruning what was written before 2,500 ms: a reader from before it is told so.
     assert_eq!(store.prune_field_changes(2_500).await.unwrap(), 2);
     match store.field_changes(fx.field, 0, 10).await {
         Err(StoreError::FeedPruned { pruned_through, .. }) => assert_eq!(pruned_through, 2),
         other => panic!("expected FeedPruned, got {other:?}"),
     }
-    assert_eq!(all(&store, &fx, 2).await.len(), 4);
+    assert_eq!(all(&store, &fx, 2).await.len(), 5);
     assert_eq!(store.prune_field_changes(2_500).await.unwrap(), 0);
 }
 

@@ -150,7 +150,7 @@ macro_rules! append_feed_in {
 pub(crate) use append_feed_in;
 
 /// The feed's rows from the one holding entry `$2 + 1` on, at most `$3`, with the name and
-/// parent of an action's option (its path is completed by [`complete_labels`]).
+/// parent of an action's option (its path is completed by [`complete_label`]).
 const ROWS: &str = "SELECT f.seq, f.last_seq, f.option_id, f.upstream_kind, f.upstream_id, f.kind, \
        f.old_value, f.new_value, f.reason, f.run_id, f.action, f.actor_user_id, f.at_ms, \
        o.name AS option_name, o.parent_id AS option_parent \

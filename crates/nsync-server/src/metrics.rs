@@ -1,5 +1,6 @@
 //! Prometheus metrics: runs by kind and status, run durations, NetSuite requests by outcome
-//! (429s among them), jobs by outcome, abandoned leases taken over, and the queue depth.
+//! (429s among them), jobs by outcome, abandoned leases taken over, the queue depth, and webhook
+//! delivery attempts by outcome.
 //!
 //! Labels carry no tenant ids: the scrape is an operator's view of the whole deployment, and a
 //! label per integration would grow without bound.
@@ -55,6 +56,7 @@ pub struct Metrics {
     jobs: Family<OutcomeLabels, Counter>,
     lease_expirations: Counter,
     queue_depth: Gauge,
+    webhook_attempts: Family<OutcomeLabels, Counter>,
 }
 
 impl Metrics {
@@ -71,6 +73,12 @@ impl Metrics {
         let jobs = Family::<OutcomeLabels, Counter>::default();
         let lease_expirations = Counter::default();
         let queue_depth = Gauge::default();
+        let webhook_attempts = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "webhook_attempts",
+            "Webhook delivery attempts, by outcome (delivered, failed, disabled: the attempt after which its endpoint was disabled)",
+            webhook_attempts.clone(),
+        );
         registry.register(
             "runs",
             "Runs recorded, by kind and final status",
@@ -115,7 +123,17 @@ impl Metrics {
             jobs,
             lease_expirations,
             queue_depth,
+            webhook_attempts,
         }
+    }
+
+    /// A webhook delivery was tried: `"delivered"`, `"failed"` or `"disabled"`.
+    pub fn webhook_attempt(&self, outcome: &'static str) {
+        self.webhook_attempts
+            .get_or_create(&OutcomeLabels {
+                outcome: outcome.to_owned(),
+            })
+            .inc();
     }
 
     /// A recorded run ended (or stopped for a confirmation).

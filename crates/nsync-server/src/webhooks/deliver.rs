@@ -103,6 +103,11 @@ impl Deliverer {
             }
             let outcome = self.attempt(&lease, &delivery).await;
             let failed = matches!(outcome, AttemptOutcome::Failed { .. });
+            self.engine.metrics().webhook_attempt(match &outcome {
+                AttemptOutcome::Delivered { .. } => "delivered",
+                AttemptOutcome::Failed { disable: None, .. } => "failed",
+                AttemptOutcome::Failed { .. } => "disabled",
+            });
             match store
                 .record_webhook_attempt(
                     &lease,

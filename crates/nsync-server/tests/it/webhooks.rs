@@ -367,6 +367,12 @@ async fn events_arrive_signed_in_order_at_least_once_through_failures(store: Sto
     })
     .await;
     assert_eq!(receiver.got().last().unwrap().id, first);
+    let metrics = api.engine.metrics().encode(0);
+    assert!(
+        metrics.contains("nsync_webhook_attempts_total{outcome=\"failed\"} 3")
+            && metrics.contains("nsync_webhook_attempts_total{outcome=\"delivered\"} 4"),
+        "{metrics}"
+    );
 }
 
 async fn an_endpoint_failing_too_long_is_disabled_and_can_be_enabled_again(store: Store) {

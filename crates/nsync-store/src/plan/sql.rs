@@ -143,7 +143,7 @@ pub(super) const POSTGRES_OPTIONS_CHANGED: &str =
 
 /// `(?, ?), (?, ?)`: `rows` rows of `columns` parameters. Anonymous on purpose: SQLite finds
 /// a numbered parameter's name by a linear search, so binding thousands of them is quadratic.
-fn sqlite_rows(rows: usize, columns: usize) -> String {
+pub(super) fn sqlite_rows(rows: usize, columns: usize) -> String {
     let row = format!("({})", vec!["?"; columns].join(", "));
     vec![row; rows].join(", ")
 }

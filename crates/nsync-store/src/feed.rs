@@ -149,26 +149,76 @@ macro_rules! append_feed_in {
 }
 pub(crate) use append_feed_in;
 
-/// The feed's rows from the one holding entry `$2 + 1` on, at most `$3`, with the name and
-/// parent of an action's option (its path is completed by [`complete_label`]).
-const ROWS: &str = "SELECT f.seq, f.last_seq, f.option_id, f.upstream_kind, f.upstream_id, f.kind, \
-       f.old_value, f.new_value, f.reason, f.run_id, f.action, f.actor_user_id, f.at_ms, \
-       o.name AS option_name, o.parent_id AS option_parent \
-     FROM field_changes AS f LEFT JOIN options AS o ON o.id = f.option_id \
-     WHERE f.field_id = $1 AND f.seq >= coalesce((SELECT CASE WHEN s.last_seq > $2 THEN s.seq END \
-         FROM field_changes AS s WHERE s.field_id = $1 AND s.seq <= $2 ORDER BY s.seq DESC LIMIT 1), $2 + 1) \
-     ORDER BY f.seq LIMIT $3";
-/// Changes `$2` to `$3` of run `$1`'s list, with their options' names and parents.
-const RUN_ENTRIES: &str =
-    "SELECT rc.seq, rc.option_id, rc.upstream_kind, rc.upstream_id, rc.kind, \
-       rc.old_value, rc.new_value, rc.reason, o.name AS option_name, o.parent_id AS option_parent \
-     FROM run_changes AS rc LEFT JOIN options AS o ON o.id = rc.option_id \
-     WHERE rc.run_id = $1 AND rc.seq >= $2 AND rc.seq <= $3 ORDER BY rc.seq";
-/// Options `$1` (a JSON array of ids): the ancestors of a page's options, a level at a time.
-const SQLITE_PARENTS: &str =
-    "SELECT id, parent_id, name FROM options WHERE id IN (SELECT value FROM json_each($1))";
-const POSTGRES_PARENTS: &str = "SELECT id, parent_id, name FROM options \
-     WHERE id IN (SELECT (jsonb_array_elements_text($1::jsonb))::bigint)";
+/// The full path of option `o` from its ancestors `a1` (parent) to `a4` (levels go to 5).
+macro_rules! path_label {
+    () => {
+        "coalesce(a4.name || ' : ', '') || coalesce(a3.name || ' : ', '') || \
+         coalesce(a2.name || ' : ', '') || coalesce(a1.name || ' : ', '') || o.name"
+    };
+}
+macro_rules! ancestors {
+    () => {
+        " LEFT JOIN options AS a1 ON a1.id = o.parent_id LEFT JOIN options AS a2 ON a2.id = a1.parent_id \
+          LEFT JOIN options AS a3 ON a3.id = a2.parent_id LEFT JOIN options AS a4 ON a4.id = a3.parent_id"
+    };
+}
+
+/// The feed's rows from the one holding entry `$2 + 1` on, at most `$3`, with an action's
+/// option: `$label` and `$parent` name the columns that say its path (see [`Paths`]).
+macro_rules! rows {
+    ($label:expr, $parent:expr, $joins:expr) => {
+        concat!(
+            "SELECT f.seq, f.last_seq, f.option_id, f.upstream_kind, f.upstream_id, f.kind, \
+               f.old_value, f.new_value, f.reason, f.run_id, f.action, f.actor_user_id, f.at_ms, ",
+            $label, " AS option_name, ", $parent, " AS option_parent \
+             FROM field_changes AS f LEFT JOIN options AS o ON o.id = f.option_id", $joins,
+            " WHERE f.field_id = $1 AND f.seq >= coalesce((SELECT CASE WHEN s.last_seq > $2 THEN s.seq END \
+                 FROM field_changes AS s WHERE s.field_id = $1 AND s.seq <= $2 ORDER BY s.seq DESC LIMIT 1), $2 + 1) \
+             ORDER BY f.seq LIMIT $3"
+        )
+    };
+}
+/// Changes `$2` to `$3` of run `$1`'s list, with their options (as in [`rows!`]).
+macro_rules! run_entries {
+    ($label:expr, $parent:expr, $joins:expr) => {
+        concat!(
+            "SELECT rc.seq, rc.option_id, rc.upstream_kind, rc.upstream_id, rc.kind, \
+               rc.old_value, rc.new_value, rc.reason, ",
+            $label,
+            " AS option_name, ",
+            $parent,
+            " AS option_parent \
+             FROM run_changes AS rc LEFT JOIN options AS o ON o.id = rc.option_id",
+            $joins,
+            " WHERE rc.run_id = $1 AND rc.seq >= $2 AND rc.seq <= $3 ORDER BY rc.seq"
+        )
+    };
+}
+
+/// How a page's paths are found, per backend, as measured (`bench/store.sh`): SQLite follows
+/// the parents by rowid in the query itself, four joins a row being cheapest there; PostgreSQL
+/// answers each option's name and parent, and the page's ancestors are then read a level at a
+/// time, one query each, which costs it less than four nested-loop probes a row.
+struct Paths {
+    rows: &'static str,
+    run_entries: &'static str,
+    /// Options `$1` (a JSON array of ids), for PostgreSQL's levels.
+    parents: &'static str,
+}
+
+const SQLITE_PATHS: Paths = Paths {
+    rows: rows!(path_label!(), "NULL", ancestors!()),
+    run_entries: run_entries!(path_label!(), "NULL", ancestors!()),
+    parents:
+        "SELECT id, parent_id, name FROM options WHERE id IN (SELECT value FROM json_each($1))",
+};
+
+const POSTGRES_PATHS: Paths = Paths {
+    rows: rows!("o.name", "o.parent_id", ""),
+    run_entries: run_entries!("o.name", "o.parent_id", ""),
+    parents: "SELECT id, parent_id, name FROM options \
+         WHERE id IN (SELECT (jsonb_array_elements_text($1::jsonb))::bigint)",
+};
 /// The rows that are no more than pruned entries.
 const PRUNED: &str = "last_seq <= (SELECT feed_pruned_through FROM custom_fields \
      WHERE custom_fields.id = field_changes.field_id)";
@@ -203,11 +253,11 @@ impl Store {
         // One read transaction on SQLite, a consistent snapshot on PostgreSQL: the position and
         // the entries agree (the prune cannot slip between them).
         let limit_rows = i64::from(limit);
-        let (begin, parents) = match self.backend() {
-            crate::Backend::Sqlite => ("BEGIN", SQLITE_PARENTS),
+        let (begin, paths) = match self.backend() {
+            crate::Backend::Sqlite => ("BEGIN", SQLITE_PATHS),
             crate::Backend::Postgres => (
                 "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-                POSTGRES_PARENTS,
+                POSTGRES_PATHS,
             ),
         };
         let (position, changes) = with_pool!(self, pool => {
@@ -217,7 +267,7 @@ impl Store {
             if after < position.pruned_through {
                 return Err(StoreError::FeedPruned { field, after, pruned_through: position.pruned_through });
             }
-            let rows = sqlx::query(ROWS).bind(field.get()).bind(after).bind(limit_rows).fetch_all(&mut *tx).await?;
+            let rows = sqlx::query(paths.rows).bind(field.get()).bind(after).bind(limit_rows).fetch_all(&mut *tx).await?;
             let mut changes: Vec<(FieldChange, Option<i64>)> = Vec::new();
             for row in rows {
                 let row = Row::read(&row)?;
@@ -233,7 +283,7 @@ impl Store {
                         };
                         let lo = (after + 1).max(first);
                         let hi = row.last.min(lo + room - 1);
-                        let entries = sqlx::query(RUN_ENTRIES).bind(run.get()).bind(lo - first).bind(hi - first)
+                        let entries = sqlx::query(paths.run_entries).bind(run.get()).bind(lo - first).bind(hi - first)
                             .fetch_all(&mut *tx).await?;
                         if entries.len() as i64 != hi - lo + 1 {
                             return Err(StoreError::Corrupt(format!("run {run} lists {} of its feed entries {lo} to {hi}", entries.len())));
@@ -245,7 +295,7 @@ impl Store {
                     }
                 }
             }
-            // The paths: each level of ancestors of the page's options in one query.
+            // PostgreSQL's paths: each level of ancestors of the page's options in one query.
             let mut known: HashMap<i64, (Option<i64>, String)> = HashMap::new();
             let mut wanted: Vec<i64> = changes.iter().filter_map(|(_, parent)| *parent).collect();
             for _ in 0..usize::from(nsync_core::Level::MAX) {
@@ -256,7 +306,7 @@ impl Store {
                     break;
                 }
                 let ids = serde_json::to_string(&wanted).map_err(StoreError::corrupt)?;
-                let found = sqlx::query(parents).bind(ids).fetch_all(&mut *tx).await?;
+                let found = sqlx::query(paths.parents).bind(ids).fetch_all(&mut *tx).await?;
                 wanted.clear();
                 for row in &found {
                     let parent = row.opt_int("parent_id")?;

@@ -18,3 +18,13 @@
   });
   document.addEventListener('htmx:afterSwap', count);
 })();
+
+// A failed action shows the server's message where the person clicked. htmx swaps only 2xx
+// answers by default, which left a 502 from NetSuite or a refused form without a word on the
+// screen; every page error is a small HTML message (message.html), safe to show in place.
+document.addEventListener('htmx:beforeSwap', function (e) {
+  if (e.detail.xhr.status >= 400) {
+    e.detail.shouldSwap = true;
+    e.detail.isError = false;
+  }
+});

@@ -190,13 +190,7 @@ impl Store {
             }
             done
         });
-        if done == 0 {
-            return Err(StoreError::NotFound {
-                what: "webhook endpoint",
-                id: endpoint,
-            });
-        }
-        Ok(())
+        found(done, endpoint)
     }
 
     /// Replaces an endpoint's secret; the one it replaces still signs (beside the new one)
@@ -223,13 +217,7 @@ impl Store {
             }
             done
         });
-        if done == 0 {
-            return Err(StoreError::NotFound {
-                what: "webhook endpoint",
-                id: endpoint,
-            });
-        }
-        Ok(())
+        found(done, endpoint)
     }
 
     /// Enables an endpoint again after it was disabled: its pending deliveries are tried at
@@ -252,14 +240,20 @@ impl Store {
             }
             done
         });
-        if done == 0 {
-            return Err(StoreError::NotFound {
-                what: "webhook endpoint",
-                id: endpoint,
-            });
-        }
-        Ok(())
+        found(done, endpoint)
     }
+}
+
+/// `NotFound` when a write to one of the company's endpoints touched no row (it is not there,
+/// or it is another company's).
+fn found(done: u64, endpoint: i64) -> Result<(), StoreError> {
+    if done == 0 {
+        return Err(StoreError::NotFound {
+            what: "webhook endpoint",
+            id: endpoint,
+        });
+    }
+    Ok(())
 }
 
 pub(crate) fn endpoint_from_row(row: &impl Cols) -> Result<WebhookEndpoint, StoreError> {

@@ -42,6 +42,8 @@ text_enum!(
         Failed = "failed",
         /// Would deactivate too many options; waits for an administrator's confirmation.
         NeedsConfirmation = "needs_confirmation",
+        /// Was held for confirmation, and an administrator discarded it: nothing of it applied.
+        Discarded = "discarded",
     }
 );
 

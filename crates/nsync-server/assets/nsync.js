@@ -28,3 +28,15 @@ document.addEventListener('htmx:beforeSwap', function (e) {
     e.detail.isError = false;
   }
 });
+
+// The option tree: a row's toggle loads its children once (htmx), then shows and hides them; it
+// is a button, so Enter and Space work from the keyboard.
+document.addEventListener('click', function (e) {
+  var t = e.target.closest && e.target.closest('button.toggle');
+  if (!t) return;
+  var open = t.getAttribute('aria-expanded') === 'true';
+  t.setAttribute('aria-expanded', open ? 'false' : 'true');
+  t.textContent = open ? '\u25b8' : '\u25be';
+  var kids = document.getElementById(t.getAttribute('aria-controls'));
+  if (kids) kids.hidden = open;
+});

@@ -312,6 +312,54 @@ impl Engine {
         })
     }
 
+    /// Discards the plan the guard held for `run`: nothing of it is applied, and the run says so.
+    /// Under the integration's run lock, so it cannot race a confirmation of the same run.
+    pub async fn discard(
+        &self,
+        integration: IntegrationId,
+        run: RunId,
+        audit: Audit,
+    ) -> Result<(), EngineError> {
+        let lock = self.store.lock_integration(integration).await?;
+        let audit = audit.with("integration", integration.get());
+        let result = self.store.discard_held(run, &audit).await;
+        lock.release().await?;
+        match result? {
+            true => Ok(()),
+            false => Err(EngineError::NothingToConfirm(run)),
+        }
+    }
+
+    /// The changes a run made (of one kind, or all), or for a run held for confirmation the
+    /// changes it would make, skipping the first `skip`.
+    pub async fn run_changes(
+        &self,
+        run: &nsync_core::Run,
+        kind: Option<nsync_core::ChangeKind>,
+        skip: u64,
+        limit: u32,
+    ) -> Result<Vec<nsync_core::Change>, EngineError> {
+        if run.status == RunStatus::NeedsConfirmation {
+            let plan = self.store.pending_plan(run.id).await?;
+            let changes = plan.map(|p| p.changes).unwrap_or_default();
+            let skip = usize::try_from(skip).unwrap_or(usize::MAX);
+            return Ok(changes
+                .into_iter()
+                .filter(|c| kind.is_none_or(|k| c.kind == k))
+                .skip(skip)
+                .take(limit as usize)
+                .collect());
+        }
+        Ok(match kind {
+            Some(kind) => {
+                self.store
+                    .changes_of_kind(run.id, kind, skip, limit)
+                    .await?
+            }
+            None => self.store.changes(run.id, skip, limit).await?,
+        })
+    }
+
     /// The integration's client, kept while what it was built from stays the same: the
     /// credentials are read from the store every time, so a change made by any process (this
     /// one's API, another server, the CLI) takes effect at the next run without anyone having

@@ -5,7 +5,7 @@
 //! itself, naming the target it wrote. No action lands without its entry, and no entry without
 //! its action.
 
-use nsync_core::{CompanyId, UserId};
+use nsync_core::{CompanyId, RunId, UserId};
 
 use crate::row::{id, opt_id, Cols};
 use crate::store::with_pool;
@@ -127,6 +127,58 @@ impl Store {
             let rows = sqlx::query(sql).bind(company.get()).bind(before.unwrap_or(i64::MAX)).bind(i64::from(limit)).fetch_all(pool).await?;
             rows.iter().map(entry_from_row).collect()
         })
+    }
+}
+
+impl Store {
+    /// The e-mail address of each user of the company, for pages that name who did what.
+    pub async fn user_emails(
+        &self,
+        company: CompanyId,
+    ) -> Result<Vec<(UserId, String)>, StoreError> {
+        let sql = "SELECT id, email FROM users WHERE company_id = $1 ORDER BY id";
+        with_pool!(self, pool => {
+            let rows = sqlx::query(sql).bind(company.get()).fetch_all(pool).await?;
+            rows.iter().map(|r| Ok((id(r, "id")?, r.text("email")?))).collect()
+        })
+    }
+
+    /// Who started each of these runs, for the runs a person started (the audit entry that
+    /// started a run names it); runs the schedule, a notification or the CLI started have none.
+    pub async fn run_starters(
+        &self,
+        company: CompanyId,
+        runs: &[RunId],
+    ) -> Result<Vec<(RunId, UserId)>, StoreError> {
+        let mut found = Vec::new();
+        for chunk in runs.chunks(200) {
+            let placeholders: Vec<String> =
+                (0..chunk.len()).map(|n| format!("${}", n + 2)).collect();
+            let sql = format!(
+                "SELECT target, actor_user_id FROM audit_log WHERE company_id = $1 \
+                 AND action IN ('start_import', 'start_update') AND actor_user_id IS NOT NULL \
+                 AND target IN ({})",
+                placeholders.join(", ")
+            );
+            let rows: Vec<(String, i64)> = with_pool!(self, pool => {
+                let mut q = sqlx::query(&sql).bind(company.get());
+                for run in chunk {
+                    q = q.bind(format!("run {run}"));
+                }
+                let rows = q.fetch_all(pool).await?;
+                rows.iter().map(|r| Ok((r.text("target")?, r.int("actor_user_id")?))).collect::<Result<_, StoreError>>()?
+            });
+            for (target, user) in rows {
+                let run = target
+                    .strip_prefix("run ")
+                    .and_then(|n| n.parse::<i64>().ok())
+                    .and_then(|n| RunId::new(n).ok());
+                if let (Some(run), Ok(user)) = (run, UserId::new(user)) {
+                    found.push((run, user));
+                }
+            }
+        }
+        Ok(found)
     }
 }
 

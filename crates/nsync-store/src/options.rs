@@ -122,6 +122,69 @@ impl Store {
         Ok(ChildrenPage { options, next })
     }
 
+    /// How many children each of `parents` has (those with none are left out); with
+    /// `active_only`, only the active options not removed here count (the picker's view).
+    pub async fn child_counts(
+        &self,
+        field: CustomFieldId,
+        parents: &[OptionId],
+        active_only: bool,
+    ) -> Result<Vec<(OptionId, u64)>, StoreError> {
+        let mut found = Vec::new();
+        for chunk in parents.chunks(500) {
+            let placeholders: Vec<String> =
+                (0..chunk.len()).map(|n| format!("${}", n + 2)).collect();
+            let sql = format!(
+                "SELECT parent_id, COUNT(*) AS n FROM options WHERE field_id = $1 \
+                 AND parent_id IN ({}){} GROUP BY parent_id",
+                placeholders.join(", "),
+                if active_only {
+                    " AND active AND NOT removed_here"
+                } else {
+                    ""
+                }
+            );
+            let rows: Vec<(i64, i64)> = with_pool!(self, pool => {
+                let mut q = sqlx::query(&sql).bind(field.get());
+                for parent in chunk {
+                    q = q.bind(parent.get());
+                }
+                let rows = q.fetch_all(pool).await?;
+                rows.iter().map(|r| Ok((r.int("parent_id")?, r.int("n")?))).collect::<Result<_, StoreError>>()?
+            });
+            for (parent, n) in rows {
+                found.push((
+                    OptionId::new(parent).map_err(StoreError::corrupt)?,
+                    u64::try_from(n).map_err(StoreError::corrupt)?,
+                ));
+            }
+        }
+        Ok(found)
+    }
+
+    /// The field's options counted by level and state, for the totals above the tree.
+    pub async fn option_totals(&self, field: CustomFieldId) -> Result<OptionTotals, StoreError> {
+        let sql = "SELECT level, active, removed_here, COUNT(*) AS n FROM options \
+                   WHERE field_id = $1 GROUP BY level, active, removed_here";
+        let rows: Vec<(i64, bool, bool, i64)> = with_pool!(self, pool => {
+            let rows = sqlx::query(sql).bind(field.get()).fetch_all(pool).await?;
+            rows.iter().map(|r| Ok((r.int("level")?, r.flag("active")?, r.flag("removed_here")?, r.int("n")?)))
+                .collect::<Result<_, StoreError>>()?
+        });
+        let mut totals = OptionTotals::default();
+        for (level, active, removed, n) in rows {
+            let n = u64::try_from(n).map_err(StoreError::corrupt)?;
+            let at = usize::try_from(level.clamp(1, 3) - 1).unwrap_or(0);
+            totals.by_level[at] += n;
+            match (removed, active) {
+                (true, _) => totals.removed_here += n,
+                (false, true) => totals.active += n,
+                (false, false) => totals.inactive += n,
+            }
+        }
+        Ok(totals)
+    }
+
     /// The full path of an option, from the top: `Customer : Project : Sub-project`.
     pub async fn path_label(&self, option: OptionId) -> Result<String, StoreError> {
         let labels = self.path_labels(&[option]).await?;
@@ -137,6 +200,19 @@ impl Store {
         &self,
         options: &[OptionId],
     ) -> Result<Vec<(OptionId, String)>, StoreError> {
+        let paths = self.paths(options).await?;
+        Ok(paths
+            .into_iter()
+            .map(|(id, label, _)| (id, label))
+            .collect())
+    }
+
+    /// [`Store::path_labels`], each with whether the option can be picked: it and every option
+    /// above it active and not removed here (a sub-project under an inactive project cannot).
+    pub(crate) async fn paths(
+        &self,
+        options: &[OptionId],
+    ) -> Result<Vec<(OptionId, String, bool)>, StoreError> {
         if options.is_empty() {
             return Ok(Vec::new());
         }
@@ -146,48 +222,68 @@ impl Store {
         // (20 ms for a page of search hits over 300,000 options, instead of a fraction of one).
         let step = match self.backend() {
             crate::Backend::Postgres => {
-                "FROM chain c CROSS JOIN LATERAL (SELECT o.id, o.parent_id, o.name FROM options o \
-                 WHERE o.id = c.parent_id) AS o WHERE c.depth < 8"
+                "FROM chain c CROSS JOIN LATERAL (SELECT o.id, o.parent_id, o.name, o.active, \
+                 o.removed_here FROM options o WHERE o.id = c.parent_id) AS o WHERE c.depth < 8"
             }
             crate::Backend::Sqlite => {
                 "FROM options o JOIN chain c ON o.id = c.parent_id WHERE c.depth < 8"
             }
         };
         let sql = format!(
-            "WITH RECURSIVE chain (start_id, id, parent_id, name, depth) AS ( \
-               SELECT id, id, parent_id, name, CAST(0 AS BIGINT) FROM options WHERE id IN ({}) \
+            "WITH RECURSIVE chain (start_id, id, parent_id, name, open, depth) AS ( \
+               SELECT id, id, parent_id, name, active AND NOT removed_here, CAST(0 AS BIGINT) \
+               FROM options WHERE id IN ({}) \
                UNION ALL \
-               SELECT c.start_id, o.id, o.parent_id, o.name, c.depth + 1 {step}) \
-             SELECT start_id, name, depth FROM chain ORDER BY start_id, depth DESC",
+               SELECT c.start_id, o.id, o.parent_id, o.name, o.active AND NOT o.removed_here, \
+               c.depth + 1 {step}) \
+             SELECT start_id, name, open, depth FROM chain ORDER BY start_id, depth DESC",
             placeholders.join(", ")
         );
-        let rows: Vec<(i64, String)> = with_pool!(self, pool => {
+        let rows: Vec<(i64, String, bool)> = with_pool!(self, pool => {
             let mut q = sqlx::query(&sql);
             for option in options {
                 q = q.bind(option.get());
             }
             let rows = q.fetch_all(pool).await?;
-            rows.iter().map(|r| Ok((r.int("start_id")?, r.text("name")?))).collect::<Result<_, StoreError>>()?
+            rows.iter().map(|r| Ok((r.int("start_id")?, r.text("name")?, r.flag("open")?))).collect::<Result<_, StoreError>>()?
         });
-        let mut labels: Vec<(OptionId, String)> = Vec::with_capacity(options.len());
-        for (start, name) in rows {
+        let mut labels: Vec<(OptionId, String, bool)> = Vec::with_capacity(options.len());
+        for (start, name, open) in rows {
             match labels.last_mut() {
-                Some((last, label)) if last.get() == start => {
+                Some((last, label, all_open)) if last.get() == start => {
                     label.push_str(PATH_SEPARATOR);
                     label.push_str(&name);
+                    *all_open &= open;
                 }
-                _ => labels.push((OptionId::new(start).map_err(StoreError::corrupt)?, name)),
+                _ => labels.push((
+                    OptionId::new(start).map_err(StoreError::corrupt)?,
+                    name,
+                    open,
+                )),
             }
         }
         // Back in the caller's order.
         let mut ordered = Vec::with_capacity(labels.len());
         for option in options {
-            if let Some(found) = labels.iter().find(|(id, _)| id == option) {
+            if let Some(found) = labels.iter().find(|(id, _, _)| id == option) {
                 ordered.push(found.clone());
             }
         }
         Ok(ordered)
     }
+}
+
+/// A field's options counted for people: by state, and by level.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OptionTotals {
+    /// Active options (not removed here).
+    pub active: u64,
+    /// Inactive options (not removed here).
+    pub inactive: u64,
+    /// Options removed here, whatever their state in NetSuite.
+    pub removed_here: u64,
+    /// Options at levels 1, 2 and 3.
+    pub by_level: [u64; 3],
 }
 
 pub(crate) fn option_from_row(row: &impl Cols) -> Result<StoredOption, StoreError> {

@@ -210,16 +210,43 @@ impl Store {
         })
     }
 
+    /// The run's changes of one kind, in order, skipping the first `skip` of them.
+    pub async fn changes_of_kind(
+        &self,
+        run: RunId,
+        kind: ChangeKind,
+        skip: u64,
+        limit: u32,
+    ) -> Result<Vec<Change>, StoreError> {
+        let sql =
+            "SELECT option_id, upstream_kind, upstream_id, kind, old_value, new_value, reason \
+                   FROM run_changes WHERE run_id = $1 AND kind = $2 ORDER BY seq LIMIT $3 OFFSET $4";
+        let skip = i64::try_from(skip).unwrap_or(i64::MAX);
+        with_pool!(self, pool => {
+            let rows = sqlx::query(sql).bind(run.get()).bind(kind.as_str()).bind(i64::from(limit))
+                .bind(skip).fetch_all(pool).await?;
+            rows.iter().map(change_from_row).collect()
+        })
+    }
+
     /// Stops a run in "needs confirmation" and keeps its plan, unapplied, for an administrator
     /// to confirm; [`Store::apply_plan`] of that same plan later applies it and clears it.
     pub async fn hold_for_confirmation(&self, plan: &Plan, now_ms: i64) -> Result<(), StoreError> {
         let json = serde_json::to_string(plan).map_err(StoreError::corrupt)?;
-        let sql = "UPDATE runs SET status = $2, finished_at_ms = $3, pending_plan = $4 WHERE id = $1 AND integration_id = $5";
+        // The counts are what the plan would do, so lists and pages say what waits.
+        let sql = "UPDATE runs SET status = $2, finished_at_ms = $3, pending_plan = $4, \
+                   added = $6, renamed = $7, moved = $8, deactivated = $9, reactivated = $10, \
+                   rejected = $11, unchanged = $12, netsuite_requests = $13 \
+                   WHERE id = $1 AND integration_id = $5";
+        let c = plan.run.counts;
         let done = with_pool!(self, pool => {
             let mut tx = pool.begin_with(self.begin_sql()).await?;
             let done = sqlx::query(sql).bind(plan.run.id.get())
                 .bind(RunStatus::NeedsConfirmation.as_str()).bind(now_ms).bind(json)
-                .bind(plan.integration.get()).execute(&mut *tx).await?.rows_affected();
+                .bind(plan.integration.get()).bind(i64::from(c.added)).bind(i64::from(c.renamed))
+                .bind(i64::from(c.moved)).bind(i64::from(c.deactivated)).bind(i64::from(c.reactivated))
+                .bind(i64::from(c.rejected)).bind(i64::from(c.unchanged))
+                .bind(i64::from(plan.run.netsuite_requests)).execute(&mut *tx).await?.rows_affected();
             if done > 0 {
                 announce_run_in!(&mut *tx, plan.run.id, WebhookEvent::RunNeedsConfirmation, None, now_ms);
             }
@@ -233,6 +260,24 @@ impl Store {
             });
         }
         Ok(())
+    }
+
+    /// Discards the plan `run` holds for confirmation: the run ends as discarded, nothing of it
+    /// applied, and the audit entry commits with it. `false` when the run held no plan (already
+    /// confirmed, discarded, or never held).
+    pub async fn discard_held(&self, run: RunId, audit: &Audit) -> Result<bool, StoreError> {
+        let sql = "UPDATE runs SET status = $2, pending_plan = NULL \
+                   WHERE id = $1 AND status = $3 AND pending_plan IS NOT NULL";
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_with(self.begin_sql()).await?;
+            let done = sqlx::query(sql).bind(run.get()).bind(RunStatus::Discarded.as_str())
+                .bind(RunStatus::NeedsConfirmation.as_str()).execute(&mut *tx).await?.rows_affected();
+            if done > 0 {
+                append_audit_in!(&mut *tx, &audit.entry(format!("run {run}")));
+            }
+            tx.commit().await?;
+            Ok(done > 0)
+        })
     }
 
     /// The plan a run holds for confirmation, if any.

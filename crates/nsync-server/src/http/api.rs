@@ -55,6 +55,7 @@ pub const OPERATIONS: &[Operation] = {
         op!(get "/runs/{id}" => get_run, "getRun", "A run and its status", Admin, 200, [_ -> 200 nsync_core::Run]),
         op!(get "/runs/{id}/changes" => list_run_changes, "listRunChanges", "A page of a run's change list", Admin, 200, [_ -> 200 ChangesPage]),
         op!(post "/runs/{id}/confirm" => confirm_run, "confirmRun", "Apply an update held by the mass-deactivation guard", Admin, 200, [_ -> 200 ReportView]),
+        op!(post "/runs/{id}/discard" => discard_run, "discardRun", "Discard an update held by the mass-deactivation guard (nothing of it is applied)", Admin, 200, [_ -> 200 Run]),
         op!(get "/fields" => list_fields, "listCustomFields", "The company's custom fields", Member, 200, [_ -> 200 FieldsView]),
         op!(get "/fields/{id}" => get_field, "getCustomField", "A custom field, with its change feed's current cursor (changes_cursor)", Member, 200, [_ -> 200 FieldDetailView]),
         op!(get "/fields/{id}/changes" => list_field_changes, "listFieldChanges", "The field's change feed after a cursor, in commit order; 410 cursor_expired when the entries after it were pruned (re-read the options and start from changes_cursor)", Member, 200, [_ -> 200 FieldChangesPage]),

@@ -12,6 +12,7 @@ mod integration;
 mod runs;
 mod scope;
 mod webhooks;
+mod words;
 
 use askama::Template;
 use axum::extract::{FromRequestParts, State};

@@ -15,6 +15,7 @@ mod histories;
 mod hostile_input;
 mod interrupted_runs;
 mod openapi_schemas;
+mod pages;
 mod password_change;
 mod request_shapes;
 mod rules;

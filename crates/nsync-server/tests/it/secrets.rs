@@ -395,7 +395,7 @@ async fn every_admin_action_writes_exactly_one_audit_entry(store: Store) {
         "update settings",
     ] {
         assert!(
-            page.contains(action),
+            page.to_lowercase().contains(action),
             "{action} missing from the audit page"
         );
     }

@@ -53,6 +53,9 @@ impl Store {
         }
         // A trigram phrase needs three characters; see the SQLite migration for shorter ones.
         let long = folded.chars().count() >= 3;
+        // Some matches may sit under an inactive option and are dropped below: ask for more.
+        let wanted = limit;
+        let limit = limit.saturating_mul(2).min(1000);
         let found: Vec<(i64, i64)> = match &self.pool {
             Pool::Sqlite(pool) => {
                 let expr = if long {
@@ -131,11 +134,14 @@ impl Store {
             .map(|(id, _)| OptionId::new(*id))
             .collect::<Result<_, _>>()
             .map_err(StoreError::corrupt)?;
-        let labels = self.path_labels(&ids).await?;
-        let mut hits: Vec<SearchHit> = labels
+        let paths = self.paths(&ids).await?;
+        let mut hits: Vec<SearchHit> = paths
             .into_iter()
             .zip(found)
-            .map(|((id, label), (_, level))| {
+            // An active option under an inactive or removed one cannot be picked either.
+            .filter(|((_, _, open), _)| *open)
+            .take(wanted as usize)
+            .map(|((id, label, _), (_, level))| {
                 Ok(SearchHit {
                     id,
                     label,

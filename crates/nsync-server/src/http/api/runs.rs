@@ -1,4 +1,5 @@
-//! Runs: list, read, change lists, and confirming an update held by the guard.
+//! Runs: list, read, change lists (a held run's: what it would apply), and confirming or
+//! discarding an update held by the guard.
 
 use axum::extract::State;
 use axum::Json;
@@ -83,7 +84,7 @@ pub(crate) async fn list_run_changes(
     who.require_admin()?;
     let from = params.from.unwrap_or(0);
     let limit = params.limit.unwrap_or(100).clamp(1, 1000);
-    let changes = state.store().changes(run.id, from, limit).await?;
+    let changes = ops::runs::changes(state.engine(), &run, from, limit).await?;
     let next_from = (changes.len() == limit as usize).then(|| from + changes.len() as u64);
     Ok(Json(ChangesPage { changes, next_from }))
 }
@@ -96,4 +97,14 @@ pub(crate) async fn confirm_run(
     let run = owned_run(&state, &who, &id).await?;
     let report = ops::runs::confirm(state.engine(), &who.actor(), &run).await?;
     Ok(Json(ReportView::from(report)))
+}
+
+pub(crate) async fn discard_run(
+    State(state): State<AppState>,
+    who: Principal,
+    PathId(id): PathId,
+) -> Result<Json<Run>, ApiError> {
+    let run = owned_run(&state, &who, &id).await?;
+    ops::runs::discard(state.engine(), &who.actor(), &run).await?;
+    Ok(Json(state.store().run(run.id).await?))
 }

@@ -6,7 +6,7 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 
-use super::{render, Chrome, PageError, Viewer};
+use super::{render, words, Chrome, PageError, Viewer};
 use crate::http::api::ApiQuery;
 use crate::http::AppState;
 
@@ -19,6 +19,7 @@ struct EventRow {
     actor: String,
     action: String,
     target: String,
+    link: Option<String>,
     detail: String,
 }
 
@@ -51,22 +52,36 @@ async fn page(
     let next_before = (entries.len() == PAGE as usize)
         .then(|| entries.last().map(|e| e.id))
         .flatten();
+    let company = state.store().company(who.company).await?;
+    let emails: std::collections::HashMap<_, _> = state
+        .store()
+        .user_emails(who.company)
+        .await?
+        .into_iter()
+        .collect();
     let events = entries
         .into_iter()
-        .map(|e| EventRow {
-            at: chrono::DateTime::from_timestamp_millis(e.entry.at_ms)
-                .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
-                .unwrap_or_default(),
-            actor: e
-                .entry
-                .actor
-                .map_or_else(|| "nsync".to_owned(), |a| format!("user {a}")),
-            action: e.entry.action.replace('_', " "),
-            target: e.entry.target.unwrap_or_default(),
-            detail: match &e.entry.detail {
-                serde_json::Value::Object(map) if map.is_empty() => String::new(),
-                other => other.to_string(),
-            },
+        .map(|e| {
+            let target = e.entry.target.unwrap_or_default();
+            // A run is linked to its page; other targets (an option, a webhook) say what they are.
+            let link = target
+                .strip_prefix("run ")
+                .filter(|n| n.parse::<i64>().is_ok())
+                .map(|n| format!("/runs/{n}"));
+            EventRow {
+                at: words::at(e.entry.at_ms, company.time_zone.tz()),
+                actor: match e.entry.actor {
+                    None => "nsync".to_owned(),
+                    Some(user) => emails
+                        .get(&user)
+                        .cloned()
+                        .unwrap_or_else(|| format!("a former user ({user})")),
+                },
+                action: words::audit_action(&e.entry.action),
+                target,
+                link,
+                detail: words::detail(&e.entry.detail),
+            }
         })
         .collect();
     Ok(render(&AuditTpl {

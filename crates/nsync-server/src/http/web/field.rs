@@ -6,12 +6,14 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use nsync_core::{Level, Role, StoredOption};
-use nsync_store::CustomField;
+use std::collections::HashMap;
 
-use super::{render, Chrome, PageError, Viewer};
+use nsync_core::{InactiveReason, Level, OptionId, Role};
+use nsync_store::{CustomField, OptionTotals};
+
+use super::{render, words, Chrome, PageError, Viewer};
 use crate::http::api::options::{
-    options_page, search_hits, OptionsParams, SearchHitView, SearchParams,
+    options_page, search_hits, OptionView, OptionsParams, SearchHitView, SearchParams,
 };
 use crate::http::api::{owned_field, ApiQuery, PathId};
 use crate::http::auth::Principal;
@@ -35,42 +37,92 @@ pub(crate) struct OptionRow {
     id: i64,
     field: i64,
     name: String,
+    /// Shown only when the integration shows project numbers.
     number: Option<String>,
-    inactive: Option<String>,
+    level: u8,
+    /// Children listed under it (for members, only those they can pick).
+    children: u64,
+    /// Its state in words, when it is not simply active: "Inactive in NetSuite", ...
+    state: Option<&'static str>,
     removed: bool,
-    expandable: bool,
     flaw: Option<String>,
 }
 
-fn reason_text(option: &StoredOption) -> Option<String> {
-    option.state.reason().map(|r| match r {
-        nsync_core::InactiveReason::InactiveInNetSuite => "inactive in NetSuite".to_owned(),
-        nsync_core::InactiveReason::DeletedInNetSuite => "deleted in NetSuite".to_owned(),
-        nsync_core::InactiveReason::LeftSubsidiary => {
-            "no longer in the integrated subsidiary".to_owned()
-        }
-        nsync_core::InactiveReason::DeactivatedHere => "deactivated here".to_owned(),
-        nsync_core::InactiveReason::StageNotIncluded => {
-            "a lead or prospect in NetSuite, which this integration does not import".to_owned()
-        }
-        nsync_core::InactiveReason::ClosedInNetSuite => "closed in NetSuite".to_owned(),
-        nsync_core::InactiveReason::TooDeep => {
-            "deeper in NetSuite than this field's deepest level".to_owned()
-        }
-    })
+/// What the rows of one field need to know: whether numbers are shown.
+#[derive(Clone, Copy)]
+struct RowStyle {
+    numbers: bool,
 }
 
-fn row(option: &StoredOption) -> OptionRow {
-    OptionRow {
-        id: option.id.get(),
-        field: option.field.get(),
-        name: option.name.as_str().to_owned(),
-        number: option.number.clone(),
-        inactive: reason_text(option),
-        removed: option.removed_here,
-        expandable: option.level.get() < Level::MAX,
-        flaw: option.flaw.clone(),
+impl RowStyle {
+    async fn of(state: &AppState, field: &CustomField) -> Result<Self, ApiError> {
+        let numbers = match field.integration {
+            Some(i) => {
+                state
+                    .store()
+                    .integration(i)
+                    .await?
+                    .settings
+                    .show_project_number
+            }
+            // A manual option's number is one a person typed in: it is shown.
+            None => true,
+        };
+        Ok(Self { numbers })
     }
+}
+
+fn rows(
+    views: &[OptionView],
+    counts: &HashMap<OptionId, u64>,
+    style: RowStyle,
+) -> Result<Vec<OptionRow>, ApiError> {
+    views
+        .iter()
+        .map(|v| {
+            let id = OptionId::new(v.id)?;
+            let state = match v.inactive_reason.as_deref() {
+                None => None,
+                Some(code) => Some(
+                    InactiveReason::parse(code)
+                        .map(words::inactive_reason)
+                        .unwrap_or("Inactive"),
+                ),
+            };
+            Ok(OptionRow {
+                id: v.id,
+                field: v.field_id,
+                name: v.name.clone(),
+                number: v.number.clone().filter(|_| style.numbers),
+                level: v.level,
+                children: counts.get(&id).copied().unwrap_or(0),
+                state,
+                removed: v.removed_here,
+                flaw: v.flaw.clone(),
+            })
+        })
+        .collect()
+}
+
+/// Rows of `views`, with their child counts (one query for the page).
+async fn rows_counted(
+    state: &AppState,
+    who: &Principal,
+    field: &CustomField,
+    views: &[OptionView],
+) -> Result<Vec<OptionRow>, ApiError> {
+    let ids: Vec<OptionId> = views
+        .iter()
+        .filter(|v| v.level < Level::MAX)
+        .map(|v| OptionId::new(v.id))
+        .collect::<Result<_, _>>()?;
+    let counts = state
+        .store()
+        .child_counts(field.id, &ids, !all_states(who))
+        .await?
+        .into_iter()
+        .collect();
+    rows(views, &counts, RowStyle::of(state, field).await?)
 }
 
 #[derive(Template)]
@@ -82,6 +134,7 @@ struct FieldTpl {
     field_name: Option<String>,
     options: Vec<OptionRow>,
     more: Option<String>,
+    totals: Option<OptionTotals>,
 }
 
 #[derive(Template)]
@@ -130,14 +183,7 @@ async fn level(
 ) -> Result<(Vec<OptionRow>, Option<String>), ApiError> {
     let parent = params.parent;
     let page = options_page(state, who, field, params).await?;
-    let mut rows = Vec::new();
-    for view in &page.options {
-        let option = state
-            .store()
-            .option(nsync_core::OptionId::new(view.id)?)
-            .await?;
-        rows.push(row(&option));
-    }
+    let rows = rows_counted(state, who, field, &page.options).await?;
     let more = page.next.map(|next| {
         url::form_urlencoded::Serializer::new("/field/children?".to_owned())
             .append_pair("field", &field.id.to_string())
@@ -147,6 +193,18 @@ async fn level(
             .finish()
     });
     Ok((rows, more))
+}
+
+/// One option's row again, after Remove or Restore.
+async fn row_of(state: &AppState, who: &Principal, option: OptionId) -> Result<Response, ApiError> {
+    let option = state.store().option(option).await?;
+    let field = state.store().field(option.field).await?;
+    let rows = rows_counted(state, who, &field, &[OptionView::from(&option)]).await?;
+    let o = rows
+        .into_iter()
+        .next()
+        .ok_or(ApiError::NotFound("option"))?;
+    Ok(render(&RowTpl { admin: true, o }))
 }
 
 fn all_states(who: &Principal) -> bool {
@@ -160,16 +218,21 @@ async fn page(
     ApiQuery(q): ApiQuery<FieldQuery>,
 ) -> Result<Response, PageError> {
     let field = the_field(&state, &who, q.field).await?;
-    let (options, more) = match &field {
+    let (options, more, totals) = match &field {
         Some(field) => {
             let params = OptionsParams {
                 limit: Some(PAGE),
                 all_states: all_states(&who),
                 ..Default::default()
             };
-            level(&state, &who, field, params).await?
+            let (options, more) = level(&state, &who, field, params).await?;
+            (
+                options,
+                more,
+                Some(state.store().option_totals(field.id).await?),
+            )
         }
-        None => (Vec::new(), None),
+        None => (Vec::new(), None, None),
     };
     Ok(render(&FieldTpl {
         chrome: Chrome::new(&who, "field"),
@@ -178,6 +241,7 @@ async fn page(
         field_name: field.map(|f| f.name),
         options,
         more,
+        totals,
     }))
 }
 
@@ -249,10 +313,7 @@ async fn remove(
 ) -> Result<Response, PageError> {
     let (option, _) =
         ops::options::set_removed_here(state.engine(), &who.actor(), &id, true).await?;
-    Ok(render(&RowTpl {
-        admin: true,
-        o: row(&state.store().option(option.id).await?),
-    }))
+    Ok(row_of(&state, &who, option.id).await?)
 }
 
 async fn restore(
@@ -262,8 +323,5 @@ async fn restore(
 ) -> Result<Response, PageError> {
     let (option, _) =
         ops::options::set_removed_here(state.engine(), &who.actor(), &id, false).await?;
-    Ok(render(&RowTpl {
-        admin: true,
-        o: row(&state.store().option(option.id).await?),
-    }))
+    Ok(row_of(&state, &who, option.id).await?)
 }

@@ -200,7 +200,10 @@ async fn preview_update(
     options.preview = true;
     let report = state.engine().update(integration.id, options).await?;
     let truncated = report.changes.len() > 200;
-    let changes = change_rows(report.changes.into_iter().take(200).collect());
+    let changes: Vec<_> = report.changes.into_iter().take(200).collect();
+    let ids: Vec<_> = changes.iter().filter_map(|c| c.option).collect();
+    let labels = state.store().path_labels(&ids).await?.into_iter().collect();
+    let changes = change_rows(changes, &labels, Some(integration.account.as_str()));
     Ok(render(&PreviewTpl {
         counts: report.counts,
         changes,

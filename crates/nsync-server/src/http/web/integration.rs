@@ -11,7 +11,7 @@ use nsync_core::{AutoUpdate, LocalTime, RunTrigger, SubsidiaryId, Weekdays};
 use nsync_store::{Integration, NewIntegration};
 use secrecy::ExposeSecret;
 
-use super::runs::{run_rows, RunRow};
+use super::runs::{run_rows, RunNames, RunRow};
 use super::{company_integration, render, Chrome, MessageTpl, PageError, Viewer};
 use crate::http::api::integrations::{run_connection_test, CredentialsInput};
 use crate::http::auth::Principal;
@@ -91,6 +91,8 @@ struct PageTpl {
     chrome: Chrome,
     integration: Option<IntegrationInfo>,
     runs: Vec<RunRow>,
+    /// The newest run when it waits for a confirmation: its id and the deactivations it holds.
+    held: Option<(i64, u32)>,
 }
 
 async fn page(State(state): State<AppState>, Viewer(who): Viewer) -> Result<Response, PageError> {
@@ -115,7 +117,13 @@ async fn page(State(state): State<AppState>, Viewer(who): Viewer) -> Result<Resp
                 .unwrap_or_default();
             (at, r.error.clone().unwrap_or_default())
         });
-    let runs = run_rows(recent.into_iter().take(5).collect());
+    let names = RunNames::of(&state, &who, &recent).await?;
+    // The newest run, when it waits for a confirmation: the page says so at the top.
+    let held = recent
+        .first()
+        .filter(|r| r.status == nsync_core::RunStatus::NeedsConfirmation)
+        .map(|r| (r.id.get(), r.counts.deactivated));
+    let runs = run_rows(recent.into_iter().take(5).collect(), &names);
     let now = state.engine().now();
     let info = integration.map(|i| {
         let auto = &i.settings.auto_update;
@@ -140,6 +148,7 @@ async fn page(State(state): State<AppState>, Viewer(who): Viewer) -> Result<Resp
         chrome: Chrome::new(&who, "integration"),
         integration: info,
         runs,
+        held,
     }))
 }
 

@@ -6,11 +6,14 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use nsync_core::{Change, ChangeKind, Run, RunStatus};
+use std::collections::HashMap;
 
-use super::{company_integration, render, Chrome, PageError, Viewer};
+use nsync_core::{Change, ChangeKind, OptionId, Run, RunId, RunStatus, RunTrigger, UserId};
+
+use super::{company_integration, render, words, Chrome, PageError, Viewer};
 use crate::http::api::{key_text, owned_run, ApiQuery, PathId};
-use crate::http::AppState;
+use crate::http::auth::Principal;
+use crate::http::{ApiError, AppState};
 use crate::ops;
 
 pub(super) fn router() -> Router<AppState> {
@@ -19,14 +22,17 @@ pub(super) fn router() -> Router<AppState> {
         .route("/runs/{id}", get(run_page))
         .route("/runs/{id}/status", get(status))
         .route("/runs/{id}/confirm", post(confirm))
+        .route("/runs/{id}/discard", post(discard))
 }
 
 /// A run as a table row.
 pub(crate) struct RunRow {
     pub id: i64,
-    pub kind: String,
-    pub trigger: String,
-    pub status: String,
+    pub kind: &'static str,
+    pub started_by: String,
+    pub status: &'static str,
+    /// The status code, for the row's style.
+    pub status_code: &'static str,
     pub error: Option<String>,
     pub started: String,
     pub counts: nsync_core::RunCounts,
@@ -35,7 +41,59 @@ pub(crate) struct RunRow {
     pub bar: u32,
 }
 
-pub(crate) fn run_rows(runs: Vec<Run>) -> Vec<RunRow> {
+/// What naming runs for people takes: the company's time zone and who started which run.
+pub(crate) struct RunNames {
+    tz: chrono_tz::Tz,
+    emails: HashMap<UserId, String>,
+    starters: HashMap<RunId, UserId>,
+}
+
+impl RunNames {
+    /// For `runs` of the viewer's company.
+    pub(crate) async fn of(
+        state: &AppState,
+        who: &Principal,
+        runs: &[Run],
+    ) -> Result<Self, ApiError> {
+        let company = state.store().company(who.company).await?;
+        let ids: Vec<RunId> = runs
+            .iter()
+            .filter(|r| r.trigger == RunTrigger::Manual)
+            .map(|r| r.id)
+            .collect();
+        let starters = state.store().run_starters(who.company, &ids).await?;
+        let emails = if starters.is_empty() {
+            HashMap::new()
+        } else {
+            state
+                .store()
+                .user_emails(who.company)
+                .await?
+                .into_iter()
+                .collect()
+        };
+        Ok(Self {
+            tz: company.time_zone.tz(),
+            emails,
+            starters: starters.into_iter().collect(),
+        })
+    }
+
+    pub(crate) fn tz(&self) -> chrono_tz::Tz {
+        self.tz
+    }
+
+    /// Who started `run`: the person's address, or what started it.
+    pub(crate) fn started_by(&self, run: &Run) -> String {
+        self.starters
+            .get(&run.id)
+            .and_then(|user| self.emails.get(user))
+            .cloned()
+            .unwrap_or_else(|| words::run_trigger(run.trigger).to_owned())
+    }
+}
+
+pub(crate) fn run_rows(runs: Vec<Run>, names: &RunNames) -> Vec<RunRow> {
     runs.into_iter()
         .map(|r| {
             let c = r.counts;
@@ -47,13 +105,12 @@ pub(crate) fn run_rows(runs: Vec<Run>) -> Vec<RunRow> {
             };
             RunRow {
                 id: r.id.get(),
-                kind: r.kind.to_string(),
-                trigger: r.trigger.to_string(),
-                status: r.status.to_string(),
+                kind: words::run_kind(r.kind),
+                started_by: names.started_by(&r),
+                status: words::run_status(r.status),
+                status_code: r.status.as_str(),
+                started: words::at(r.started_at_ms, names.tz),
                 error: r.error,
-                started: chrono::DateTime::from_timestamp_millis(r.started_at_ms)
-                    .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
-                    .unwrap_or_default(),
                 counts: c,
                 total,
                 bar,
@@ -64,27 +121,55 @@ pub(crate) fn run_rows(runs: Vec<Run>) -> Vec<RunRow> {
 
 /// A change as a table row.
 pub(crate) struct ChangeRow {
-    pub record: String,
-    pub kind: String,
+    /// The option's full path where it has one, else the record's name as the change gives it.
+    pub label: String,
+    pub kind: &'static str,
     pub old: String,
     pub new: String,
     pub reason: String,
+    /// The record in NetSuite, on the account's own host.
+    pub link: Option<String>,
+    /// `customer 102`, `project 7`.
+    pub record: String,
 }
 
-pub(crate) fn change_rows(changes: Vec<Change>) -> Vec<ChangeRow> {
+/// `changes` as rows; `labels` names the options that have a path, `account` (when known)
+/// links each record to NetSuite.
+pub(crate) fn change_rows(
+    changes: Vec<Change>,
+    labels: &HashMap<OptionId, String>,
+    account: Option<&str>,
+) -> Vec<ChangeRow> {
     changes
         .into_iter()
-        .map(|c| ChangeRow {
-            record: key_text(c.upstream),
-            kind: match c.kind {
-                ChangeKind::NumberChanged => "number changed".to_owned(),
-                other => other.to_string(),
-            },
-            old: c.old_value.unwrap_or_default(),
-            new: c.new_value.unwrap_or_default(),
-            reason: c.reason.unwrap_or_default(),
+        .map(|c| {
+            let label = c
+                .option
+                .and_then(|o| labels.get(&o).cloned())
+                .or_else(|| c.new_value.clone())
+                .or_else(|| c.old_value.clone())
+                .unwrap_or_else(|| key_text(c.upstream));
+            ChangeRow {
+                label,
+                kind: words::change_kind(c.kind),
+                old: c.old_value.unwrap_or_default(),
+                new: c.new_value.unwrap_or_default(),
+                reason: c.reason.as_deref().map(words::reason).unwrap_or_default(),
+                link: account.map(|a| netsuite_record_url(a, c.upstream.id.get())),
+                record: format!("{} {}", c.upstream.kind, c.upstream.id),
+            }
         })
         .collect()
+}
+
+/// A customer's or project's page in NetSuite. The host is built from the account id, which
+/// is validated to letters, digits and `_` when the integration is made: never a tenant-chosen
+/// host.
+pub(crate) fn netsuite_record_url(account: &str, id: i64) -> String {
+    format!(
+        "https://{}.app.netsuite.com/app/common/entity/custjob.nl?id={id}",
+        account.to_ascii_lowercase().replace('_', "-")
+    )
 }
 
 #[derive(Template)]
@@ -97,9 +182,11 @@ struct RunsTpl {
 async fn page(State(state): State<AppState>, Viewer(who): Viewer) -> Result<Response, PageError> {
     who.require_admin()?;
     let runs = match company_integration(&state, &who).await? {
-        Some(i) => run_rows(state.store().runs(i.id, None, 100).await?),
+        Some(i) => state.store().runs(i.id, None, 100).await?,
         None => Vec::new(),
     };
+    let names = RunNames::of(&state, &who, &runs).await?;
+    let runs = run_rows(runs, &names);
     Ok(render(&RunsTpl {
         chrome: Chrome::new(&who, "runs"),
         runs,
@@ -110,54 +197,121 @@ async fn page(State(state): State<AppState>, Viewer(who): Viewer) -> Result<Resp
 #[template(path = "run.html")]
 struct RunTpl {
     chrome: Chrome,
-    run: i64,
-    kind: String,
-    status: String,
-    error: Option<String>,
+    run: RunRow,
+    held: bool,
+    finished: Option<String>,
+    duration: Option<String>,
+    requests: u32,
+    /// (kind, count, bar width in px) of each kind with changes.
+    bars: Vec<(&'static str, u32, u32)>,
     changes: Vec<ChangeRow>,
     truncated: bool,
+    /// (value, words, selected) for the filter.
+    kinds: Vec<(&'static str, &'static str, bool)>,
+    kind: String,
     next_from: Option<u64>,
+    prev_from: Option<u64>,
 }
 
 #[derive(serde::Deserialize, Default)]
 #[serde(deny_unknown_fields)]
-struct FromQuery {
+struct RunQuery {
     from: Option<u64>,
+    /// Only changes of this kind (`renamed`, ...); empty for all.
+    kind: Option<String>,
 }
 
 const CHANGES_PER_PAGE: u32 = 200;
+
+/// The change kinds the filter offers, in the order a run reports them.
+const KINDS: [ChangeKind; 9] = [
+    ChangeKind::Added,
+    ChangeKind::Renamed,
+    ChangeKind::Moved,
+    ChangeKind::Deactivated,
+    ChangeKind::Reactivated,
+    ChangeKind::Restored,
+    ChangeKind::RemovedHere,
+    ChangeKind::NumberChanged,
+    ChangeKind::Rejected,
+];
 
 async fn run_page(
     State(state): State<AppState>,
     Viewer(who): Viewer,
     PathId(id): PathId,
-    ApiQuery(q): ApiQuery<FromQuery>,
+    ApiQuery(q): ApiQuery<RunQuery>,
 ) -> Result<Response, PageError> {
     let run = owned_run(&state, &who, &id).await?;
     who.require_admin()?;
+    let kind = match q.kind.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(ChangeKind::parse(text).map_err(|e| ApiError::Invalid(e.to_string()))?),
+    };
     let from = q.from.unwrap_or(0);
-    let changes = state
-        .store()
-        .changes(run.id, from, CHANGES_PER_PAGE)
-        .await?;
+    let changes =
+        ops::runs::changes_of_kind(state.engine(), &run, kind, from, CHANGES_PER_PAGE).await?;
     let next_from =
         (changes.len() == CHANGES_PER_PAGE as usize).then(|| from + changes.len() as u64);
+    let prev_from = (from > 0).then(|| from.saturating_sub(u64::from(CHANGES_PER_PAGE)));
+    let ids: Vec<OptionId> = changes.iter().filter_map(|c| c.option).collect();
+    let labels: HashMap<OptionId, String> =
+        state.store().path_labels(&ids).await?.into_iter().collect();
+    let integration = state.store().integration(run.integration).await?;
+    let c = run.counts;
+    let counted = [
+        ("Added", c.added),
+        ("Renamed", c.renamed),
+        ("Moved", c.moved),
+        ("Deactivated", c.deactivated),
+        ("Reactivated", c.reactivated),
+        ("Rejected", c.rejected),
+    ];
+    let most = counted.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
+    let bars = counted
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(kind, n)| {
+            (
+                kind,
+                n,
+                (u64::from(n) * 240 / u64::from(most)).max(2) as u32,
+            )
+        })
+        .collect();
+    let names = RunNames::of(&state, &who, std::slice::from_ref(&run)).await?;
+    let finished = run.finished_at_ms.map(|ms| words::at(ms, names.tz()));
+    let duration = run
+        .finished_at_ms
+        .map(|end| words::duration(end - run.started_at_ms));
+    let held = run.status == RunStatus::NeedsConfirmation;
+    let requests = run.netsuite_requests;
+    let row = run_rows(vec![run], &names).remove(0);
     Ok(render(&RunTpl {
         chrome: Chrome::new(&who, "runs"),
-        run: run.id.get(),
-        kind: run.kind.to_string(),
-        status: run.status.to_string(),
-        error: run.error,
-        changes: change_rows(changes),
+        run: row,
+        held,
+        finished,
+        duration,
+        requests,
+        bars,
+        changes: change_rows(changes, &labels, Some(integration.account.as_str())),
         truncated: false,
+        kinds: KINDS
+            .iter()
+            .map(|k| (k.as_str(), words::change_kind(*k), Some(*k) == kind))
+            .collect(),
+        kind: kind.map(|k| k.as_str().to_owned()).unwrap_or_default(),
         next_from,
+        prev_from,
     }))
 }
 
 fn status_fragment(run: &Run) -> Response {
     render(&RunStartedTpl {
         run: run.id.get(),
-        status: run.status.to_string(),
+        status: words::run_status(run.status),
+        code: run.status.as_str(),
         done: run.status != RunStatus::Running,
         counts: (run.status != RunStatus::Running).then_some(run.counts),
         error: run.error.clone(),
@@ -184,11 +338,22 @@ async fn confirm(
     Ok(status_fragment(&state.store().run(run.id).await?))
 }
 
+async fn discard(
+    State(state): State<AppState>,
+    Viewer(who): Viewer,
+    PathId(id): PathId,
+) -> Result<Response, PageError> {
+    let run = owned_run(&state, &who, &id).await?;
+    ops::runs::discard(state.engine(), &who.actor(), &run).await?;
+    Ok(status_fragment(&state.store().run(run.id).await?))
+}
+
 #[derive(Template)]
 #[template(path = "run_started.html")]
 struct RunStartedTpl {
     pub run: i64,
-    pub status: String,
+    pub status: &'static str,
+    pub code: &'static str,
     pub done: bool,
     pub counts: Option<nsync_core::RunCounts>,
     pub error: Option<String>,
@@ -198,7 +363,8 @@ struct RunStartedTpl {
 pub(super) fn started_fragment(run: nsync_core::RunId) -> Response {
     render(&RunStartedTpl {
         run: run.get(),
-        status: "running".into(),
+        status: words::run_status(RunStatus::Running),
+        code: RunStatus::Running.as_str(),
         done: false,
         counts: None,
         error: None,

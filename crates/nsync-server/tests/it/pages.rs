@@ -1,0 +1,328 @@
+//! The admin pages as a person uses them: a held update confirmed or discarded from its page,
+//! runs that say who started them and what they did in words, the tree's numbers and counts,
+//! and a search that offers only what can be picked.
+
+use netsuite_emulator::RecordKind;
+use nsync_store::Store;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::api_harness::{api, Api};
+use crate::api_web::{page, sign_in, Session};
+use crate::both_backends;
+use crate::harness::ACCOUNT;
+
+both_backends!(
+    a_held_update_shows_what_it_would_do_and_is_confirmed_or_discarded_from_its_page,
+    runs_say_who_started_them_and_what_they_did_in_words,
+    the_tree_shows_levels_and_counts_and_numbers_only_when_asked,
+    the_search_does_not_offer_what_sits_under_an_inactive_option,
+);
+
+/// Posts as htmx does from a page (the session cookie and its CSRF header).
+async fn click(api: &Api, session: &Session, path: &str) -> (StatusCode, String) {
+    let reply = api
+        .http
+        .post(format!("{}{path}", api.url))
+        .header("cookie", &session.cookie)
+        .header("x-csrf-token", &session.csrf)
+        .send()
+        .await
+        .unwrap();
+    (reply.status(), reply.text().await.unwrap())
+}
+
+/// Top-level options of the field: (option id, NetSuite id).
+async fn customers(api: &Api) -> Vec<(i64, i64)> {
+    let top = api
+        .get(
+            &api.admin,
+            &format!("/fields/{}/options?limit=500", api.field),
+        )
+        .await;
+    top.body["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|o| {
+            let upstream = o["upstream"].as_str()?.strip_prefix("customer:")?;
+            Some((o["id"].as_i64()?, upstream.parse().ok()?))
+        })
+        .collect()
+}
+
+/// Deactivates two customers in NetSuite behind a guard of one, and starts an Update: it is held.
+async fn held_update(api: &Api) -> (i64, Vec<i64>) {
+    let path = format!("/integrations/{}", api.integration);
+    let settings = json!({"settings": {"deactivation_guard": {"min_count": 1, "percent": 0}}});
+    let saved = api
+        .call(Some(&api.admin), Method::PATCH, &path, Some(settings))
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
+    let control = api.emulator.control();
+    control.advance_clock(chrono::Duration::minutes(1));
+    let victims: Vec<(i64, i64)> = customers(api).await.into_iter().take(2).collect();
+    for (_, id) in &victims {
+        control
+            .set_inactive(ACCOUNT, RecordKind::Customer, *id, true)
+            .unwrap();
+    }
+    control.advance_clock(chrono::Duration::minutes(1));
+    let started = api
+        .post(&api.admin, &format!("{path}/update"), json!({}))
+        .await;
+    let run = started.body["run_id"].as_i64().expect("a run");
+    assert_eq!(api.wait_for_run(run).await["status"], "needs_confirmation");
+    (run, victims.into_iter().map(|(o, _)| o).collect())
+}
+
+/// Starts an Update through the API and waits for it; its run.
+async fn update(api: &Api) -> serde_json::Value {
+    let path = format!("/integrations/{}/update", api.integration);
+    let started = api.post(&api.admin, &path, json!({})).await;
+    let run = started.body["run_id"].as_i64().expect("a run");
+    api.wait_for_run(run).await
+}
+
+async fn active(api: &Api, option: i64) -> bool {
+    let o = api.get(&api.admin, &format!("/options/{option}")).await;
+    o.body["active"].as_bool().expect("an option")
+}
+
+async fn a_held_update_shows_what_it_would_do_and_is_confirmed_or_discarded_from_its_page(
+    store: Store,
+) {
+    let api = api(store).await;
+    api.import_all().await;
+    let (run, victims) = held_update(&api).await;
+    let admin = sign_in(&api, "admin@a.test").await;
+
+    // The integration page says it at the top; the run says what it would do, with both buttons.
+    let integration = page(&api, &admin.cookie, "/integration").await;
+    assert!(
+        integration.contains("An update waits for your confirmation")
+            && integration.contains("would deactivate 2 options"),
+        "{integration}"
+    );
+    let held = page(&api, &admin.cookie, &format!("/runs/{run}")).await;
+    assert!(held.contains("Waiting for your confirmation"), "{held}");
+    assert!(
+        held.contains(&format!("/runs/{run}/confirm"))
+            && held.contains(&format!("/runs/{run}/discard"))
+    );
+    assert_eq!(held.matches("<td>Deactivated</td>").count(), 2, "{held}");
+    assert!(
+        held.contains("Inactive in NetSuite"),
+        "reasons in words: {held}"
+    );
+    assert!(held.contains(".app.netsuite.com/app/common/entity/custjob.nl?id="));
+    // The API's change list of the held run is the same two changes.
+    let listed = api.get(&api.admin, &format!("/runs/{run}/changes")).await;
+    assert_eq!(
+        listed.body["changes"].as_array().unwrap().len(),
+        2,
+        "{}",
+        listed.text
+    );
+    let counted = api.get(&api.admin, &format!("/runs/{run}")).await;
+    assert_eq!(counted.body["counts"]["deactivated"], 2, "{}", counted.text);
+
+    // Discard: nothing applied, and the run says so; it cannot be confirmed after.
+    let (status, text) = click(&api, &admin, &format!("/runs/{run}/discard")).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert!(text.contains("Discarded"), "{text}");
+    for option in &victims {
+        assert!(
+            active(&api, *option).await,
+            "a discarded update applied nothing"
+        );
+    }
+    let (status, text) = click(&api, &admin, &format!("/runs/{run}/confirm")).await;
+    assert!(status.is_client_error(), "{status} {text}");
+    assert!(text.contains("not waiting for a confirmation"), "{text}");
+    let audit = page(&api, &admin.cookie, "/audit").await;
+    assert!(
+        audit.contains("Discard update") && audit.contains("admin@a.test"),
+        "{audit}"
+    );
+
+    // The next Update is held again; confirmed from the run's page, it applies.
+    api.emulator
+        .control()
+        .advance_clock(chrono::Duration::minutes(1));
+    let again = update(&api).await;
+    assert_eq!(again["status"], "needs_confirmation");
+    let again = again["id"].as_i64().unwrap();
+    let (status, text) = click(&api, &admin, &format!("/runs/{again}/confirm")).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert!(text.contains("Succeeded"), "{text}");
+    for option in &victims {
+        assert!(!active(&api, *option).await, "the confirmed update applied");
+    }
+    // Only deactivations of the kind asked for are listed when the run is filtered.
+    let filtered = page(&api, &admin.cookie, &format!("/runs/{again}?kind=renamed")).await;
+    assert!(filtered.contains("No changes of this kind"), "{filtered}");
+    let bad = api
+        .http
+        .get(format!("{}/runs/{again}?kind=exploded", api.url))
+        .header("cookie", &admin.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn runs_say_who_started_them_and_what_they_did_in_words(store: Store) {
+    let api = api(store).await;
+    let admin = sign_in(&api, "admin@a.test").await;
+    let (status, text) = click(&api, &admin, "/integration/import").await;
+    // No record ticked: the form says what to do, where it was clicked.
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert!(text.contains("Tick the records"), "{text}");
+    let run = api.import_all().await;
+    let runs = page(&api, &admin.cookie, "/runs").await;
+    // The harness's import went through the API with the admin's token: the admin started it.
+    assert!(runs.contains("admin@a.test"), "{runs}");
+    assert!(
+        runs.contains("Succeeded") && !runs.contains(">succeeded<"),
+        "{runs}"
+    );
+    let one = page(&api, &admin.cookie, &format!("/runs/{run}")).await;
+    assert!(
+        one.contains("Started by") && one.contains("admin@a.test"),
+        "{one}"
+    );
+    assert!(
+        one.contains("NetSuite requests") && one.contains("Took"),
+        "{one}"
+    );
+    assert!(
+        one.contains("<th scope=\"row\">Added</th>"),
+        "a count by kind: {one}"
+    );
+    // Option paths, not raw keys, name the changes.
+    assert!(!one.contains("<td>customer:"), "{one}");
+}
+
+async fn the_tree_shows_levels_and_counts_and_numbers_only_when_asked(store: Store) {
+    let api = api(store).await;
+    api.import_all().await;
+    let admin = sign_in(&api, "admin@a.test").await;
+    let field = page(&api, &admin.cookie, "/field").await;
+    assert!(
+        field.contains(" active ·") && field.contains("customers "),
+        "totals: {field}"
+    );
+    assert!(field.contains("level 1"), "{field}");
+    assert!(
+        field.contains(" below") && field.contains("aria-expanded=\"false\""),
+        "{field}"
+    );
+    // Find a customer with projects and open it.
+    let mut with_projects = None;
+    for (option, _) in customers(&api).await {
+        let below = api
+            .get(
+                &api.admin,
+                &format!("/fields/{}/options?parent={option}", api.field),
+            )
+            .await;
+        let has_number = below.body["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["number"].is_string());
+        if let Some(project) = has_number {
+            with_projects = Some((option, project["number"].as_str().unwrap().to_owned()));
+            break;
+        }
+    }
+    let (option, number) = with_projects.expect("a customer with numbered projects");
+    let path = format!("/field/children?field={}&parent={option}", api.field);
+    let children = page(&api, &admin.cookie, &path).await;
+    assert!(children.contains("level 2"), "{children}");
+    assert!(
+        !children.contains(&number),
+        "numbers are off by default: {children}"
+    );
+    let saved = api
+        .call(
+            Some(&api.admin),
+            Method::PATCH,
+            &format!("/integrations/{}", api.integration),
+            Some(json!({"settings": {"show_project_number": true}})),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
+    let children = page(&api, &admin.cookie, &path).await;
+    assert!(
+        children.contains(&number),
+        "numbers shown when asked: {children}"
+    );
+}
+
+async fn the_search_does_not_offer_what_sits_under_an_inactive_option(store: Store) {
+    let api = api(store).await;
+    api.import_all().await;
+    // A project with an active child, found by its name.
+    let mut found = None;
+    'top: for (customer, _) in customers(&api).await {
+        let below = api
+            .get(
+                &api.admin,
+                &format!("/fields/{}/options?parent={customer}", api.field),
+            )
+            .await;
+        for project in below.body["options"].as_array().unwrap() {
+            let id = project["id"].as_i64().unwrap();
+            let kids = api
+                .get(
+                    &api.admin,
+                    &format!("/fields/{}/options?parent={id}", api.field),
+                )
+                .await;
+            if let Some(kid) = kids.body["options"].as_array().unwrap().first() {
+                found = Some((project.clone(), kid.clone()));
+                break 'top;
+            }
+        }
+    }
+    let (project, kid) = found.expect("a project with a sub-project");
+    let name = kid["name"].as_str().unwrap().to_owned();
+    let search = format!(
+        "/fields/{}/options/search?q={}",
+        api.field,
+        url::form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>()
+    );
+    let offered = |reply: &crate::api_harness::Reply| {
+        reply.body["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["id"] == kid["id"])
+    };
+    assert!(
+        offered(&api.get(&api.member, &search).await),
+        "offered while all is active"
+    );
+    let upstream: i64 = project["upstream"]
+        .as_str()
+        .unwrap()
+        .strip_prefix("project:")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let control = api.emulator.control();
+    control.advance_clock(chrono::Duration::minutes(1));
+    control
+        .set_inactive(ACCOUNT, RecordKind::Project, upstream, true)
+        .unwrap();
+    control.advance_clock(chrono::Duration::minutes(1));
+    update(&api).await;
+    let hits = api.get(&api.member, &search).await;
+    assert!(
+        !offered(&hits),
+        "a sub-project under an inactive project: {}",
+        hits.text
+    );
+}

@@ -124,8 +124,20 @@ pub async fn serve(
 }
 
 /// Any path nothing serves: the API's JSON 404.
-async fn no_route() -> ApiError {
-    ApiError::NoRoute
+/// No such path: the API's JSON 404 for the API and for clients that do not take HTML; a page a
+/// person can read for a browser.
+async fn no_route(
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    let browser = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if browser && !uri.path().starts_with("/api/") {
+        return (StatusCode::NOT_FOUND, web::not_found_page()).into_response();
+    }
+    ApiError::NoRoute.into_response()
 }
 
 /// A served path under another method: the API's JSON 405 (axum adds `Allow`).

@@ -192,6 +192,27 @@ impl Store {
         })
     }
 
+    /// [`Store::runs`] without the refreshes that succeeded: each opening of Import Customers
+    /// reads NetSuite into the mirror as a refresh run, which changes no option; the pages list
+    /// them only when they failed.
+    pub async fn runs_that_matter(
+        &self,
+        integration: IntegrationId,
+        before: Option<RunId>,
+        limit: u32,
+    ) -> Result<Vec<Run>, StoreError> {
+        let sql = format!(
+            "SELECT {RUN_COLUMNS} FROM runs WHERE integration_id = $1 AND id < $2 \
+             AND NOT (kind = $4 AND status = $5) ORDER BY id DESC LIMIT $3"
+        );
+        let before = before.map_or(i64::MAX, RunId::get);
+        with_pool!(self, pool => {
+            let rows = sqlx::query(&sql).bind(integration.get()).bind(before).bind(i64::from(limit))
+                .bind(RunKind::Refresh.as_str()).bind(RunStatus::Succeeded.as_str()).fetch_all(pool).await?;
+            rows.iter().map(run_from_row).collect()
+        })
+    }
+
     /// A page of a run's change list, in order, starting at position `from` (0 for the first
     /// page; the next page starts at `from + returned.len()`).
     pub async fn changes(

@@ -17,7 +17,9 @@ pub enum Selection {
     Subtrees(Vec<UpstreamKey>),
     /// Everything associated with the integrated subsidiary ("Select all").
     All,
-    /// Everything whose name or project number contains this text, case- and accent-insensitive.
+    /// Everything whose name or project number contains this text, case- and accent-insensitive,
+    /// with everything below it ("Select all" while the list is searched: a customer that
+    /// matches comes with its projects, as a ticked one does).
     Matching(String),
 }
 
@@ -46,7 +48,7 @@ pub(super) fn import_targets(
                 })
                 .map(|r| r.key)
                 .collect();
-            (hits, Vec::new())
+            (descendants(projector, hits), Vec::new())
         }
         Selection::Records(keys) => {
             let (known, unknown): (Vec<_>, Vec<_>) = keys.iter().copied().partition(offered);

@@ -458,6 +458,19 @@ fn subtrees_and_search_select_what_they_say() {
     let mut field = Field::new();
     field.run(&mirror, Request::Import(Selection::Matching("p-11".into())));
     assert!(field.get(p(11)).is_some());
+    // A match comes with what is below it, as a ticked record does: the customer "Acme" with
+    // its project and sub-project, "Bridge" (not "Bridge deck" alone) with its sub-project.
+    let mut field = Field::new();
+    field.run(&mirror, Request::Import(Selection::Matching("acme".into())));
+    assert!(field.get(c(1)).is_some() && field.get(p(10)).is_some() && field.get(p(11)).is_some());
+    assert!(field.get(c(2)).is_none());
+    let mut field = Field::new();
+    field.run(&mirror, Request::Import(Selection::Matching("deck".into())));
+    assert!(
+        field.get(p(11)).is_some() && field.get(p(10)).is_some(),
+        "ancestors come along"
+    );
+    assert!(field.get(p(20)).is_none());
 }
 
 /// A random mirror: customers, sub-customers and projects under random earlier records, some

@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 
 use nsync_core::{
-    fold_for_search, CustomFieldId, IntegrationId, MirrorRecord, StatusPolicy, UpstreamKey,
+    fold_for_search, CustomFieldId, IntegrationId, MirrorRecord, OptionName, StatusPolicy,
+    UpstreamKey,
 };
 
 use super::Engine;
@@ -72,6 +73,10 @@ pub struct Candidate {
     pub closed: bool,
     /// New, imported or removed here.
     pub status: CandidateStatus,
+    /// Why NetSuite's record cannot become an option as it is (its name breaks a rule): an
+    /// import rejects it, and an imported option keeps its last good name, until it is fixed
+    /// in NetSuite.
+    pub problem: Option<String>,
 }
 
 /// One page of the list, in record order.
@@ -154,6 +159,7 @@ impl Engine {
                     project_status: record.status_name.clone(),
                     closed: closed(&record),
                     status: state(&record.key),
+                    problem: name_problem(&record),
                 });
                 if candidates.len() == limit {
                     let next = Some(record.key);
@@ -200,6 +206,15 @@ fn status_of(removed_here: bool) -> CandidateStatus {
     match removed_here {
         true => CandidateStatus::RemovedHere,
         false => CandidateStatus::Imported,
+    }
+}
+
+/// The planner's name rule, said the way the list says it.
+fn name_problem(record: &MirrorRecord) -> Option<String> {
+    match OptionName::parse(record.key.kind, &record.name.display_text(), "") {
+        Ok(_) => None,
+        Err(nsync_core::Error::InvalidName { rule, .. }) => Some(format!("its name {rule}")),
+        Err(other) => Some(other.to_string()),
     }
 }
 

@@ -21,6 +21,10 @@ pub enum RefreshMode {
     Incremental,
     /// Everything, whatever the cursor (the periodic reconciliation, or `--full`).
     Full,
+    /// Nothing read: the mirror as stored. For a preview of what the Import Customers list
+    /// shows, which read NetSuite when it opened (a tick must not cost a NetSuite round trip).
+    /// Without a stored read yet it reads like `Incremental`.
+    Stored,
 }
 
 /// A refreshed mirror, not yet written: what changed against the prior one.
@@ -48,6 +52,13 @@ pub(crate) async fn refresh(
 ) -> Result<Refreshed, EngineError> {
     let mut rejected = Vec::new();
     let (mut delta, cursor, deleted) = match (mode, cursor) {
+        (RefreshMode::Stored, Some(cursor)) if cursor.modified.is_some() => {
+            return Ok(Refreshed {
+                delta: Delta::default(),
+                cursor,
+                rejected,
+            });
+        }
         (RefreshMode::Incremental, Some(cursor))
             if cursor.modified.is_some() && cursor.stages.covers(stages) =>
         {

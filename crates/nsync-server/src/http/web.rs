@@ -119,6 +119,15 @@ impl IntoResponse for PageError {
     }
 }
 
+#[derive(Template)]
+#[template(path = "not_found.html")]
+struct NotFoundTpl;
+
+/// The page a browser gets for a path nsync does not serve.
+pub(crate) fn not_found_page() -> Response {
+    render(&NotFoundTpl)
+}
+
 /// Renders a template; a template error is a bug, answered as an opaque 500.
 pub(crate) fn render(template: &impl Template) -> Response {
     match template.render() {

@@ -17,6 +17,8 @@ both_backends!(
     runs_say_who_started_them_and_what_they_did_in_words,
     the_tree_shows_levels_and_counts_and_numbers_only_when_asked,
     the_search_does_not_offer_what_sits_under_an_inactive_option,
+    ticking_a_customer_imports_its_projects_and_says_so_before_import,
+    opening_import_customers_leaves_no_run_noise_and_unknown_pages_are_pages,
 );
 
 /// Posts as htmx does from a page (the session cookie and its CSRF header).
@@ -324,5 +326,135 @@ async fn the_search_does_not_offer_what_sits_under_an_inactive_option(store: Sto
         !offered(&hits),
         "a sub-project under an inactive project: {}",
         hits.text
+    );
+}
+
+/// Posts a form as htmx does from the Import Customers form.
+async fn submit(api: &Api, session: &Session, path: &str, form: &[(&str, &str)]) -> String {
+    let reply = api
+        .http
+        .post(format!("{}{path}", api.url))
+        .header("cookie", &session.cookie)
+        .header("x-csrf-token", &session.csrf)
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), StatusCode::OK);
+    reply.text().await.unwrap()
+}
+
+async fn ticking_a_customer_imports_its_projects_and_says_so_before_import(store: Store) {
+    let api = api(store).await;
+    let admin = sign_in(&api, "admin@a.test").await;
+    crate::api_web::refresh_candidates(&api, &admin).await;
+    // A customer with projects, from the list the page shows.
+    let base = format!("/integrations/{}/candidates", api.integration);
+    let top = api
+        .get(&api.admin, &format!("{base}?parent=top&limit=200"))
+        .await;
+    let mut picked = None;
+    for c in top.body["candidates"].as_array().unwrap() {
+        let key = c["key"].as_str().unwrap();
+        let below = api.get(&api.admin, &format!("{base}?parent={key}")).await;
+        let n = below.body["candidates"].as_array().unwrap().len();
+        if n > 0 {
+            picked = Some((key.to_owned(), n));
+            break;
+        }
+    }
+    let (customer, projects) = picked.expect("a customer with projects");
+    let summary = submit(
+        &api,
+        &admin,
+        "/integration/import/summary",
+        &[("records", &customer)],
+    )
+    .await;
+    assert!(
+        summary.contains("Import will add 1 customer and"),
+        "{summary}"
+    );
+    let only = submit(
+        &api,
+        &admin,
+        "/integration/import/summary",
+        &[("records", &customer), ("only_ticked", "true")],
+    )
+    .await;
+    assert!(only.contains("1 customer and 0 projects"), "{only}");
+    let requests = api.emulator.control().requests().len();
+    submit(
+        &api,
+        &admin,
+        "/integration/import/summary",
+        &[("records", &customer)],
+    )
+    .await;
+    assert_eq!(
+        api.emulator.control().requests().len(),
+        requests,
+        "a tick costs no NetSuite request"
+    );
+
+    let started = submit(
+        &api,
+        &admin,
+        "/integration/import",
+        &[("records", &customer)],
+    )
+    .await;
+    let run: i64 = started
+        .split("id=\"run-")
+        .nth(1)
+        .and_then(|t| t.split('"').next())
+        .and_then(|n| n.parse().ok())
+        .expect("the started run");
+    let done = api.wait_for_run(run).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert!(
+        done["counts"]["added"].as_u64().unwrap() > projects as u64,
+        "the customer and its projects (and any sub-projects): {done}"
+    );
+}
+
+async fn opening_import_customers_leaves_no_run_noise_and_unknown_pages_are_pages(store: Store) {
+    let api = api(store).await;
+    let admin = sign_in(&api, "admin@a.test").await;
+    let run = api.import_all().await;
+    for _ in 0..3 {
+        crate::api_web::refresh_candidates(&api, &admin).await;
+    }
+    let runs = page(&api, &admin.cookie, "/runs").await;
+    assert!(!runs.contains("<td>Refresh</td>"), "{runs}");
+    assert!(runs.contains(&format!("/runs/{run}")));
+    assert!(runs.contains("svg class=\"chart\""), "the chart: {runs}");
+    let all = page(&api, &admin.cookie, "/runs?refreshes=true").await;
+    assert!(all.contains("<td>Refresh</td>"), "{all}");
+    let integration = page(&api, &admin.cookie, "/integration").await;
+    assert!(
+        !integration.contains("<td>Refresh</td>") && integration.contains("Last import"),
+        "{integration}"
+    );
+    let missing = api
+        .http
+        .get(format!("{}/no/such/page", api.url))
+        .header("accept", "text/html,application/xhtml+xml")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert!(missing.text().await.unwrap().contains("Page not found"));
+    let api_missing = api
+        .http
+        .get(format!("{}/api/v1/no/such", api.url))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api_missing.status(), StatusCode::NOT_FOUND);
+    assert!(
+        api_missing.text().await.unwrap().starts_with('{'),
+        "the API answers JSON"
     );
 }

@@ -49,7 +49,7 @@ async fn the_import_customers_page_hides_closed_projects_when_asked(store: Store
     )
     .await;
     assert!(
-        all.contains(name) && all.contains("closed in NetSuite"),
+        all.contains(name) && all.contains("Closed in NetSuite"),
         "{all}"
     );
     let open = page(
@@ -58,7 +58,7 @@ async fn the_import_customers_page_hides_closed_projects_when_asked(store: Store
         &format!("/integration/candidates?parent={parent}&hide_closed=true"),
     )
     .await;
-    assert!(!open.contains("closed in NetSuite"), "{open}");
+    assert!(!open.contains("Closed in NetSuite"), "{open}");
     let form = page(
         &api,
         &admin.cookie,

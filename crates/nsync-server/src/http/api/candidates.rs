@@ -46,6 +46,12 @@ pub(crate) struct CandidateView {
     /// In a status the integration counts as closed.
     pub closed: bool,
     pub status: &'static str,
+    /// Why the record cannot be imported as it is in NetSuite (fix it there, then Update).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+    /// `key` as an HTML id (no `:`, which a CSS selector would read as a pseudo-class).
+    #[serde(skip)]
+    pub anchor: String,
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -122,6 +128,8 @@ pub(crate) async fn candidate_page(
                 project_status: c.project_status,
                 closed: c.closed,
                 status: status_text(c.status),
+                problem: c.problem,
+                anchor: format!("{}-{}", c.key.kind, c.key.id),
             })
             .collect(),
         next: page.next.map(key_text),

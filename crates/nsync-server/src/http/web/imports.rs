@@ -6,7 +6,8 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use nsync_core::RunTrigger;
+use nsync_core::planner::Selection;
+use nsync_core::{ChangeKind, RunTrigger, UpstreamKind};
 
 use super::integration::{message, require_integration};
 use super::runs::{change_rows, started_fragment, ChangeRow};
@@ -17,7 +18,7 @@ use crate::http::api::candidates::{
 use crate::http::api::imports::ImportBody;
 use crate::http::api::ApiQuery;
 use crate::http::extract::PageForm;
-use crate::http::AppState;
+use crate::http::{ApiError, AppState};
 use crate::ops;
 use crate::{RefreshMode, RunOptions, RunRequest};
 
@@ -26,6 +27,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/integration/candidates", get(candidates))
         .route("/integration/candidates/refresh", post(refresh_candidates))
         .route("/integration/import", post(import))
+        .route("/integration/import/summary", post(import_summary))
         .route("/integration/update/preview", post(preview_update))
         .route("/integration/update", post(update))
 }
@@ -135,13 +137,43 @@ async fn refresh_candidates(
     candidates(State(state), Viewer(who), ApiQuery(query)).await
 }
 
-/// The Import Customers form: Select all (with the search it narrows to), or the ticked records.
+/// The Import Customers form: Select all (with the search it narrows to), or the ticked records
+/// (with what is below them, unless "only the ticked records" is ticked too).
 #[derive(serde::Deserialize, Default)]
 #[serde(default)]
 struct ImportForm {
     all: Option<String>,
     search: String,
     records: Vec<String>,
+    only_ticked: Option<String>,
+}
+
+impl ImportForm {
+    /// What the form selects; `None` when nothing is ticked.
+    fn selection(self) -> Result<Option<Selection>, ApiError> {
+        let all = self.all.as_deref() == Some("true");
+        let search = self.search.trim().to_owned();
+        let body = match (all, search.is_empty()) {
+            (true, true) => ImportBody {
+                all: true,
+                ..Default::default()
+            },
+            (true, false) => ImportBody {
+                matching: Some(search),
+                ..Default::default()
+            },
+            (false, _) if self.records.is_empty() => return Ok(None),
+            (false, _) if self.only_ticked.is_some() => ImportBody {
+                records: self.records,
+                ..Default::default()
+            },
+            (false, _) => ImportBody {
+                subtrees: self.records,
+                ..Default::default()
+            },
+        };
+        body.selection().map(Some)
+    }
 }
 
 async fn import(
@@ -150,36 +182,70 @@ async fn import(
     PageForm(form): PageForm<ImportForm>,
 ) -> Result<Response, PageError> {
     let integration = require_integration(&state, &who).await?;
-    let all = form.all.as_deref() == Some("true");
-    let search = form.search.trim().to_owned();
-    let records = form.records;
-    let body = match (all, search.is_empty()) {
-        (true, true) => ImportBody {
-            all: true,
-            ..Default::default()
-        },
-        (true, false) => ImportBody {
-            matching: Some(search),
-            ..Default::default()
-        },
-        (false, _) if records.is_empty() => {
-            return Ok(message(false, "Tick the records to import, or Select all."));
-        }
-        (false, _) => ImportBody {
-            records,
-            ..Default::default()
-        },
+    let Some(selection) = form.selection()? else {
+        return Ok(message(false, "Tick the records to import, or Select all."));
     };
-    let request = RunRequest::Import(body.selection()?);
     let run = ops::integrations::start_run(
         state.engine(),
         &who.actor(),
         &integration,
-        request,
+        RunRequest::Import(selection),
         RefreshMode::Incremental,
     )
     .await?;
     Ok(started_fragment(run))
+}
+
+/// What Import would bring in for the form as it stands: planned from the records the list
+/// read when it opened, so a tick costs no NetSuite request.
+async fn import_summary(
+    State(state): State<AppState>,
+    Viewer(who): Viewer,
+    PageForm(form): PageForm<ImportForm>,
+) -> Result<Response, PageError> {
+    let integration = require_integration(&state, &who).await?;
+    let Some(selection) = form.selection()? else {
+        return Ok(message(true, "Nothing ticked yet."));
+    };
+    let mut options = RunOptions::new(RunTrigger::Manual);
+    options.preview = true;
+    options.refresh = RefreshMode::Stored;
+    let report = state
+        .engine()
+        .import(integration.id, selection, options)
+        .await?;
+    let count = |kind, change| {
+        report
+            .changes
+            .iter()
+            .filter(|c| c.upstream.kind == kind && c.kind == change)
+            .count()
+    };
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let customers = count(UpstreamKind::Customer, ChangeKind::Added);
+    let projects = count(UpstreamKind::Project, ChangeKind::Added);
+    let restored = report
+        .changes
+        .iter()
+        .filter(|c| c.kind == ChangeKind::Restored)
+        .count();
+    let mut text = format!(
+        "Import will add {} and {}",
+        plural(customers, "customer", "customers"),
+        plural(projects, "project", "projects")
+    );
+    if restored > 0 {
+        text.push_str(&format!(", and restore {restored} removed here"));
+    }
+    if report.counts.rejected > 0 {
+        text.push_str(&format!(
+            "; {} cannot be imported as they are in NetSuite (see the list)",
+            plural(report.counts.rejected as usize, "record", "records")
+        ));
+    }
+    text.push('.');
+    Ok(message(true, text))
 }
 
 #[derive(Template)]

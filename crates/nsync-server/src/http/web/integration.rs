@@ -45,7 +45,7 @@ pub(super) async fn require_integration(
 
 struct IntegrationInfo {
     account: String,
-    auth_kind: String,
+    auth_kind: &'static str,
     subsidiary: Option<i64>,
     include_prospects: bool,
     include_leads: bool,
@@ -93,6 +93,8 @@ struct PageTpl {
     runs: Vec<RunRow>,
     /// The newest run when it waits for a confirmation: its id and the deactivations it holds.
     held: Option<(i64, u32)>,
+    /// The last import or update.
+    last: Option<RunRow>,
 }
 
 async fn page(State(state): State<AppState>, Viewer(who): Viewer) -> Result<Response, PageError> {
@@ -100,7 +102,7 @@ async fn page(State(state): State<AppState>, Viewer(who): Viewer) -> Result<Resp
     let integration = company_integration(&state, &who).await?;
     let company = state.store().company(who.company).await?;
     let recent = match &integration {
-        Some(i) => state.store().runs(i.id, None, 20).await?,
+        Some(i) => state.store().runs_that_matter(i.id, None, 20).await?,
         None => Vec::new(),
     };
     let scheduled_failure = recent
@@ -123,13 +125,21 @@ async fn page(State(state): State<AppState>, Viewer(who): Viewer) -> Result<Resp
         .first()
         .filter(|r| r.status == nsync_core::RunStatus::NeedsConfirmation)
         .map(|r| (r.id.get(), r.counts.deactivated));
+    let last = recent
+        .iter()
+        .find(|r| r.kind != nsync_core::RunKind::Refresh)
+        .cloned();
+    let last = last.map(|r| run_rows(vec![r], &names).remove(0));
     let runs = run_rows(recent.into_iter().take(5).collect(), &names);
     let now = state.engine().now();
     let info = integration.map(|i| {
         let auto = &i.settings.auto_update;
         IntegrationInfo {
             account: i.account.as_str().to_owned(),
-            auth_kind: i.auth_kind.to_string(),
+            auth_kind: match i.auth_kind {
+                nsync_core::AuthKind::Tba => "token-based authentication",
+                nsync_core::AuthKind::OAuth2 => "OAuth 2.0 (client credentials with a certificate)",
+            },
             subsidiary: i.subsidiary.map(|s| s.get()),
             include_prospects: i.settings.include_prospects,
             include_leads: i.settings.include_leads,
@@ -149,6 +159,7 @@ async fn page(State(state): State<AppState>, Viewer(who): Viewer) -> Result<Resp
         integration: info,
         runs,
         held,
+        last,
     }))
 }
 

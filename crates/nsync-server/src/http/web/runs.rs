@@ -177,19 +177,95 @@ pub(crate) fn netsuite_record_url(account: &str, id: i64) -> String {
 struct RunsTpl {
     chrome: Chrome,
     runs: Vec<RunRow>,
+    refreshes: bool,
+    chart: Chart,
 }
 
-async fn page(State(state): State<AppState>, Viewer(who): Viewer) -> Result<Response, PageError> {
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RunsQuery {
+    /// List the refreshes that succeeded too (each opening of Import Customers is one).
+    #[serde(default)]
+    refreshes: bool,
+}
+
+/// Changes per run over the last 90 days, drawn on the server as SVG (no script needed).
+pub(crate) struct Chart {
+    /// (x, y, height, tooltip) of each run's bar.
+    pub bars: Vec<(u32, u32, u32, String)>,
+    pub width: u32,
+    pub most: u32,
+    pub from: String,
+}
+
+const CHART_DAYS: i64 = 90;
+const CHART_HEIGHT: u32 = 80;
+
+fn chart(runs: &[Run], now_ms: i64, tz: chrono_tz::Tz) -> Chart {
+    let since = now_ms - CHART_DAYS * 86_400_000;
+    let mut shown: Vec<&Run> = runs.iter().filter(|r| r.started_at_ms >= since).collect();
+    shown.sort_by_key(|r| r.started_at_ms);
+    let total = |r: &Run| {
+        let c = r.counts;
+        c.added + c.renamed + c.moved + c.deactivated + c.reactivated + c.rejected
+    };
+    let most = shown.iter().map(|r| total(r)).max().unwrap_or(0);
+    // One pixel column per day, the runs of a day side by side in it.
+    let width = (CHART_DAYS as u32 + 1) * 6;
+    let scale = |n: u32| {
+        if n == 0 || most == 0 {
+            1
+        } else {
+            let h = f64::from(n).ln_1p() / f64::from(most).ln_1p() * f64::from(CHART_HEIGHT);
+            (h.round() as u32).clamp(2, CHART_HEIGHT)
+        }
+    };
+    let mut per_day: HashMap<i64, u32> = HashMap::new();
+    let bars = shown
+        .into_iter()
+        .map(|r| {
+            let day = (r.started_at_ms - since) / 86_400_000;
+            let slot = per_day.entry(day).or_default();
+            let x = (day as u32) * 6 + (*slot).min(2) * 2;
+            *slot += 1;
+            let n = total(r);
+            let h = scale(n);
+            let tip = format!(
+                "#{} {} {}: {n} changes",
+                r.id,
+                words::run_kind(r.kind),
+                words::at(r.started_at_ms, tz)
+            );
+            (x, CHART_HEIGHT - h, h, tip)
+        })
+        .collect();
+    Chart {
+        bars,
+        width,
+        most,
+        from: words::at(since, tz),
+    }
+}
+
+async fn page(
+    State(state): State<AppState>,
+    Viewer(who): Viewer,
+    ApiQuery(q): ApiQuery<RunsQuery>,
+) -> Result<Response, PageError> {
     who.require_admin()?;
     let runs = match company_integration(&state, &who).await? {
-        Some(i) => state.store().runs(i.id, None, 100).await?,
+        Some(i) if q.refreshes => state.store().runs(i.id, None, 500).await?,
+        Some(i) => state.store().runs_that_matter(i.id, None, 500).await?,
         None => Vec::new(),
     };
     let names = RunNames::of(&state, &who, &runs).await?;
-    let runs = run_rows(runs, &names);
+    let chart = chart(&runs, state.engine().now_ms(), names.tz());
+    let runs = run_rows(runs.into_iter().take(100).collect(), &names);
     Ok(render(&RunsTpl {
         chrome: Chrome::new(&who, "runs"),
         runs,
+        refreshes: q.refreshes,
+        chart,
     }))
 }
 

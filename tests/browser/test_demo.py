@@ -1,12 +1,17 @@
 """Browser test of `nsync demo` in headless Chromium (Debian's package; nothing is downloaded).
 
-Signs in, tests the connection, opens Import Customers, Select all, Import, sees the tree;
-renames a project, inactivates a customer and gives others hostile names (HTML, script, a bidi
-override) through the emulator's control API; previews and applies Update; sees the new name,
-the inactive badge and the hostile names as text on the field, run, runs and audit pages, where
-none of them ran. Screenshots go to target/browser-artifacts/.
+Walks the demo as a new administrator does: signs in, tests the connection, opens Import
+Customers, searches, reads what Import will add, Select all, Import; renames a project,
+inactivates a customer and gives others hostile names (HTML, script, a bidi override) through
+the emulator's control API; previews and applies Update; opens the run and filters it; opens the
+tree from the keyboard, removes an option here and restores it; sees the new name, the badges and
+the hostile names as text everywhere, where none of them ran. Then every page at 1400 px and at
+390 px: no sideways scrolling at 390 px, and axe-core (npm, injected into the page) finds no
+violation of serious or critical impact. Screenshots of each page at both widths go to
+target/browser-artifacts/ (or to $NSYNC_SCREENSHOTS: `bash scripts/screenshots` writes
+docs/screenshots/).
 
-Run: cargo build -p nsync && python3 tests/browser/test_demo.py
+Run: cargo build -p nsync && (cd tests/browser && npm ci) && python3 tests/browser/test_demo.py
 Needs: apt-get install -y chromium chromium-driver; pip install selenium.
 """
 
@@ -22,12 +27,15 @@ import urllib.request
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.environ.get("NSYNC_BIN", os.path.join(ROOT, "target", "debug", "nsync"))
-ARTIFACTS = os.path.join(ROOT, "target", "browser-artifacts")
+ARTIFACTS = os.environ.get("NSYNC_SCREENSHOTS") or os.path.join(ROOT, "target", "browser-artifacts")
+AXE = os.path.join(ROOT, "tests", "browser", "node_modules", "axe-core", "axe.min.js")
+WIDTHS = (1400, 390)
 XSS = "<img src=x onerror=alert(1)>"
 # More hostile names: each sets a flag if it ever runs; the bidi override must show as text too.
 HOSTILE = [
@@ -81,6 +89,42 @@ def shot(driver, name):
     driver.save_screenshot(os.path.join(ARTIFACTS, name + ".png"))
 
 
+def axe_violations(driver):
+    """Serious and critical violations axe-core finds on the page as it is now."""
+    with open(AXE, encoding="utf-8") as f:
+        driver.execute_script(f.read())
+    found = driver.execute_async_script(
+        "var done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations']}).then(function (r) {"
+        "  done(r.violations.map(function (v) { return {id: v.id, impact: v.impact, help: v.help,"
+        "    nodes: v.nodes.slice(0, 5).map(function (n) { return n.target.join(' '); })}; }));"
+        "}).catch(function (e) { done([{id: 'axe-failed', impact: 'critical', help: String(e), nodes: []}]); });"
+    )
+    return [v for v in found if v["impact"] in ("serious", "critical")]
+
+
+def sweep(driver, url, pages):
+    """Every page at each width: no sideways scrolling on a phone, no serious a11y violation."""
+    problems = []
+    for width in WIDTHS:
+        driver.set_window_size(width, 1000)
+        for name, path in pages:
+            driver.get(url + path)
+            WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
+            time.sleep(0.3)  # htmx's load triggers (the subsidiary's name) settle
+            assert driver.title and "nsync" in driver.title, path
+            overflow = driver.execute_script(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            if overflow > 0:
+                problems.append("%s at %d px scrolls sideways by %d px" % (path, width, overflow))
+            for v in axe_violations(driver):
+                problems.append("%s at %d px: %s (%s) %s: %s" % (path, width, v["id"], v["impact"], v["help"], v["nodes"]))
+            shot(driver, "%s-%d" % (name, width))
+    driver.set_window_size(WIDTHS[0], 1000)
+    assert not problems, "\n".join(problems)
+
+
 def wait_text(driver, css, text, timeout=30):
     WebDriverWait(driver, timeout).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, css), text))
 
@@ -106,8 +150,21 @@ def main():
 
         driver.find_element(By.ID, "open-import").click()
         wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "input[name=records]")))
+        first = driver.find_element(By.CSS_SELECTOR, "input[name=records]")
+        first.click()
+        wait_text(driver, "#import-summary", "Import will add 1 customer and")
+        first.click()
+        # A search narrows the list; emptied, the list is whole again.
+        name = first.find_element(By.XPATH, "..").text.strip()
+        box = driver.find_element(By.NAME, "search")
+        box.send_keys(name[:5])
+        WebDriverWait(driver, 30).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#candidate-rows input[name=records]")) >= 1
+                                        and all(name[:5].lower() in e.text.lower() for e in d.find_elements(By.CSS_SELECTOR, "#candidate-rows > ul > li label")))
+        box.send_keys(Keys.CONTROL + "a", Keys.DELETE)
+        WebDriverWait(driver, 30).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#candidate-rows > ul > li label")) > 1)
         driver.find_element(By.ID, "select-all").click()
         wait_text(driver, "#selected-count", "everything selected")
+        wait_text(driver, "#import-summary", "Import will add")
         shot(driver, "02-import-customers")
         driver.find_element(By.ID, "import-button").click()
         wait_text(driver, "#import-result .run-status", "Succeeded")
@@ -170,6 +227,52 @@ def main():
             # The runs table draws its bars as svg.bar; any other svg or inline script came from a name.
             assert not driver.find_elements(By.CSS_SELECTOR, "main svg:not(.bar):not(.chart), main script:not([src])"), page
         shot(driver, "07-run-changes")
+
+        # The run of the update, filtered to its renames.
+        update_run = runs[0]["id"]
+        driver.get("%s/runs/%d" % (url, update_run))
+        assert "Started by" in driver.page_source
+        Select(driver.find_element(By.NAME, "kind")).select_by_value("renamed")
+        driver.find_element(By.XPATH, "//form[contains(@class,'filter')]//button").click()
+        wait.until(EC.url_contains("kind=renamed"))
+        table = driver.find_element(By.CSS_SELECTOR, "table.changes").text
+        assert "Renamed by the browser test" in table and "Deactivated" not in table, table
+
+        # The tree from the keyboard: open a customer's projects and close them again.
+        driver.get(url + "/field")
+        toggle = driver.find_element(By.CSS_SELECTOR, "#option-tree button.toggle")
+        toggle.send_keys(Keys.ENTER)
+        kids = "#" + toggle.get_attribute("aria-controls")
+        wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, kids + " li")))
+        assert toggle.get_attribute("aria-expanded") == "true"
+        toggle.send_keys(Keys.ENTER)
+        assert toggle.get_attribute("aria-expanded") == "false"
+        assert not driver.find_element(By.CSS_SELECTOR, kids).is_displayed()
+
+        # Remove an option here and restore it, from its menu.
+        row = driver.find_element(By.CSS_SELECTOR, "#option-tree > ul > li")
+        row_id = row.get_attribute("id")
+        row.find_element(By.CSS_SELECTOR, "details.menu summary").click()
+        row.find_element(By.XPATH, ".//button[contains(., 'Remove here')]").click()
+        WebDriverWait(driver, 10).until(EC.alert_is_present())
+        driver.switch_to.alert.accept()
+        wait_text(driver, "#" + row_id, "Removed here")
+        row = driver.find_element(By.ID, row_id)
+        row.find_element(By.CSS_SELECTOR, "details.menu summary").click()
+        row.find_element(By.XPATH, ".//button[contains(., 'Restore here')]").click()
+        WebDriverWait(driver, 10).until(lambda d: "Removed here" not in d.find_element(By.ID, row_id).text)
+
+        # Every page, on a wide screen and on a phone.
+        sweep(driver, url, [
+            ("integration", "/integration"),
+            ("field", "/field"),
+            ("runs", "/runs"),
+            ("run", "/runs/%d" % update_run),
+            ("audit", "/audit"),
+            ("webhooks", "/webhooks"),
+            ("password", "/account/password"),
+            ("not-found", "/no/such/page"),
+        ])
         print("browser test: 1 passed, 0 failed")
     except Exception:
         if driver is not None:

@@ -91,6 +91,8 @@ pub struct Client {
     spans: Arc<Mutex<HashMap<&'static str, IdSpan>>>,
     /// Set when NetSuite refused a histogram query: reads are sized the plain way from then on.
     histograms_refused: Arc<AtomicBool>,
+    /// Pages the reads have planned so far (for progress).
+    planned: Arc<AtomicU64>,
 }
 
 /// Ids from `min` to `max`, both included.
@@ -135,6 +137,7 @@ impl Client {
             clock: Arc::clone(&config.clock),
             timeout: config.request_timeout,
             requests: AtomicU64::new(0),
+            pages: AtomicU64::new(0),
             observer: config.observer.clone(),
         };
         Ok(Self {
@@ -144,12 +147,24 @@ impl Client {
             access: Arc::default(),
             spans: Arc::default(),
             histograms_refused: Arc::default(),
+            planned: Arc::default(),
         })
     }
 
     /// NetSuite requests made by this client so far (retries and token requests included).
     pub fn requests_made(&self) -> u64 {
         self.transport.requests()
+    }
+
+    /// SuiteQL pages answered so far, and pages the reads have planned so far (a read's plan
+    /// is known once it is sized, so the second number grows while reads start): for progress.
+    pub fn pages(&self) -> (u64, u64) {
+        let read = self
+            .transport
+            .pages
+            .load(std::sync::atomic::Ordering::Relaxed);
+        let planned = self.planned.load(std::sync::atomic::Ordering::Relaxed);
+        (read, planned.max(read))
     }
 
     /// The account this client reads.

@@ -86,6 +86,8 @@ pub(crate) struct Transport {
     pub clock: Arc<dyn Clock>,
     pub timeout: Duration,
     pub requests: AtomicU64,
+    /// SuiteQL pages answered (for progress).
+    pub pages: AtomicU64,
     pub observer: Option<Arc<dyn Observer>>,
 }
 
@@ -110,6 +112,7 @@ impl Transport {
                 page.items.len()
             )));
         }
+        self.pages.fetch_add(1, Ordering::Relaxed);
         Ok(page)
     }
 

@@ -41,7 +41,9 @@ pub use option::{
     FieldKind, InactiveReason, Level, OptionState, StoredOption, UpstreamKey, UpstreamKind,
 };
 pub use plan::{OptionUpsert, Plan, RunOutcome};
-pub use run::{Change, ChangeKind, Run, RunCounts, RunKind, RunStatus, RunTrigger};
+pub use run::{
+    Change, ChangeKind, Run, RunCounts, RunKind, RunPhase, RunProgress, RunStatus, RunTrigger,
+};
 pub use schedule::{Slot, Weekdays};
 pub use search::fold_for_search;
 pub use settings::{AutoUpdate, DeactivationGuard, IntegrationSettings};

@@ -133,4 +133,32 @@ pub struct Run {
     pub netsuite_requests: u32,
     /// The plain-language error when it failed.
     pub error: Option<String>,
+    /// Where a running run is (written twice a second); `None` once it has ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progress: Option<RunProgress>,
+}
+
+text_enum!(
+    /// The part of a run in progress.
+    RunPhase, "run phase" {
+        /// Loading the last state from the store.
+        Loading = "loading",
+        /// Reading NetSuite.
+        Reading = "reading",
+        /// Planning the changes.
+        Planning = "planning",
+        /// Writing them, in one transaction.
+        Writing = "writing",
+    }
+);
+
+/// Where a running run is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct RunProgress {
+    /// The part it is in.
+    pub phase: RunPhase,
+    /// NetSuite pages read so far.
+    pub pages_read: u64,
+    /// NetSuite pages the reads have planned so far (it grows as each read is sized).
+    pub pages_planned: u64,
 }

@@ -3,6 +3,7 @@
 
 mod candidates;
 mod mirror;
+mod progress;
 mod refresh;
 mod run;
 mod warm;

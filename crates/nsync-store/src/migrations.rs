@@ -53,6 +53,11 @@ pub(crate) const SQLITE: Embedded = Embedded(&[
         "change feed and webhooks",
         include_str!("../migrations/sqlite/0007_change_feed_and_webhooks.sql"),
     ),
+    (
+        8,
+        "run progress",
+        include_str!("../migrations/sqlite/0008_run_progress.sql"),
+    ),
 ]);
 pub(crate) const POSTGRES: Embedded = Embedded(&[
     (
@@ -94,6 +99,11 @@ pub(crate) const POSTGRES: Embedded = Embedded(&[
         8,
         "change feed and webhooks",
         include_str!("../migrations/postgres/0008_change_feed_and_webhooks.sql"),
+    ),
+    (
+        9,
+        "run progress",
+        include_str!("../migrations/postgres/0009_run_progress.sql"),
     ),
 ]);
 

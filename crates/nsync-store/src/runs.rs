@@ -2,7 +2,7 @@
 
 use nsync_core::{
     Change, ChangeKind, IntegrationId, JobId, Plan, RecordId, Run, RunCounts, RunId, RunKind,
-    RunStatus, RunTrigger, UpstreamKey, UpstreamKind, WebhookEvent,
+    RunProgress, RunStatus, RunTrigger, UpstreamKey, UpstreamKind, WebhookEvent,
 };
 
 use crate::audit::{append_audit_in, Audit};
@@ -12,7 +12,8 @@ use crate::webhooks::announce_run_in;
 use crate::{RunLock, Store, StoreError};
 
 const RUN_COLUMNS: &str = "id, integration_id, kind, triggered_by, status, started_at_ms, finished_at_ms, \
-     added, renamed, moved, deactivated, reactivated, rejected, unchanged, netsuite_requests, error";
+     added, renamed, moved, deactivated, reactivated, rejected, unchanged, netsuite_requests, error, \
+     progress";
 
 impl Store {
     /// Records the start of a run (status running), with its audit entry when a person started
@@ -63,7 +64,7 @@ impl Store {
         lock: &RunLock,
         now_ms: i64,
     ) -> Result<Vec<RunId>, StoreError> {
-        let sql = "UPDATE runs SET status = $2, finished_at_ms = $3, error = $4 \
+        let sql = "UPDATE runs SET status = $2, finished_at_ms = $3, error = $4, progress = NULL \
                    WHERE integration_id = $1 AND status = $5 RETURNING id";
         let message = "the run was interrupted (the process stopped before it finished); nothing of it was applied";
         with_pool!(self, pool => {
@@ -128,7 +129,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let sql = "UPDATE runs SET status = $2, finished_at_ms = $3, added = 0, renamed = 0, \
                    moved = 0, deactivated = 0, reactivated = 0, rejected = 0, unchanged = 0, \
-                   netsuite_requests = $4, error = $5, pending_plan = NULL WHERE id = $1";
+                   netsuite_requests = $4, error = $5, pending_plan = NULL, progress = NULL WHERE id = $1";
         let updated = with_pool!(self, pool => {
             let mut tx = pool.begin_with(self.begin_sql()).await?;
             let updated = sqlx::query(sql).bind(run.get()).bind(RunStatus::Failed.as_str())
@@ -231,6 +232,20 @@ impl Store {
         })
     }
 
+    /// Says where a running run is; nothing once the run has ended.
+    pub async fn set_run_progress(
+        &self,
+        run: RunId,
+        progress: &RunProgress,
+    ) -> Result<(), StoreError> {
+        let json = serde_json::to_string(progress).map_err(StoreError::corrupt)?;
+        let sql = "UPDATE runs SET progress = $2 WHERE id = $1 AND status = $3";
+        with_pool!(self, pool => {
+            sqlx::query(sql).bind(run.get()).bind(json).bind(RunStatus::Running.as_str()).execute(pool).await?;
+        });
+        Ok(())
+    }
+
     /// The run's changes of one kind, in order, skipping the first `skip` of them.
     pub async fn changes_of_kind(
         &self,
@@ -257,7 +272,7 @@ impl Store {
         // The counts are what the plan would do, so lists and pages say what waits.
         let sql = "UPDATE runs SET status = $2, finished_at_ms = $3, pending_plan = $4, \
                    added = $6, renamed = $7, moved = $8, deactivated = $9, reactivated = $10, \
-                   rejected = $11, unchanged = $12, netsuite_requests = $13 \
+                   rejected = $11, unchanged = $12, netsuite_requests = $13, progress = NULL \
                    WHERE id = $1 AND integration_id = $5";
         let c = plan.run.counts;
         let done = with_pool!(self, pool => {
@@ -338,6 +353,10 @@ fn run_from_row(row: &impl Cols) -> Result<Run, StoreError> {
         },
         netsuite_requests: count(row, "netsuite_requests")?,
         error: row.opt_text("error")?,
+        // Progress is a hint for people: one that cannot be read is no progress, not an error.
+        progress: row
+            .opt_text("progress")?
+            .and_then(|p| serde_json::from_str(&p).ok()),
     })
 }
 

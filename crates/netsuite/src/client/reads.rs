@@ -188,6 +188,7 @@ impl Client {
 
     fn single_range<T: Send + 'static>(&self, q: TableQuery, decode: Decoder<T>) -> RowStream<T> {
         let page = self.config.page_size;
+        self.planned.fetch_add(1, Ordering::Relaxed);
         read(
             self.transport.clone(),
             q,
@@ -229,6 +230,8 @@ impl Client {
             self.ctx(),
             decode,
         );
+        // The opening page and the sizing query.
+        self.planned.fetch_add(2, Ordering::Relaxed);
         let (opening, sized) = tokio::join!(opening, self.histogram(&q));
         let opening = opening?;
         let first = stream::iter(opening.rows.into_iter().map(Ok).collect::<Vec<_>>());
@@ -263,6 +266,8 @@ impl Client {
             }
         };
         let ranges = plan::ranges_above(ranges, last);
+        self.planned
+            .fetch_add(ranges.len() as u64, Ordering::Relaxed);
         tracing::debug!(table = q.table, ranges = ranges.len(), "planned read");
         // Twice the budget in readers: one waiting out a backoff leaves its slot to another, so
         // the budget stays full. The account semaphore still caps requests in flight.

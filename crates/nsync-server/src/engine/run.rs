@@ -8,10 +8,12 @@ use netsuite::{Cursor, Stages};
 use nsync_core::planner::{plan, PlanInput, Planned, Request};
 use nsync_core::reads::Delta;
 use nsync_core::{
-    IntegrationId, Plan, Run, RunId, RunKind, RunOutcome, RunStatus, StatusPolicy, StoredOption,
+    IntegrationId, Plan, Run, RunId, RunKind, RunOutcome, RunPhase, RunStatus, StatusPolicy,
+    StoredOption,
 };
 use nsync_store::{Audit, Integration, RunLock, State};
 
+use super::progress::Progress;
 use super::refresh::{self, RefreshMode};
 use super::warm::Applying;
 use super::{lock, mirror, Engine, Phases, RunOptions, RunReport};
@@ -44,6 +46,8 @@ struct Prepared {
     version: i64,
     prior: mirror::Mirror,
     options: Vec<StoredOption>,
+    /// Says where the run is until it is dropped.
+    progress: Progress,
 }
 
 impl Engine {
@@ -174,7 +178,7 @@ impl Engine {
     ) -> Result<RunReport, EngineError> {
         let mut requests = 0;
         let prepared = self
-            .prepare(&integration, request, options.refresh, &mut requests)
+            .prepare(&integration, request, options.refresh, run, &mut requests)
             .await;
         let prepared = match (prepared, run) {
             (Ok(prepared), _) => prepared,
@@ -203,6 +207,7 @@ impl Engine {
             version,
             prior,
             options: stored,
+            progress,
             ..
         } = prepared;
         let mut counts = planned.counts;
@@ -242,6 +247,7 @@ impl Engine {
             cursor: Some(cursor_json(&refreshed.cursor)?),
         };
         let clock = Instant::now();
+        progress.set(RunPhase::Writing);
         if held {
             tracing::info!(run = %run, deactivations, "update held for confirmation");
             self.store
@@ -273,9 +279,11 @@ impl Engine {
         integration: &Integration,
         request: Option<&Request>,
         mode: RefreshMode,
+        run: Option<RunId>,
         requests: &mut u32,
     ) -> Result<Prepared, EngineError> {
         let client = self.client(integration).await?;
+        let progress = Progress::start(&self.store, run, &client);
         let before = client.requests_made();
         let mut phases = Phases::default();
         let clock = Instant::now();
@@ -301,6 +309,7 @@ impl Engine {
             }
         };
         phases.load = clock.elapsed();
+        progress.set(RunPhase::Reading);
         let cursor: Option<Cursor> = integration
             .cursor
             .clone()
@@ -326,6 +335,7 @@ impl Engine {
         // Each project carries its status's name: the policy needs no list of statuses.
         let policy = StatusPolicy::new(settings.closed_project_statuses.as_deref());
         phases.read = clock.elapsed();
+        progress.set(RunPhase::Planning);
         let clock = Instant::now();
         let planned = match request {
             Some(request) => {
@@ -349,6 +359,7 @@ impl Engine {
             version,
             prior,
             options,
+            progress,
         })
     }
 }

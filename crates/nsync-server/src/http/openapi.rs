@@ -130,7 +130,7 @@ pub fn document_value(operations: &[Operation]) -> Value {
                 json!({"required": true, "content": {"application/json": {"schema": schema}}});
         } else if matches!(operation.method, "post" | "put" | "patch") {
             // No body is read.
-            entry["requestBody"] = json!({"required": false, "content": {"application/json": {"schema": {"type": "object"}}}});
+            entry["requestBody"] = json!({"required": false, "description": "No body is read: send nothing, or {}.", "content": {"application/json": {"schema": {"type": "object", "maxProperties": 0}}}});
         }
         let path = paths
             .entry(format!("/api/v1{}", operation.path))

@@ -19,6 +19,7 @@ both_backends!(
     the_search_does_not_offer_what_sits_under_an_inactive_option,
     ticking_a_customer_imports_its_projects_and_says_so_before_import,
     opening_import_customers_leaves_no_run_noise_and_unknown_pages_are_pages,
+    a_long_import_says_where_it_is_while_it_runs,
 );
 
 /// Posts as htmx does from a page (the session cookie and its CSRF header).
@@ -456,5 +457,57 @@ async fn opening_import_customers_leaves_no_run_noise_and_unknown_pages_are_page
     assert!(
         api_missing.text().await.unwrap().starts_with('{'),
         "the API answers JSON"
+    );
+}
+
+async fn a_long_import_says_where_it_is_while_it_runs(store: Store) {
+    let api = api(store).await;
+    let admin = sign_in(&api, "admin@a.test").await;
+    // A slow NetSuite: every request takes a second, so the import reads for seconds.
+    api.emulator
+        .control()
+        .set_latency(netsuite_emulator::LatencyConfig {
+            fixed: std::time::Duration::from_millis(1000),
+            ..Default::default()
+        });
+    let path = format!("/integrations/{}/import", api.integration);
+    let started = api.post(&api.admin, &path, json!({"all": true})).await;
+    let run = started.body["run_id"].as_i64().expect("a run");
+    let mut seen = None;
+    let mut saw = Vec::new();
+    for _ in 0..200 {
+        let now = api.get(&api.admin, &format!("/runs/{run}")).await.body;
+        saw.push(now.to_string());
+        if now["status"] != "running" {
+            break;
+        }
+        // The plan is known once the reads are sized (after the credentials check).
+        if now["progress"]["phase"] == "reading"
+            && now["progress"]["pages_planned"].as_u64() > Some(0)
+        {
+            seen = Some(now["progress"].clone());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let progress =
+        seen.unwrap_or_else(|| panic!("the run never said it was reading NetSuite: {saw:?}"));
+    let (read, planned) = (
+        progress["pages_read"].as_u64().unwrap(),
+        progress["pages_planned"].as_u64().unwrap(),
+    );
+    assert!(planned >= read && planned > 0, "{progress}");
+    let fragment = page(&api, &admin.cookie, &format!("/runs/{run}/status")).await;
+    assert!(
+        fragment.contains("<progress")
+            || fragment.contains("Planning")
+            || fragment.contains("Writing"),
+        "{fragment}"
+    );
+    let done = api.wait_for_run(run).await;
+    assert_eq!(done["status"], "succeeded");
+    assert!(
+        done.get("progress").is_none(),
+        "no progress once it ended: {done}"
     );
 }

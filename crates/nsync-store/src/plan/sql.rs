@@ -209,7 +209,7 @@ const RUN_OWNER: &str = "SELECT integration_id FROM runs WHERE id = $1";
 const RUN_FINISH: &str =
     "UPDATE runs SET status = $2, finished_at_ms = $3, added = $4, renamed = $5, \
      moved = $6, deactivated = $7, reactivated = $8, rejected = $9, unchanged = $10, \
-     netsuite_requests = $11, error = $12, pending_plan = NULL \
+     netsuite_requests = $11, error = $12, pending_plan = NULL, progress = NULL \
      WHERE id = $1 AND (status IS DISTINCT FROM $2 OR finished_at_ms IS DISTINCT FROM $3 \
         OR added IS DISTINCT FROM $4 OR renamed IS DISTINCT FROM $5 OR moved IS DISTINCT FROM $6 \
         OR deactivated IS DISTINCT FROM $7 OR reactivated IS DISTINCT FROM $8 \

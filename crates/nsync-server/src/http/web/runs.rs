@@ -391,6 +391,11 @@ fn status_fragment(run: &Run) -> Response {
         done: run.status != RunStatus::Running,
         counts: (run.status != RunStatus::Running).then_some(run.counts),
         error: run.error.clone(),
+        progress: run
+            .progress
+            .as_ref()
+            .filter(|_| run.status == RunStatus::Running)
+            .map(|p| (words::run_phase(p.phase), p.pages_read, p.pages_planned)),
     })
 }
 
@@ -433,6 +438,8 @@ struct RunStartedTpl {
     pub done: bool,
     pub counts: Option<nsync_core::RunCounts>,
     pub error: Option<String>,
+    /// While it runs: the phase in words, and pages read of pages planned.
+    pub progress: Option<(&'static str, u64, u64)>,
 }
 
 /// The status fragment of a run just started: it polls until the run ends.
@@ -444,5 +451,6 @@ pub(super) fn started_fragment(run: nsync_core::RunId) -> Response {
         done: false,
         counts: None,
         error: None,
+        progress: None,
     })
 }

@@ -55,8 +55,8 @@ pub(crate) const SQLITE: Embedded = Embedded(&[
     ),
     (
         8,
-        "run progress",
-        include_str!("../migrations/sqlite/0008_run_progress.sql"),
+        "run progress and option totals",
+        include_str!("../migrations/sqlite/0008_run_progress_and_option_totals.sql"),
     ),
 ]);
 pub(crate) const POSTGRES: Embedded = Embedded(&[
@@ -102,8 +102,8 @@ pub(crate) const POSTGRES: Embedded = Embedded(&[
     ),
     (
         9,
-        "run progress",
-        include_str!("../migrations/postgres/0009_run_progress.sql"),
+        "run progress and option totals",
+        include_str!("../migrations/postgres/0009_run_progress_and_option_totals.sql"),
     ),
 ]);
 

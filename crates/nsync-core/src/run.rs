@@ -83,14 +83,34 @@ pub struct RunCounts {
     pub renamed: u32,
     /// Options moved.
     pub moved: u32,
-    /// Options deactivated.
+    /// Options deactivated (records deleted in NetSuite are counted under `deleted`).
     pub deactivated: u32,
-    /// Options reactivated (or restored).
+    /// Options reactivated.
     pub reactivated: u32,
     /// Upstream records rejected.
     pub rejected: u32,
     /// Options looked at and left as they were.
     pub unchanged: u32,
+    /// Options removed here that an import brought back.
+    #[serde(default)]
+    pub restored: u32,
+    /// Options whose record was deleted in NetSuite (they go inactive).
+    #[serde(default)]
+    pub deleted: u32,
+}
+
+impl RunCounts {
+    /// Every change counted (not the unchanged).
+    pub fn total(&self) -> u32 {
+        self.added
+            + self.renamed
+            + self.moved
+            + self.deactivated
+            + self.reactivated
+            + self.rejected
+            + self.restored
+            + self.deleted
+    }
 }
 
 /// One entry of a run's change list.
@@ -151,6 +171,18 @@ text_enum!(
         Writing = "writing",
     }
 );
+
+impl RunPhase {
+    /// The phase as the pages and the command line say it.
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::Loading => "Loading what was imported before",
+            Self::Reading => "Reading NetSuite",
+            Self::Planning => "Planning the changes",
+            Self::Writing => "Writing the changes",
+        }
+    }
+}
 
 /// Where a running run is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]

@@ -40,7 +40,7 @@ pub use integrations::{CustomField, Integration, NewIntegration};
 pub use jobs::{Job, JobStatus, LeasedJob};
 pub use kept::{Kept, State};
 pub use lock::RunLock;
-pub use options::{ChildCursor, ChildrenPage, OptionTotals, SearchHit, PATH_SEPARATOR};
+pub use options::{ChildCursor, ChildrenPage, OptionTotals, SearchHit, Shown, PATH_SEPARATOR};
 pub use plan::Applied;
 pub use schedule::{NewJob, ScheduledIntegration};
 pub use store::{Backend, Store, StoreConfig};

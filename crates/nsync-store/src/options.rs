@@ -86,15 +86,51 @@ impl Store {
         limit: u32,
         active_only: bool,
     ) -> Result<ChildrenPage, StoreError> {
+        let shown = if active_only {
+            Shown::Active
+        } else {
+            Shown::All
+        };
+        self.children_in(field, parent, after, limit, shown).await
+    }
+
+    /// The field's options in one state at every level, in id order after `after`: the
+    /// tree's filter ("everything removed here").
+    pub async fn options_in(
+        &self,
+        field: CustomFieldId,
+        shown: Shown,
+        after: Option<OptionId>,
+        limit: u32,
+    ) -> Result<Vec<StoredOption>, StoreError> {
+        let state = shown.condition();
+        let sql = format!(
+            "SELECT {OPTION_COLUMNS} FROM options o LEFT JOIN options p ON p.id = o.parent_id \
+             WHERE o.field_id = $1 AND o.id > $2{state} ORDER BY o.id LIMIT $3"
+        );
+        with_pool!(self, pool => {
+            let rows = sqlx::query(&sql).bind(field.get()).bind(after.map_or(0, OptionId::get))
+                .bind(i64::from(limit)).fetch_all(pool).await?;
+            rows.iter().map(option_from_row).collect()
+        })
+    }
+
+    /// [`Store::children`] in one state.
+    pub async fn children_in(
+        &self,
+        field: CustomFieldId,
+        parent: Option<OptionId>,
+        after: Option<&ChildCursor>,
+        limit: u32,
+        shown: Shown,
+    ) -> Result<ChildrenPage, StoreError> {
         let mut sql = format!("SELECT {OPTION_COLUMNS} FROM options o LEFT JOIN options p ON p.id = o.parent_id WHERE o.field_id = $1");
         sql.push_str(if parent.is_some() {
             " AND o.parent_id = $2"
         } else {
             " AND o.parent_id IS NULL AND $2 IS NULL"
         });
-        if active_only {
-            sql.push_str(" AND o.active AND NOT o.removed_here");
-        }
+        sql.push_str(shown.condition());
         if after.is_some() {
             // A row value, so that both planners seek the index to the cursor instead of
             // filtering every earlier child.
@@ -270,6 +306,31 @@ impl Store {
             }
         }
         Ok(ordered)
+    }
+}
+
+/// Which options a listing shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    /// Every option.
+    All,
+    /// Active and not removed here (what a person can pick).
+    Active,
+    /// Inactive, not removed here.
+    Inactive,
+    /// Removed here, whatever their state.
+    RemovedHere,
+}
+
+impl Shown {
+    /// The condition on `o`, with its leading `AND`.
+    fn condition(self) -> &'static str {
+        match self {
+            Shown::All => "",
+            Shown::Active => " AND o.active AND NOT o.removed_here",
+            Shown::Inactive => " AND NOT o.active AND NOT o.removed_here",
+            Shown::RemovedHere => " AND o.removed_here",
+        }
     }
 }
 

@@ -138,6 +138,7 @@ impl Store {
                 .bind(i64::from(run.counts.deactivated)).bind(i64::from(run.counts.reactivated))
                 .bind(i64::from(run.counts.rejected)).bind(i64::from(run.counts.unchanged))
                 .bind(i64::from(run.netsuite_requests)).bind(run.error.as_deref())
+                .bind(i64::from(run.counts.restored)).bind(i64::from(run.counts.deleted))
                 .execute(&mut *tx).await?.rows_affected();
             if let Some(cursor) = &cursor {
                 written += sqlx::query(sql.cursor_update).bind(integration).bind(cursor).execute(&mut *tx).await?.rows_affected();

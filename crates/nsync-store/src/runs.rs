@@ -13,7 +13,7 @@ use crate::{RunLock, Store, StoreError};
 
 const RUN_COLUMNS: &str = "id, integration_id, kind, triggered_by, status, started_at_ms, finished_at_ms, \
      added, renamed, moved, deactivated, reactivated, rejected, unchanged, netsuite_requests, error, \
-     progress";
+     progress, restored, deleted";
 
 impl Store {
     /// Records the start of a run (status running), with its audit entry when a person started
@@ -129,7 +129,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let sql = "UPDATE runs SET status = $2, finished_at_ms = $3, added = 0, renamed = 0, \
                    moved = 0, deactivated = 0, reactivated = 0, rejected = 0, unchanged = 0, \
-                   netsuite_requests = $4, error = $5, pending_plan = NULL, progress = NULL WHERE id = $1";
+                   restored = 0, deleted = 0, netsuite_requests = $4, error = $5, pending_plan = NULL, progress = NULL WHERE id = $1";
         let updated = with_pool!(self, pool => {
             let mut tx = pool.begin_with(self.begin_sql()).await?;
             let updated = sqlx::query(sql).bind(run.get()).bind(RunStatus::Failed.as_str())
@@ -272,8 +272,8 @@ impl Store {
         // The counts are what the plan would do, so lists and pages say what waits.
         let sql = "UPDATE runs SET status = $2, finished_at_ms = $3, pending_plan = $4, \
                    added = $6, renamed = $7, moved = $8, deactivated = $9, reactivated = $10, \
-                   rejected = $11, unchanged = $12, netsuite_requests = $13, progress = NULL \
-                   WHERE id = $1 AND integration_id = $5";
+                   rejected = $11, unchanged = $12, netsuite_requests = $13, progress = NULL, \
+                   restored = $14, deleted = $15 WHERE id = $1 AND integration_id = $5";
         let c = plan.run.counts;
         let done = with_pool!(self, pool => {
             let mut tx = pool.begin_with(self.begin_sql()).await?;
@@ -282,7 +282,8 @@ impl Store {
                 .bind(plan.integration.get()).bind(i64::from(c.added)).bind(i64::from(c.renamed))
                 .bind(i64::from(c.moved)).bind(i64::from(c.deactivated)).bind(i64::from(c.reactivated))
                 .bind(i64::from(c.rejected)).bind(i64::from(c.unchanged))
-                .bind(i64::from(plan.run.netsuite_requests)).execute(&mut *tx).await?.rows_affected();
+                .bind(i64::from(plan.run.netsuite_requests)).bind(i64::from(c.restored))
+                .bind(i64::from(c.deleted)).execute(&mut *tx).await?.rows_affected();
             if done > 0 {
                 announce_run_in!(&mut *tx, plan.run.id, WebhookEvent::RunNeedsConfirmation, None, now_ms);
             }
@@ -350,6 +351,8 @@ fn run_from_row(row: &impl Cols) -> Result<Run, StoreError> {
             reactivated: count(row, "reactivated")?,
             rejected: count(row, "rejected")?,
             unchanged: count(row, "unchanged")?,
+            restored: count(row, "restored")?,
+            deleted: count(row, "deleted")?,
         },
         netsuite_requests: count(row, "netsuite_requests")?,
         error: row.opt_text("error")?,

@@ -114,7 +114,9 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
         Selection::Records(keys)
     };
     let spinner = spinner("importing");
+    let watch = follow(engine.store().clone(), integration, spinner.clone());
     let report = engine.import(integration, selection, options).await;
+    watch.abort();
     spinner.finish_and_clear();
     summary(integration, &report?);
     Ok(())
@@ -138,6 +140,7 @@ async fn resolve(
 pub async fn update(args: UpdateArgs) -> anyhow::Result<()> {
     let (engine, integration) = engine(&args.common).await?;
     let spinner = spinner("updating from NetSuite");
+    let watch = follow(engine.store().clone(), integration, spinner.clone());
     let report = match args.confirm {
         Some(run) => {
             // The command line acts as the system: its audit entry names no user.
@@ -154,23 +157,60 @@ pub async fn update(args: UpdateArgs) -> anyhow::Result<()> {
             engine.update(integration, options).await
         }
     };
+    watch.abort();
     spinner.finish_and_clear();
     summary(integration, &report?);
     Ok(())
+}
+
+/// Shows on `bar` where the integration's running run is, as its page does (the phase, NetSuite
+/// pages read of pages planned), from what the run writes to the store. Nothing on a pipe.
+fn follow(
+    store: Store,
+    integration: IntegrationId,
+    bar: ProgressBar,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        if bar.is_hidden() {
+            return;
+        }
+        let mut shown = false;
+        loop {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            let Ok(Some(id)) = store.running_run(integration).await else {
+                continue;
+            };
+            let Ok(run) = store.run(id).await else {
+                continue;
+            };
+            let Some(p) = run.progress else { continue };
+            if p.pages_planned > 0 && !shown {
+                if let Ok(style) = ProgressStyle::with_template(
+                    "{spinner} {msg} [{bar:30}] {pos}/{len} pages {elapsed}",
+                ) {
+                    bar.set_style(style.progress_chars("=> "));
+                }
+                shown = true;
+            }
+            bar.set_length(p.pages_planned.max(1));
+            bar.set_position(p.pages_read.min(p.pages_planned));
+            bar.set_message(p.phase.words());
+        }
+    })
 }
 
 /// Lists recent runs.
 pub async fn runs(args: RunsArgs) -> anyhow::Result<()> {
     let (engine, integration) = engine(&args.common).await?;
     let runs = engine.store().runs(integration, None, args.limit).await?;
-    println!("run\tkind\tstarted by\tstatus\tseconds\tadded\trenamed\tmoved\tdeactivated\treactivated\trejected\tunchanged\trequests\terror");
+    println!("run\tkind\tstarted by\tstatus\tseconds\tadded\trenamed\tmoved\tdeactivated\treactivated\trestored\tdeleted\trejected\tunchanged\trequests\terror");
     for run in runs {
         let seconds = run.finished_at_ms.map_or("-".to_owned(), |f| {
             format!("{:.1}", (f - run.started_at_ms) as f64 / 1000.0)
         });
         let c = run.counts;
         println!(
-            "{}\t{}\t{}\t{}\t{seconds}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            "{}\t{}\t{}\t{}\t{seconds}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
             run.id,
             run.kind,
             run.trigger,
@@ -180,6 +220,8 @@ pub async fn runs(args: RunsArgs) -> anyhow::Result<()> {
             c.moved,
             c.deactivated,
             c.reactivated,
+            c.restored,
+            c.deleted,
             c.rejected,
             c.unchanged,
             run.netsuite_requests,
@@ -214,8 +256,8 @@ fn summary(integration: IntegrationId, report: &RunReport) {
         report.netsuite_requests
     );
     println!(
-        "  added {}, renamed {}, moved {}, deactivated {}, reactivated {}, rejected {}, unchanged {}",
-        c.added, c.renamed, c.moved, c.deactivated, c.reactivated, c.rejected, c.unchanged
+        "  added {}, renamed {}, moved {}, deactivated {}, reactivated {}, restored {}, deleted in NetSuite {}, rejected {}, unchanged {}",
+        c.added, c.renamed, c.moved, c.deactivated, c.reactivated, c.restored, c.deleted, c.rejected, c.unchanged
     );
     if report.run.is_none() || report.status == RunStatus::NeedsConfirmation {
         for change in &report.changes {

@@ -158,6 +158,7 @@ impl Planner<'_> {
         }
         let removed_here = current.removed_here && !self.restore;
         if current.removed_here && !removed_here {
+            self.out.counts.restored += 1;
             self.push(key, id, ChangeKind::Restored, None, None, None);
         }
         // A level can change without a change of its own: an ancestor moved.
@@ -188,7 +189,10 @@ impl Planner<'_> {
         match (current.state, desired) {
             (old, new) if old == new => {}
             (OptionState::Active, OptionState::Inactive(reason)) => {
-                self.out.counts.deactivated += 1;
+                match reason {
+                    crate::InactiveReason::DeletedInNetSuite => self.out.counts.deleted += 1,
+                    _ => self.out.counts.deactivated += 1,
+                }
                 self.out.deactivations += 1;
                 self.push(
                     key,
@@ -205,6 +209,9 @@ impl Planner<'_> {
             }
             // Inactive for another reason now (e.g. inactive, then deleted): same count, new reason.
             (OptionState::Inactive(old), OptionState::Inactive(new)) => {
+                if new == crate::InactiveReason::DeletedInNetSuite {
+                    self.out.counts.deleted += 1;
+                }
                 self.push(
                     key,
                     id,

@@ -243,6 +243,8 @@ fn update_marks_project_inactive_when_netsuite_deletes_it_or_it_leaves_the_subsi
     mirror[4].subsidiaries = vec![sub(2)];
     let planned = field.run(&mirror, Request::Update);
     assert_eq!(planned.deactivations, 2);
+    // A deletion has its own count; leaving the subsidiary is a deactivation.
+    assert_eq!((planned.counts.deleted, planned.counts.deactivated), (1, 1));
     assert_eq!(
         field.get(p(11)).unwrap().state,
         OptionState::Inactive(InactiveReason::DeletedInNetSuite)
@@ -397,6 +399,11 @@ fn importing_a_record_removed_here_restores_the_same_option() {
     );
     let planned = field.run(&tree(), Request::Import(Selection::Records(vec![p(20)])));
     assert_eq!(kinds(&planned), vec![(p(20), ChangeKind::Restored)]);
+    assert_eq!(
+        (planned.counts.restored, planned.counts.added),
+        (1, 0),
+        "a restore counts"
+    );
     let restored = field.get(p(20)).unwrap();
     assert_eq!((restored.id, restored.removed_here), (id, false));
 }

@@ -140,6 +140,20 @@ impl Engine {
                 && !(query.hide_closed && closed(r))
                 && needle.as_deref().is_none_or(|n| matches(r, n))
         };
+        // Within one level of the tree every record is as deep: one below its parent. Deeper than
+        // the field's deepest level, an import rejects it; the list says so instead of "new".
+        let too_deep = match query.parent {
+            ParentFilter::Of(parent) => {
+                let level = self.depth(integration.id, parent).await? + 1;
+                let deepest = usize::from(integration.settings.deepest_level.get());
+                (level > deepest).then(|| {
+                    format!(
+                        "it is at level {level} in NetSuite, deeper than this field's deepest level ({deepest})"
+                    )
+                })
+            }
+            _ => None,
+        };
         let mut candidates = Vec::new();
         let mut after = query.after;
         loop {
@@ -159,7 +173,7 @@ impl Engine {
                     project_status: record.status_name.clone(),
                     closed: closed(&record),
                     status: state(&record.key),
-                    problem: name_problem(&record),
+                    problem: too_deep.clone().or_else(|| name_problem(&record)),
                 });
                 if candidates.len() == limit {
                     let next = Some(record.key);
@@ -174,6 +188,30 @@ impl Engine {
                     .await;
             }
         }
+    }
+
+    /// How deep `key` sits in the mirror's tree (a customer at the top is 1), walking up its
+    /// parents; a chain that loops or runs past any field's depth stops counting there.
+    async fn depth(
+        &self,
+        integration: IntegrationId,
+        key: UpstreamKey,
+    ) -> Result<usize, EngineError> {
+        let mut depth = 1;
+        let mut at = key;
+        while depth <= usize::from(nsync_core::Level::MAX) {
+            match self.store.mirror_record(integration, at).await? {
+                Some(MirrorRecord {
+                    parent: Some(parent),
+                    ..
+                }) => {
+                    depth += 1;
+                    at = parent;
+                }
+                _ => break,
+            }
+        }
+        Ok(depth)
     }
 
     /// Fills in the status of a page's records (already known when the query filtered by it).

@@ -20,6 +20,9 @@ both_backends!(
     ticking_a_customer_imports_its_projects_and_says_so_before_import,
     opening_import_customers_leaves_no_run_noise_and_unknown_pages_are_pages,
     a_long_import_says_where_it_is_while_it_runs,
+    records_deeper_than_the_field_are_not_offered_as_new,
+    restores_and_deletions_have_their_own_counts,
+    the_tree_filters_by_state_and_a_search_hit_opens_its_option,
 );
 
 /// Posts as htmx does from a page (the session cookie and its CSRF header).
@@ -509,5 +512,185 @@ async fn a_long_import_says_where_it_is_while_it_runs(store: Store) {
     assert!(
         done.get("progress").is_none(),
         "no progress once it ended: {done}"
+    );
+}
+
+async fn records_deeper_than_the_field_are_not_offered_as_new(store: Store) {
+    let api = api(store).await;
+    let saved = api
+        .call(
+            Some(&api.admin),
+            Method::PATCH,
+            &format!("/integrations/{}", api.integration),
+            Some(json!({"settings": {"deepest_level": 2}})),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
+    let admin = sign_in(&api, "admin@a.test").await;
+    crate::api_web::refresh_candidates(&api, &admin).await;
+    // A project with sub-projects: they sit at level 3, below a field of two levels.
+    let base = format!("/integrations/{}/candidates", api.integration);
+    let top = api
+        .get(&api.admin, &format!("{base}?parent=top&limit=200"))
+        .await;
+    let mut found = None;
+    'top: for c in top.body["candidates"].as_array().unwrap() {
+        let key = c["key"].as_str().unwrap();
+        let projects = api.get(&api.admin, &format!("{base}?parent={key}")).await;
+        for p in projects.body["candidates"].as_array().unwrap() {
+            assert!(p["problem"].is_null(), "level 2 fits: {p}");
+            let key = p["key"].as_str().unwrap().to_owned();
+            let below = api.get(&api.admin, &format!("{base}?parent={key}")).await;
+            if let Some(sub) = below.body["candidates"].as_array().unwrap().first() {
+                found = Some((key, sub.clone()));
+                break 'top;
+            }
+        }
+    }
+    let (project, sub) = found.expect("a project with a sub-project");
+    assert!(
+        sub["problem"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("deeper than this field's deepest level (2)"),
+        "{sub}"
+    );
+    let html = page(
+        &api,
+        &admin.cookie,
+        &format!("/integration/candidates?parent={project}"),
+    )
+    .await;
+    assert!(
+        html.contains("Cannot be imported as it is") && html.contains("fix it in NetSuite"),
+        "{html}"
+    );
+    // A finished import tells the list to reload its rows, so they no longer read "new".
+    let run = api.import_all().await;
+    let status = api
+        .http
+        .get(format!("{}/runs/{run}/status", api.url))
+        .header("cookie", &admin.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status.headers()["hx-trigger"], "nsync-imported");
+}
+
+async fn restores_and_deletions_have_their_own_counts(store: Store) {
+    let api = api(store).await;
+    api.import_all().await;
+    let (option, _) = customers(&api).await[0];
+    let removed = api
+        .post(&api.admin, &format!("/options/{option}/remove"), json!({}))
+        .await;
+    assert_eq!(removed.status, StatusCode::OK, "{}", removed.text);
+    let marked = removed.body["marked"].as_u64().expect("options marked");
+    let again = api.import_all().await;
+    let run = api.get(&api.admin, &format!("/runs/{again}")).await.body;
+    assert_eq!(run["counts"]["restored"], marked, "{run}");
+    assert_eq!(run["counts"]["added"], 0, "{run}");
+    let control = api.emulator.control();
+    control.advance_clock(chrono::Duration::minutes(1));
+    // NetSuite refuses to delete a customer that has projects: delete the first one it takes.
+    let mut deleted = false;
+    for (_, id) in customers(&api).await.into_iter().rev() {
+        if control.delete(ACCOUNT, RecordKind::Customer, id).is_ok() {
+            deleted = true;
+            break;
+        }
+    }
+    assert!(deleted, "a customer NetSuite lets go");
+    control.advance_clock(chrono::Duration::minutes(1));
+    let updated = update(&api).await;
+    assert!(
+        updated["counts"]["deleted"].as_u64() >= Some(1),
+        "{updated}"
+    );
+    assert_eq!(
+        updated["counts"]["deactivated"], 0,
+        "a deletion is not counted twice: {updated}"
+    );
+    let admin = sign_in(&api, "admin@a.test").await;
+    let runs = page(&api, &admin.cookie, "/runs").await;
+    assert!(
+        runs.contains("<th scope=\"col\">Restored</th>")
+            && runs.contains("<th scope=\"col\">Deleted</th>")
+    );
+}
+
+async fn the_tree_filters_by_state_and_a_search_hit_opens_its_option(store: Store) {
+    let api = api(store).await;
+    api.import_all().await;
+    let (option, _) = customers(&api).await[0];
+    let removed = api
+        .post(&api.admin, &format!("/options/{option}/remove"), json!({}))
+        .await;
+    assert_eq!(removed.status, StatusCode::OK, "{}", removed.text);
+    let marked = removed.body["marked"].as_u64().unwrap() as usize;
+    let admin = sign_in(&api, "admin@a.test").await;
+    let field = api.field;
+    let list = page(
+        &api,
+        &admin.cookie,
+        &format!("/field?field={field}&state=removed_here"),
+    )
+    .await;
+    assert_eq!(
+        list.matches("<span class=\"badge removed\">Removed here</span>")
+            .count(),
+        marked,
+        "{list}"
+    );
+    let api_list = api
+        .get(
+            &api.admin,
+            &format!("/fields/{field}/options?state=removed_here"),
+        )
+        .await;
+    assert!(api_list.body["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|o| o["removed_here"] == true));
+    let bad = api
+        .get(&api.admin, &format!("/fields/{field}/options?state=gone"))
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // A member may not list by state on the page.
+    let member = sign_in(&api, "member@a.test").await;
+    let refused = api
+        .http
+        .get(format!("{}/field?state=inactive", api.url))
+        .header("cookie", &member.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    // A search hit links to its option, shown by its full path.
+    let (other, _) = customers(&api).await[1];
+    let name = api.get(&api.admin, &format!("/options/{other}")).await.body["name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let q: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
+    let hits = page(
+        &api,
+        &admin.cookie,
+        &format!("/field/search?field={field}&q={q}"),
+    )
+    .await;
+    let link = format!("/field?field={field}&amp;focus={other}");
+    assert!(hits.contains(&link), "{hits}");
+    let focused = page(
+        &api,
+        &admin.cookie,
+        &format!("/field?field={field}&focus={other}"),
+    )
+    .await;
+    assert!(
+        focused.contains("Back to the whole tree")
+            && focused.contains(&format!("id=\"option-{other}\"")),
+        "{focused}"
     );
 }

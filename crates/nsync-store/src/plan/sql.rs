@@ -209,12 +209,14 @@ const RUN_OWNER: &str = "SELECT integration_id FROM runs WHERE id = $1";
 const RUN_FINISH: &str =
     "UPDATE runs SET status = $2, finished_at_ms = $3, added = $4, renamed = $5, \
      moved = $6, deactivated = $7, reactivated = $8, rejected = $9, unchanged = $10, \
-     netsuite_requests = $11, error = $12, pending_plan = NULL, progress = NULL \
+     netsuite_requests = $11, error = $12, pending_plan = NULL, progress = NULL, \
+     restored = $13, deleted = $14 \
      WHERE id = $1 AND (status IS DISTINCT FROM $2 OR finished_at_ms IS DISTINCT FROM $3 \
         OR added IS DISTINCT FROM $4 OR renamed IS DISTINCT FROM $5 OR moved IS DISTINCT FROM $6 \
         OR deactivated IS DISTINCT FROM $7 OR reactivated IS DISTINCT FROM $8 \
         OR rejected IS DISTINCT FROM $9 OR unchanged IS DISTINCT FROM $10 \
-        OR netsuite_requests IS DISTINCT FROM $11 OR error IS DISTINCT FROM $12)";
+        OR netsuite_requests IS DISTINCT FROM $11 OR error IS DISTINCT FROM $12 \
+        OR restored IS DISTINCT FROM $13 OR deleted IS DISTINCT FROM $14)";
 
 const CURSOR_UPDATE: &str =
     "UPDATE integrations SET cursor = $2 WHERE id = $1 AND cursor IS DISTINCT FROM $2";

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use nsync_core::{OptionId, StoredOption};
-use nsync_store::{ChildCursor, CustomField};
+use nsync_store::{ChildCursor, CustomField, Shown};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -126,12 +126,27 @@ pub(crate) struct OptionsParams {
     /// Also list inactive and removed options (the administrator's view).
     #[serde(default)]
     pub all_states: bool,
+    /// Only options in this state: `active`, `inactive` or `removed_here` (instead of
+    /// `all_states`).
+    pub state: Option<String>,
 }
 
 #[derive(Serialize, JsonSchema)]
 pub(crate) struct OptionsPage {
     pub options: Vec<OptionView>,
     pub next: Option<ChildCursorView>,
+}
+
+/// `active`, `inactive` or `removed_here`.
+pub(crate) fn parse_shown(text: &str) -> Result<Shown, ApiError> {
+    match text {
+        "active" => Ok(Shown::Active),
+        "inactive" => Ok(Shown::Inactive),
+        "removed_here" => Ok(Shown::RemovedHere),
+        other => Err(ApiError::Invalid(format!(
+            "state {other:?} is not active, inactive or removed_here"
+        ))),
+    }
 }
 
 pub(crate) async fn options_page(
@@ -163,9 +178,14 @@ pub(crate) async fn options_page(
         }
     };
     let limit = params.limit.unwrap_or(100).clamp(1, 500);
+    let shown = match params.state.as_deref() {
+        None | Some("") if params.all_states => Shown::All,
+        None | Some("") => Shown::Active,
+        Some(text) => parse_shown(text)?,
+    };
     let page = state
         .store()
-        .children(field.id, parent, after.as_ref(), limit, !params.all_states)
+        .children_in(field.id, parent, after.as_ref(), limit, shown)
         .await?;
     Ok(OptionsPage {
         options: page.options.iter().map(OptionView::from).collect(),

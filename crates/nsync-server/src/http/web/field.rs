@@ -12,10 +12,11 @@ use nsync_core::{InactiveReason, Level, OptionId, Role};
 use nsync_store::{CustomField, OptionTotals};
 
 use super::{render, words, Chrome, PageError, Viewer};
+use crate::http::api::options::parse_shown;
 use crate::http::api::options::{
     options_page, search_hits, OptionView, OptionsParams, SearchHitView, SearchParams,
 };
-use crate::http::api::{owned_field, ApiQuery, PathId};
+use crate::http::api::{owned_field, owned_option, ApiQuery, PathId};
 use crate::http::auth::Principal;
 use crate::http::{ApiError, AppState};
 use crate::ops;
@@ -135,6 +136,10 @@ struct FieldTpl {
     options: Vec<OptionRow>,
     more: Option<String>,
     totals: Option<OptionTotals>,
+    /// The state filter (`active`, `inactive`, `removed_here`), empty for the tree.
+    state: String,
+    /// One option is shown, from a search hit.
+    focused: bool,
 }
 
 #[derive(Template)]
@@ -156,6 +161,12 @@ struct RowTpl {
 #[serde(deny_unknown_fields)]
 struct FieldQuery {
     field: Option<i64>,
+    /// Every option in this state, flat (administrators).
+    state: Option<String>,
+    /// The last option of the previous page of a state's list.
+    after: Option<i64>,
+    /// One option, from a search hit.
+    focus: Option<i64>,
 }
 
 async fn the_field(
@@ -218,7 +229,61 @@ async fn page(
     ApiQuery(q): ApiQuery<FieldQuery>,
 ) -> Result<Response, PageError> {
     let field = the_field(&state, &who, q.field).await?;
+    let shown = match q.state.as_deref() {
+        None | Some("") => None,
+        Some(text) => {
+            who.require_admin()?;
+            Some(parse_shown(text)?)
+        }
+    };
     let (options, more, totals) = match &field {
+        Some(field) if q.focus.is_some() || shown.is_some() => {
+            // One option (a search hit), or every option in one state: flat, each named by
+            // its full path.
+            let (found, more) = match (q.focus, shown) {
+                (Some(id), _) => {
+                    let option = owned_option(&state, &who, &id.to_string()).await?;
+                    if option.field != field.id {
+                        return Err(ApiError::NotFound("option").into());
+                    }
+                    (vec![option], None)
+                }
+                (None, Some(shown)) => {
+                    let after = q.after.map(OptionId::new).transpose()?;
+                    let found = state
+                        .store()
+                        .options_in(field.id, shown, after, PAGE)
+                        .await?;
+                    let more = (found.len() == PAGE as usize)
+                        .then(|| found.last().map(|o| o.id.get()))
+                        .flatten()
+                        .map(|last| {
+                            format!(
+                                "/field?field={}&state={}&after={last}",
+                                field.id,
+                                q.state.as_deref().unwrap_or_default()
+                            )
+                        });
+                    (found, more)
+                }
+                (None, None) => (Vec::new(), None),
+            };
+            let views: Vec<OptionView> = found.iter().map(OptionView::from).collect();
+            let mut rows = rows_counted(&state, &who, field, &views).await?;
+            let ids: Vec<OptionId> = found.iter().map(|o| o.id).collect();
+            let labels: HashMap<OptionId, String> =
+                state.store().path_labels(&ids).await?.into_iter().collect();
+            for row in &mut rows {
+                if let Some(label) = OptionId::new(row.id).ok().and_then(|id| labels.get(&id)) {
+                    row.name = label.clone();
+                }
+            }
+            (
+                rows,
+                more,
+                Some(state.store().option_totals(field.id).await?),
+            )
+        }
         Some(field) => {
             let params = OptionsParams {
                 limit: Some(PAGE),
@@ -242,6 +307,8 @@ async fn page(
         options,
         more,
         totals,
+        state: q.state.unwrap_or_default(),
+        focused: q.focus.is_some(),
     }))
 }
 
@@ -266,6 +333,7 @@ async fn children(
         after_id: q.after_id,
         limit: Some(PAGE),
         all_states: all_states(&who),
+        state: None,
     };
     let (options, more) = level(&state, &who, &field, params).await?;
     Ok(render(&RowsTpl {
@@ -278,6 +346,7 @@ async fn children(
 #[derive(Template)]
 #[template(path = "hits.html")]
 struct HitsTpl {
+    field: i64,
     hits: Vec<SearchHitView>,
 }
 
@@ -303,7 +372,10 @@ async fn search(
         },
     )
     .await?;
-    Ok(render(&HitsTpl { hits }))
+    Ok(render(&HitsTpl {
+        field: field.id.get(),
+        hits,
+    }))
 }
 
 async fn remove(

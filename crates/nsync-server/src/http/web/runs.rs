@@ -97,7 +97,7 @@ pub(crate) fn run_rows(runs: Vec<Run>, names: &RunNames) -> Vec<RunRow> {
     runs.into_iter()
         .map(|r| {
             let c = r.counts;
-            let total = c.added + c.renamed + c.moved + c.deactivated + c.reactivated + c.rejected;
+            let total = c.total();
             let bar = if total == 0 {
                 0
             } else {
@@ -205,10 +205,7 @@ fn chart(runs: &[Run], now_ms: i64, tz: chrono_tz::Tz) -> Chart {
     let since = now_ms - CHART_DAYS * 86_400_000;
     let mut shown: Vec<&Run> = runs.iter().filter(|r| r.started_at_ms >= since).collect();
     shown.sort_by_key(|r| r.started_at_ms);
-    let total = |r: &Run| {
-        let c = r.counts;
-        c.added + c.renamed + c.moved + c.deactivated + c.reactivated + c.rejected
-    };
+    let total = |r: &Run| r.counts.total();
     let most = shown.iter().map(|r| total(r)).max().unwrap_or(0);
     // One pixel column per day, the runs of a day side by side in it.
     let width = (CHART_DAYS as u32 + 1) * 6;
@@ -341,6 +338,8 @@ async fn run_page(
         ("Moved", c.moved),
         ("Deactivated", c.deactivated),
         ("Reactivated", c.reactivated),
+        ("Restored", c.restored),
+        ("Deleted in NetSuite", c.deleted),
         ("Rejected", c.rejected),
     ];
     let most = counted.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
@@ -384,7 +383,7 @@ async fn run_page(
 }
 
 fn status_fragment(run: &Run) -> Response {
-    render(&RunStartedTpl {
+    let mut response = render(&RunStartedTpl {
         run: run.id.get(),
         status: words::run_status(run.status),
         code: run.status.as_str(),
@@ -395,8 +394,17 @@ fn status_fragment(run: &Run) -> Response {
             .progress
             .as_ref()
             .filter(|_| run.status == RunStatus::Running)
-            .map(|p| (words::run_phase(p.phase), p.pages_read, p.pages_planned)),
-    })
+            .map(|p| (p.phase.words(), p.pages_read, p.pages_planned)),
+    });
+    // An import that ended: the Import Customers list reloads its rows, so what was just
+    // imported no longer reads "new".
+    if run.kind == nsync_core::RunKind::Import && run.status != RunStatus::Running {
+        response.headers_mut().insert(
+            "hx-trigger",
+            axum::http::HeaderValue::from_static("nsync-imported"),
+        );
+    }
+    response
 }
 
 async fn status(

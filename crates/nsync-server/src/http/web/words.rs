@@ -2,7 +2,7 @@
 //! in words a person reads, and times in the company's time zone. The API keeps the codes.
 
 use chrono_tz::Tz;
-use nsync_core::{ChangeKind, InactiveReason, RunKind, RunPhase, RunStatus, RunTrigger};
+use nsync_core::{ChangeKind, InactiveReason, RunKind, RunStatus, RunTrigger};
 
 /// A change kind, as a heading or badge.
 pub(crate) fn change_kind(kind: ChangeKind) -> &'static str {
@@ -56,15 +56,6 @@ pub(crate) fn run_status(status: RunStatus) -> &'static str {
         RunStatus::Failed => "Failed",
         RunStatus::NeedsConfirmation => "Waiting for your confirmation",
         RunStatus::Discarded => "Discarded",
-    }
-}
-
-pub(crate) fn run_phase(phase: RunPhase) -> &'static str {
-    match phase {
-        RunPhase::Loading => "Loading what was imported before",
-        RunPhase::Reading => "Reading NetSuite",
-        RunPhase::Planning => "Planning the changes",
-        RunPhase::Writing => "Writing the changes",
     }
 }
 

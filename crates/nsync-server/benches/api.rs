@@ -366,6 +366,8 @@ async fn pages(
         "/field".to_owned(),
         format!("/field/children?field={field}&parent={parent}"),
         format!("/field/search?field={field}&q=pro"),
+        format!("/field?field={field}&state=inactive"),
+        format!("/field?field={field}&state=removed_here"),
         "/runs".to_owned(),
         format!("/runs/{run}"),
         format!("/runs/{run}?kind=added&from=150000"),

@@ -25,17 +25,28 @@ both_backends!(
     the_tree_filters_by_state_and_a_search_hit_opens_its_option,
 );
 
-/// Posts as htmx does from a page (the session cookie and its CSRF header).
-async fn click(api: &Api, session: &Session, path: &str) -> (StatusCode, String) {
+/// Posts a form as htmx does from a page (the session cookie and its CSRF header).
+async fn post_form(
+    api: &Api,
+    session: &Session,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (StatusCode, String) {
     let reply = api
         .http
         .post(format!("{}{path}", api.url))
         .header("cookie", &session.cookie)
         .header("x-csrf-token", &session.csrf)
+        .form(form)
         .send()
         .await
         .unwrap();
     (reply.status(), reply.text().await.unwrap())
+}
+
+/// Clicks a button that posts nothing.
+async fn click(api: &Api, session: &Session, path: &str) -> (StatusCode, String) {
+    post_form(api, session, path, &[]).await
 }
 
 /// Top-level options of the field: (option id, NetSuite id).
@@ -333,19 +344,11 @@ async fn the_search_does_not_offer_what_sits_under_an_inactive_option(store: Sto
     );
 }
 
-/// Posts a form as htmx does from the Import Customers form.
+/// Submits the Import Customers form; the answer must be a 200.
 async fn submit(api: &Api, session: &Session, path: &str, form: &[(&str, &str)]) -> String {
-    let reply = api
-        .http
-        .post(format!("{}{path}", api.url))
-        .header("cookie", &session.cookie)
-        .header("x-csrf-token", &session.csrf)
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(reply.status(), StatusCode::OK);
-    reply.text().await.unwrap()
+    let (status, text) = post_form(api, session, path, form).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    text
 }
 
 async fn ticking_a_customer_imports_its_projects_and_says_so_before_import(store: Store) {

@@ -55,6 +55,10 @@ pub struct FaultRule {
     /// Only requests whose path starts with this (e.g. `/services/rest/query`); all when `None`.
     #[serde(default)]
     pub path_prefix: Option<String>,
+    /// Only requests whose body holds this text (e.g. `GROUP BY`, to fault a read's sizing
+    /// query and not its pages); all when `None`.
+    #[serde(default)]
+    pub body_contains: Option<String>,
 }
 
 impl FaultRule {
@@ -64,6 +68,7 @@ impl FaultRule {
             fault,
             trigger: Trigger::Next { count },
             path_prefix: None,
+            body_contains: None,
         }
     }
 
@@ -73,12 +78,19 @@ impl FaultRule {
             fault,
             trigger: Trigger::Probability { p },
             path_prefix: None,
+            body_contains: None,
         }
     }
 
     /// Restricts the rule to paths starting with `prefix`.
     pub fn on_path(mut self, prefix: &str) -> Self {
         self.path_prefix = Some(prefix.to_owned());
+        self
+    }
+
+    /// Restricts the rule to requests whose body holds `text`.
+    pub fn when_body_has(mut self, text: &str) -> Self {
+        self.body_contains = Some(text.to_owned());
         self
     }
 }
@@ -105,8 +117,13 @@ impl FaultPlan {
         *self.lock() = (Vec::new(), ChaCha8Rng::seed_from_u64(seed));
     }
 
-    /// Decides the fault (if any) for one request.
-    pub(crate) fn draw(&self, path: &str) -> Option<FaultKind> {
+    /// Whether a rule looks at bodies: only then does the gate buffer a request's body first.
+    pub(crate) fn reads_bodies(&self) -> bool {
+        self.lock().0.iter().any(|r| r.body_contains.is_some())
+    }
+
+    /// Decides the fault (if any) for one request; `body` is there when [`Self::reads_bodies`].
+    pub(crate) fn draw(&self, path: &str, body: Option<&[u8]>) -> Option<FaultKind> {
         let mut guard = self.lock();
         let (rules, rng) = &mut *guard;
         let mut fired = None;
@@ -117,6 +134,13 @@ impl FaultPlan {
                 .is_some_and(|p| !path.starts_with(p))
             {
                 continue;
+            }
+            if let Some(text) = rule.body_contains.as_deref() {
+                let holds = body
+                    .is_some_and(|b| b.windows(text.len().max(1)).any(|w| w == text.as_bytes()));
+                if !holds {
+                    continue;
+                }
             }
             let fires = match &mut rule.trigger {
                 Trigger::Next { count } if *count > 0 => {

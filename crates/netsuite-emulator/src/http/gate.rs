@@ -35,6 +35,9 @@ pub(crate) fn origin_parts(headers: &HeaderMap) -> (String, String) {
     (scheme.to_owned(), host.to_owned())
 }
 
+/// The most of a body the gate buffers for a fault rule that reads bodies.
+const BUFFERED_BODY_LIMIT: usize = 4 << 20;
+
 pub(crate) async fn gate(
     State(shared): State<Arc<Shared>>,
     request: Request,
@@ -50,7 +53,20 @@ pub(crate) async fn gate(
     let host_account = host_label_of(&host)
         .and_then(|label| shared.account_by_label(label))
         .cloned();
-    let fault = shared.faults.draw(&path);
+    // A rule that looks at bodies needs this one's first (tests only: bodies are small).
+    let (request, body) = if shared.faults.reads_bodies() {
+        let (parts, body) = request.into_parts();
+        let bytes = axum::body::to_bytes(body, BUFFERED_BODY_LIMIT)
+            .await
+            .unwrap_or_default();
+        (
+            Request::from_parts(parts, Body::from(bytes.clone())),
+            Some(bytes),
+        )
+    } else {
+        (request, None)
+    };
+    let fault = shared.faults.draw(&path, body.as_deref());
     // Logged when this future ends, also when it is dropped because the client gave up (a
     // timed-out slow answer): then the entry keeps status 0, "no answer sent".
     let mut logged = LogOnDrop {

@@ -8,7 +8,9 @@ use futures::stream::{self, StreamExt};
 use super::Client;
 use crate::decode::{utc_to_local_text, RawRow, DATETIME_FORMAT_SQL};
 use crate::error::Error;
-use crate::model::{Change, Customer, Deletion, Project, RecordId, Scope, Stages, SubsidiaryLink};
+use crate::model::{
+    Change, Customer, Deletion, Project, RecordId, Scope, Stages, SubsidiaryId, SubsidiaryLink,
+};
 use crate::plan::{self, Bucket, IdRange, IdStats};
 use crate::read::{keyset_page, read, Decoder, RowStream};
 use crate::records::{self, TableQuery};
@@ -37,37 +39,78 @@ impl Client {
                 None => stage,
             },
         );
-        let facts = self.facts().await?;
-        self.check_scope(scope, &facts)?;
-        Ok(self.sized_read(
-            TableQuery::customers(facts.one_world, filter),
-            records::customer,
-        ))
+        let start = self
+            .start(scope, |one_world| {
+                TableQuery::customers(one_world, filter.clone())
+            })
+            .await?;
+        Ok(self.sized_read(start.query, records::customer, start.opening))
     }
 
     /// Projects of `scope` (a project's subsidiary is its own). Each carries its `parent` and
     /// `customer`, from which the caller builds the parent chain.
     pub async fn projects(&self, scope: Scope) -> Result<RowStream<Project>, Error> {
         let filter = scope_text(scope, |s| format!("j.subsidiary = {s}"));
-        let facts = self.facts().await?;
-        if !facts.projects_enabled {
+        let start = self
+            .start(scope, |one_world| {
+                TableQuery::projects(one_world, filter.clone())
+            })
+            .await?;
+        if !start.projects_enabled {
             return Err(Error::ProjectsDisabled);
         }
+        Ok(self.sized_read(start.query, records::project, start.opening))
+    }
+
+    /// What a read of `scope` may assume before it sends anything. Once the probe has answered,
+    /// its facts. Before, a subsidiary's read does not wait for it: only OneWorld accounts have
+    /// subsidiaries, so the query's shape is known, and the credentials check (the probe's
+    /// first query) goes out beside the read's first page and sizing, a request slot instead
+    /// of a round trip. A first page NetSuite refuses is then explained by the whole probe (no
+    /// subsidiaries, no Projects). The whole account's read needs the probe's answer before its
+    /// first page (whether the account is OneWorld decides the columns), so its sizing, which
+    /// selects no columns, goes out beside the probe and plans the whole read. `shape` builds
+    /// the query for an account that is OneWorld or not.
+    async fn start(
+        &self,
+        scope: Scope,
+        shape: impl Fn(bool) -> TableQuery,
+    ) -> Result<Start, Error> {
+        let (facts, opening) = match (self.facts.get(), scope) {
+            (Some(facts), _) => (facts.clone(), Opening::Ready),
+            (None, Scope::Subsidiary(subsidiary)) => {
+                return Ok(Start {
+                    query: shape(true),
+                    projects_enabled: true,
+                    one_world: true,
+                    opening: Opening::Checked(subsidiary),
+                })
+            }
+            (None, Scope::Account) => {
+                let guess = shape(true);
+                let (facts, sized) = tokio::join!(self.facts(), self.histogram(&guess));
+                (facts?, Opening::Sized(sized))
+            }
+        };
         self.check_scope(scope, &facts)?;
-        Ok(self.sized_read(
-            TableQuery::projects(facts.one_world, filter),
-            records::project,
-        ))
+        Ok(Start {
+            query: shape(facts.one_world),
+            projects_enabled: facts.projects_enabled,
+            one_world: facts.one_world,
+            opening,
+        })
     }
 
     /// Customer-subsidiary links of `scope` (OneWorld accounts only; empty otherwise).
     pub async fn subsidiary_links(&self, scope: Scope) -> Result<RowStream<SubsidiaryLink>, Error> {
-        let facts = self.facts().await?;
-        if !facts.one_world {
+        let filter = scope_text(scope, |s| format!("r.subsidiary = {s}"));
+        let start = self
+            .start(scope, |_| TableQuery::links(filter.clone()))
+            .await?;
+        if !start.one_world {
             return Ok(stream::empty().boxed());
         }
-        let filter = self.scope_filter(scope, &facts, |s| format!("r.subsidiary = {s}"))?;
-        Ok(self.sized_read(TableQuery::links(filter), records::link))
+        Ok(self.sized_read(start.query, records::link, start.opening))
     }
 
     /// Links of `scope` for these customers only: what an incremental read needs to tell whether
@@ -181,7 +224,7 @@ impl Client {
         from_scratch: bool,
     ) -> Result<RowStream<T>, Error> {
         if from_scratch {
-            return Ok(self.sized_read(q, decode));
+            return Ok(self.sized_read(q, decode, Opening::Ready));
         }
         Ok(self.single_range(q, decode))
     }
@@ -205,9 +248,15 @@ impl Client {
     /// is over when that page comes back. The rest is planned from the ids above that page
     /// (from one `MIN/MAX/COUNT` query where there is no histogram) and read within the budget.
     /// Nothing is sent until the stream is first polled; every error comes through the stream.
-    fn sized_read<T: Send + 'static>(&self, q: TableQuery, decode: Decoder<T>) -> RowStream<T> {
+    /// `opening`: how the read starts (see [`Client::start`]).
+    fn sized_read<T: Send + 'static>(
+        &self,
+        q: TableQuery,
+        decode: Decoder<T>,
+        opening: Opening,
+    ) -> RowStream<T> {
         let client = self.clone();
-        stream::once(async move { client.opened_read(q, decode).await })
+        stream::once(async move { client.opened_read(q, decode, opening).await })
             .flat_map(|read| match read {
                 Ok(rows) => rows,
                 Err(err) => stream::iter([Err(err)]).boxed(),
@@ -220,39 +269,27 @@ impl Client {
         &self,
         q: TableQuery,
         decode: Decoder<T>,
+        opening: Opening,
     ) -> Result<RowStream<T>, Error> {
         let page_size = self.config.page_size;
-        let opening = keyset_page(
-            &self.transport,
-            &q,
-            IdRange::ALL,
-            page_size,
-            self.ctx(),
-            decode,
-        );
-        // The opening page and the sizing query.
-        self.planned.fetch_add(2, Ordering::Relaxed);
-        let (opening, sized) = tokio::join!(opening, self.histogram(&q));
-        let opening = opening?;
-        let first = stream::iter(opening.rows.into_iter().map(Ok).collect::<Vec<_>>());
-        if !opening.has_more {
-            // Everything came in the first page: what the histogram said no longer matters.
-            return Ok(first.boxed());
-        }
-        let last = match opening.last {
-            Some(last) if last > 0 => last,
-            _ => {
-                let err = Error::Decode(format!(
-                    "a full page of `{}` has no readable id to continue after",
-                    q.table
-                ));
-                return Ok(first.chain(stream::iter([Err(err)])).boxed());
+        let (first, last, sized) = match opening {
+            Opening::Sized(sized) => (None, None, sized),
+            Opening::Ready | Opening::Checked(_) => {
+                let checked = match opening {
+                    Opening::Checked(s) => Some(s),
+                    _ => None,
+                };
+                match self.first_page(&q, decode, checked).await? {
+                    FirstPage::More { rows, last, sized } => (Some(rows), Some(last), sized),
+                    FirstPage::All(rows) => return Ok(rows),
+                }
             }
         };
         let ranges = match sized? {
-            Sized::Histogram(buckets) => {
-                plan::plan_histogram(&plan::buckets_above(&buckets, last), page_size)
-            }
+            Sized::Histogram(buckets) => match last {
+                Some(last) => plan::plan_histogram(&plan::buckets_above(&buckets, last), page_size),
+                None => plan::plan_histogram(&buckets, page_size),
+            },
             other => {
                 if let Sized::Refused(detail) = other {
                     // The query was otherwise sound (the caller checked its scope): NetSuite does
@@ -265,7 +302,10 @@ impl Client {
                 plan::plan(stats, page_size)
             }
         };
-        let ranges = plan::ranges_above(ranges, last);
+        let ranges = match last {
+            Some(last) => plan::ranges_above(ranges, last),
+            None => ranges,
+        };
         self.planned
             .fetch_add(ranges.len() as u64, Ordering::Relaxed);
         tracing::debug!(table = q.table, ranges = ranges.len(), "planned read");
@@ -281,39 +321,102 @@ impl Client {
             self.ctx(),
             decode,
         );
-        Ok(first.chain(rest).boxed())
+        Ok(match first {
+            Some(first) => first.chain(rest).boxed(),
+            None => rest,
+        })
     }
 
-    /// Rows per bucket of ids, the buckets sized so that the span last seen (by the probe, or
-    /// the last read) fills most of one page. [`Sized::Unknown`] when no span
-    /// is known, the span grew past a few pages of buckets, or a row cannot be read: the read is
-    /// then sized the plain way.
+    /// A read's first page, beside its sizing (and the credentials check of a read of
+    /// `checked` that did not wait for the probe).
+    async fn first_page<T: Send + 'static>(
+        &self,
+        q: &TableQuery,
+        decode: Decoder<T>,
+        checked: Option<SubsidiaryId>,
+    ) -> Result<FirstPage<T>, Error> {
+        let page_size = self.config.page_size;
+        let opening = keyset_page(
+            &self.transport,
+            q,
+            IdRange::ALL,
+            page_size,
+            self.ctx(),
+            decode,
+        );
+        // The opening page and the sizing query, and the credentials check of a read that did
+        // not wait for the probe.
+        self.planned.fetch_add(2, Ordering::Relaxed);
+        let check = async {
+            match checked {
+                Some(_) => self.access().await,
+                None => Ok(()),
+            }
+        };
+        let (check, opening, sized) = tokio::join!(check, opening, self.histogram(q));
+        // The check's answer first: it says best what is wrong with the credentials.
+        check?;
+        let opening = match (opening, checked) {
+            (Ok(opening), _) => opening,
+            (
+                Err(err @ (Error::InvalidQuery { .. } | Error::InsufficientPermission { .. })),
+                Some(s),
+            ) => return Err(self.explain_refusal(q, s).await.unwrap_or(err)),
+            (Err(err), _) => return Err(err),
+        };
+        let rows = stream::iter(opening.rows.into_iter().map(Ok).collect::<Vec<_>>()).boxed();
+        if !opening.has_more {
+            // Everything came in the first page: what the histogram said no longer matters.
+            return Ok(FirstPage::All(rows));
+        }
+        match opening.last {
+            Some(last) if last > 0 => Ok(FirstPage::More { rows, last, sized }),
+            _ => {
+                let err = Error::Decode(format!(
+                    "a full page of `{}` has no readable id to continue after",
+                    q.table
+                ));
+                Ok(FirstPage::All(rows.chain(stream::iter([Err(err)])).boxed()))
+            }
+        }
+    }
+
+    /// Why NetSuite refused the first page of a read that started before the probe answered,
+    /// in the probe's words: the account has no subsidiaries, or no Projects. `None` when the
+    /// probe finds neither (the refusal then speaks for itself).
+    async fn explain_refusal(&self, q: &TableQuery, subsidiary: SubsidiaryId) -> Option<Error> {
+        let facts = self.facts().await.ok()?;
+        if !facts.one_world {
+            return Some(Error::NotOneWorld(subsidiary.to_string()));
+        }
+        (q.table == "job" && !facts.projects_enabled).then_some(Error::ProjectsDisabled)
+    }
+
+    /// Rows per bucket of ids. With a span of ids known (from the probe, or an earlier read)
+    /// the buckets are sized so that the span fills most of one page of buckets; without one
+    /// (a read that goes out beside the probe) a bucket is a page's worth of ids, which no
+    /// bucket can overflow. [`Sized::Unknown`] when the buckets run past a few pages or a row
+    /// cannot be read: the read is then sized the plain way.
     async fn histogram(&self, q: &TableQuery) -> Result<Sized, Error> {
         /// Pages of buckets read at most before the plain sizing query is the cheaper way.
         const MAX_PAGES: u32 = 4;
         if self.histograms_refused.load(Ordering::Relaxed) {
             return Ok(Sized::Unknown);
         }
-        // The probe learns the spans: customers' in its first round trip, the others' in its
-        // second (a table it could not read has none).
-        self.access().await?;
-        let span = match self.span(q.table) {
-            Some(span) => Some(span),
-            None => self.facts().await.ok().and_then(|_| self.span(q.table)),
-        };
-        let Some(span) = span else {
-            return Ok(Sized::Unknown);
-        };
-        let page_size = self.config.page_size.max(1);
+        /// Buckets come in pages of NetSuite's largest size, whatever the rows' page size.
+        const BUCKET_PAGE: u32 = 1000;
         // A tenth of the page left free: the span grows as records are created.
-        let target = i64::from(page_size - page_size / 10);
-        let width = (span.max - span.min) / target + 1;
+        let target = i64::from(BUCKET_PAGE - BUCKET_PAGE / 10);
+        let width = match self.span(q.table) {
+            Some(span) => (span.max - span.min) / target + 1,
+            None => i64::from(self.config.page_size.max(1)),
+        };
         let text = q.histogram(width);
         let mut buckets = Vec::new();
         for n in 0..MAX_PAGES {
             let page = match self
                 .transport
-                .suiteql(&text, page_size, n * page_size)
+                .suiteql(&text, BUCKET_PAGE, n * BUCKET_PAGE)
                 .await
             {
                 Ok(page) => page,
@@ -349,6 +452,36 @@ impl Client {
             .next()
             .and_then(|item| records::id_stats(&RawRow::new(q.table, item))))
     }
+}
+
+/// How a read starts (see [`Client::start`]).
+struct Start {
+    query: TableQuery,
+    one_world: bool,
+    projects_enabled: bool,
+    opening: Opening,
+}
+
+/// What goes out first.
+enum Opening {
+    /// The probe has answered: the first page beside the sizing.
+    Ready,
+    /// A subsidiary's read before the probe answered: the credentials check beside those two.
+    Checked(SubsidiaryId),
+    /// The whole account's read, sized beside the probe: planned from that sizing alone.
+    Sized(Result<Sized, Error>),
+}
+
+/// A read's first page.
+enum FirstPage<T> {
+    /// The whole read (the page held everything, or a full page had no id to go on after).
+    All(RowStream<T>),
+    /// Its rows, the id to go on after, and the sizing that went out beside it.
+    More {
+        rows: RowStream<T>,
+        last: i64,
+        sized: Result<Sized, Error>,
+    },
 }
 
 /// What sizes a split read.

@@ -9,6 +9,7 @@ mod features;
 mod hostile;
 mod incremental;
 mod jwt;
+mod overlap;
 mod paging;
 mod planner;
 mod reads;

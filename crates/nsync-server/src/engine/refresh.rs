@@ -198,11 +198,16 @@ async fn full(
         let stream = client.customers_in(ns_scope, stages).await?;
         collect_live(stream, |c| (c.last_modified, mirror::customer(c, scope))).await
     };
+    // An account without Projects says so when the read starts, or (a read that went out
+    // before the probe answered) as the stream's first item, before any row.
     let projects = async {
-        match client.projects(ns_scope).await {
+        let read = match client.projects(ns_scope).await {
             Ok(stream) => collect_live(stream, |p| (p.last_modified, mirror::project(p))).await,
-            Err(netsuite::Error::ProjectsDisabled) => Ok(Live::default()),
             Err(err) => Err(err.into()),
+        };
+        match read {
+            Err(EngineError::NetSuite(netsuite::Error::ProjectsDisabled)) => Ok(Live::default()),
+            other => other,
         }
     };
     // Deletions matter only for records already known; a first read has none.

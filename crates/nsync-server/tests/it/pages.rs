@@ -23,6 +23,7 @@ both_backends!(
     records_deeper_than_the_field_are_not_offered_as_new,
     restores_and_deletions_have_their_own_counts,
     the_tree_filters_by_state_and_a_search_hit_opens_its_option,
+    the_runs_list_pages_back_a_hundred_at_a_time,
 );
 
 /// Posts a form as htmx does from a page (the session cookie and its CSRF header).
@@ -696,4 +697,47 @@ async fn the_tree_filters_by_state_and_a_search_hit_opens_its_option(store: Stor
             && focused.contains(&format!("id=\"option-{other}\"")),
         "{focused}"
     );
+}
+
+async fn the_runs_list_pages_back_a_hundred_at_a_time(store: Store) {
+    let api = api(store).await;
+    let admin = sign_in(&api, "admin@a.test").await;
+    let first = api.import_all().await;
+    for _ in 0..100 {
+        crate::api_web::refresh_candidates(&api, &admin).await;
+    }
+    let latest = page(&api, &admin.cookie, "/runs?refreshes=true").await;
+    assert_eq!(
+        latest.matches("<td>Refresh</td>").count(),
+        100,
+        "the newest hundred"
+    );
+    assert!(
+        !latest.contains(&format!("href=\"/runs/{first}\"")),
+        "{latest}"
+    );
+    let older = latest
+        .split("href=\"/runs?before=")
+        .nth(1)
+        .and_then(|t| t.split('"').next())
+        .expect("an Older runs link")
+        .replace("&amp;", "&");
+    let back = page(&api, &admin.cookie, &format!("/runs?before={older}")).await;
+    assert!(back.contains(&format!("href=\"/runs/{first}\"")), "{back}");
+    assert!(
+        !back.contains("Older runs"),
+        "nothing before the first run: {back}"
+    );
+    assert!(
+        back.contains("svg class=\"chart\""),
+        "the chart still shows the latest runs"
+    );
+    let refused = api
+        .http
+        .get(format!("{}/runs?before=-3", api.url))
+        .header("cookie", &admin.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
 }

@@ -179,6 +179,8 @@ struct RunsTpl {
     runs: Vec<RunRow>,
     refreshes: bool,
     chart: Chart,
+    /// The id to list from for the next hundred, when there are older runs.
+    older: Option<i64>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -187,6 +189,8 @@ struct RunsQuery {
     /// List the refreshes that succeeded too (each opening of Import Customers is one).
     #[serde(default)]
     refreshes: bool,
+    /// List the runs older than this one (the "Older runs" link).
+    before: Option<RunId>,
 }
 
 /// Changes per run over the last 90 days, drawn on the server as SVG (no script needed).
@@ -250,19 +254,40 @@ async fn page(
     ApiQuery(q): ApiQuery<RunsQuery>,
 ) -> Result<Response, PageError> {
     who.require_admin()?;
-    let runs = match company_integration(&state, &who).await? {
-        Some(i) if q.refreshes => state.store().runs(i.id, None, 500).await?,
-        Some(i) => state.store().runs_that_matter(i.id, None, 500).await?,
-        None => Vec::new(),
+    let integration = company_integration(&state, &who).await?.map(|i| i.id);
+    let list = |before: Option<RunId>, limit| {
+        let store = state.store();
+        async move {
+            match integration {
+                Some(i) if q.refreshes => store.runs(i, before, limit).await,
+                Some(i) => store.runs_that_matter(i, before, limit).await,
+                None => Ok(Vec::new()),
+            }
+        }
     };
-    let names = RunNames::of(&state, &who, &runs).await?;
-    let chart = chart(&runs, state.engine().now_ms(), names.tz());
-    let runs = run_rows(runs.into_iter().take(100).collect(), &names);
+    // The chart always shows the latest runs; the table pages back from `before`.
+    let latest = list(None, 500).await?;
+    let mut shown = match q.before {
+        Some(id) => list(Some(id), RUNS_PER_PAGE + 1).await?,
+        None => latest
+            .iter()
+            .take(RUNS_PER_PAGE as usize + 1)
+            .cloned()
+            .collect(),
+    };
+    let older = (shown.len() > RUNS_PER_PAGE as usize).then(|| {
+        shown.truncate(RUNS_PER_PAGE as usize);
+        shown.last().map_or(0, |r| r.id.get())
+    });
+    let names = RunNames::of(&state, &who, &latest).await?;
+    let chart = chart(&latest, state.engine().now_ms(), names.tz());
+    let names = RunNames::of(&state, &who, &shown).await?;
     Ok(render(&RunsTpl {
         chrome: Chrome::new(&who, "runs"),
-        runs,
+        runs: run_rows(shown, &names),
         refreshes: q.refreshes,
         chart,
+        older,
     }))
 }
 
@@ -295,6 +320,9 @@ struct RunQuery {
 }
 
 const CHANGES_PER_PAGE: u32 = 200;
+
+/// Runs in one page of the runs list.
+const RUNS_PER_PAGE: u32 = 100;
 
 /// The change kinds the filter offers, in the order a run reports them.
 const KINDS: [ChangeKind; 9] = [

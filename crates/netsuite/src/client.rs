@@ -93,6 +93,33 @@ pub struct Client {
     histograms_refused: Arc<AtomicBool>,
     /// Pages the reads have planned so far (for progress).
     planned: Arc<AtomicU64>,
+    /// What reads that did not wait for the probe proved about the account's shape.
+    learnt: Arc<Mutex<Learnt>>,
+}
+
+/// What the reads' queries depend on: whether the account is OneWorld and has Projects.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Shape {
+    pub one_world: bool,
+    pub projects_enabled: bool,
+}
+
+impl From<&AccountFacts> for Shape {
+    fn from(facts: &AccountFacts) -> Self {
+        Self {
+            one_world: facts.one_world,
+            projects_enabled: facts.projects_enabled,
+        }
+    }
+}
+
+/// The parts of [`Shape`] that reads proved before the probe ran: a subsidiary's rows came back
+/// (OneWorld), projects came back (Projects on). With both known, later reads (an Update after
+/// an Import) need no probe.
+#[derive(Debug, Default)]
+struct Learnt {
+    one_world: Option<bool>,
+    projects_enabled: Option<bool>,
 }
 
 /// Ids from `min` to `max`, both included.
@@ -148,6 +175,7 @@ impl Client {
             spans: Arc::default(),
             histograms_refused: Arc::default(),
             planned: Arc::default(),
+            learnt: Arc::default(),
         })
     }
 
@@ -190,6 +218,35 @@ impl Client {
 
     pub(crate) async fn facts(&self) -> Result<AccountFacts, Error> {
         self.probe().await
+    }
+
+    /// The account's shape, if the probe or earlier reads have made it known.
+    pub(crate) fn known_shape(&self) -> Option<Shape> {
+        if let Some(facts) = self.facts.get() {
+            return Some(Shape::from(facts));
+        }
+        let learnt = self.learnt.lock().unwrap_or_else(|p| p.into_inner());
+        Some(Shape {
+            one_world: learnt.one_world?,
+            projects_enabled: learnt.projects_enabled?,
+        })
+    }
+
+    /// The account's shape: known, or asked of the probe.
+    pub(crate) async fn shape(&self) -> Result<Shape, Error> {
+        match self.known_shape() {
+            Some(shape) => Ok(shape),
+            None => self.facts().await.map(|f| Shape::from(&f)),
+        }
+    }
+
+    /// Notes what a read that did not wait for the probe proved.
+    pub(crate) fn learn(&self, one_world: bool, projects_enabled: Option<bool>) {
+        let mut learnt = self.learnt.lock().unwrap_or_else(|p| p.into_inner());
+        learnt.one_world = Some(one_world);
+        if projects_enabled.is_some() {
+            learnt.projects_enabled = projects_enabled;
+        }
     }
 
     /// The probe's customer query: it proves the credentials and learns the span of customer

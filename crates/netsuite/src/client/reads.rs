@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering;
 use chrono::{DateTime, Utc};
 use futures::stream::{self, StreamExt};
 
-use super::Client;
+use super::{Client, Shape};
 use crate::decode::{utc_to_local_text, RawRow, DATETIME_FORMAT_SQL};
 use crate::error::Error;
 use crate::model::{
@@ -76,8 +76,8 @@ impl Client {
         scope: Scope,
         shape: impl Fn(bool) -> TableQuery,
     ) -> Result<Start, Error> {
-        let (facts, opening) = match (self.facts.get(), scope) {
-            (Some(facts), _) => (facts.clone(), Opening::Ready),
+        let (facts, opening) = match (self.known_shape(), scope) {
+            (Some(shape), _) => (shape, Opening::Ready),
             (None, Scope::Subsidiary(subsidiary)) => {
                 return Ok(Start {
                     query: shape(true),
@@ -89,7 +89,7 @@ impl Client {
             (None, Scope::Account) => {
                 let guess = shape(true);
                 let (facts, sized) = tokio::join!(self.facts(), self.histogram(&guess));
-                (facts?, Opening::Sized(sized))
+                (Shape::from(&facts?), Opening::Sized(sized))
             }
         };
         self.check_scope(scope, &facts)?;
@@ -123,7 +123,7 @@ impl Client {
         customers: &[RecordId],
     ) -> Result<RowStream<SubsidiaryLink>, Error> {
         const BATCH: usize = 200;
-        let facts = self.facts().await?;
+        let facts = self.shape().await?;
         if !facts.one_world || customers.is_empty() {
             return Ok(stream::empty().boxed());
         }
@@ -143,7 +143,7 @@ impl Client {
     /// overlap window), across the whole account, so records that left a subsidiary are seen too.
     /// Feed each change to [`crate::Cursor::observe_change`] once it is applied.
     pub async fn changes_since(&self, cursor: &crate::Cursor) -> Result<RowStream<Change>, Error> {
-        let facts = self.facts().await?;
+        let facts = self.shape().await?;
         let scratch = cursor.modified.is_none();
         let since = |alias: &str| {
             cursor
@@ -198,7 +198,7 @@ impl Client {
     }
 
     /// Refuses a subsidiary scope on an account without subsidiaries.
-    fn check_scope(&self, scope: Scope, facts: &crate::AccountFacts) -> Result<(), Error> {
+    fn check_scope(&self, scope: Scope, facts: &Shape) -> Result<(), Error> {
         match scope {
             Scope::Subsidiary(s) if !facts.one_world => Err(Error::NotOneWorld(s.to_string())),
             _ => Ok(()),
@@ -209,7 +209,7 @@ impl Client {
     fn scope_filter(
         &self,
         scope: Scope,
-        facts: &crate::AccountFacts,
+        facts: &Shape,
         filter: impl Fn(i64) -> String,
     ) -> Result<Option<String>, Error> {
         self.check_scope(scope, facts)?;
@@ -357,7 +357,12 @@ impl Client {
         // The check's answer first: it says best what is wrong with the credentials.
         check?;
         let opening = match (opening, checked) {
-            (Ok(opening), _) => opening,
+            (Ok(opening), checked) => {
+                if checked.is_some() {
+                    self.learn(true, (q.table == "job").then_some(true));
+                }
+                opening
+            }
             (
                 Err(err @ (Error::InvalidQuery { .. } | Error::InsufficientPermission { .. })),
                 Some(s),

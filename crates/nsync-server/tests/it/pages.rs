@@ -739,5 +739,5 @@ async fn the_runs_list_pages_back_a_hundred_at_a_time(store: Store) {
         .send()
         .await
         .unwrap();
-    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }

@@ -5,7 +5,8 @@
 //!
 //! Target: `ceil((pages + 2) / 5)` round trips of 100 ms, plus 3% (the credentials check and
 //! the sizing each worth one request slot, not a round trip of their own). Each figure is the
-//! median of 3 reads in this one invocation. `bash bench/reads.sh`.
+//! median of 3 reads in this one invocation. `bash bench/reads.sh`; with NSYNC_BENCH_REQUESTS=1
+//! each read also prints its requests (pages + the check + the sizing when none spills).
 
 mod support;
 
@@ -143,7 +144,14 @@ async fn read(
         Kind::Customers => drain(client.customers(scope).await.expect("read")).await,
         Kind::Projects => drain(client.projects(scope).await.expect("read")).await,
     };
-    (start.elapsed(), rows)
+    let took = start.elapsed();
+    if std::env::var_os("NSYNC_BENCH_REQUESTS").is_some() {
+        eprintln!(
+            "  {rows} rows, {} requests, {took:?}",
+            client.requests_made()
+        );
+    }
+    (took, rows)
 }
 
 async fn drain<T>(mut stream: RowStream<T>) -> usize {

@@ -7,6 +7,10 @@
 //! Smaller runs: NSYNC_BENCH_CUSTOMERS=2000 NSYNC_BENCH_PROJECTS=10000 bench/api.sh.
 //! The load generator runs on its own runtime thread so the server's workers are its own.
 
+// `setup` awaits a whole import in one future; computing its layout takes more than the
+// default 128 levels of compiler queries.
+#![recursion_limit = "256"]
+
 // The allocator of the nsync binary (see its main.rs), so these figures are the product's.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

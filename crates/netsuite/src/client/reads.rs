@@ -8,9 +8,7 @@ use futures::stream::{self, StreamExt};
 use super::{Client, Shape};
 use crate::decode::{utc_to_local_text, RawRow, DATETIME_FORMAT_SQL};
 use crate::error::Error;
-use crate::model::{
-    Change, Customer, Deletion, Project, RecordId, Scope, Stages, SubsidiaryId, SubsidiaryLink,
-};
+use crate::model::{Change, Customer, Deletion, Project, RecordId, Scope, Stages, SubsidiaryLink};
 use crate::plan::{self, Bucket, IdRange, IdStats};
 use crate::read::{keyset_page, read, Decoder, RowStream};
 use crate::records::{self, TableQuery};
@@ -62,48 +60,46 @@ impl Client {
         Ok(self.sized_read(start.query, records::project, start.opening))
     }
 
-    /// What a read of `scope` may assume before it sends anything. Once the probe has answered,
-    /// its facts. Before, a subsidiary's read does not wait for it: only OneWorld accounts have
-    /// subsidiaries, so the query's shape is known, and the credentials check (the probe's
-    /// first query) goes out beside the read's first page and sizing, a request slot instead
-    /// of a round trip. A first page NetSuite refuses is then explained by the whole probe (no
-    /// subsidiaries, no Projects). The whole account's read needs the probe's answer before its
-    /// first page (whether the account is OneWorld decides the columns), so its sizing, which
-    /// selects no columns, goes out beside the probe and plans the whole read. `shape` builds
-    /// the query for an account that is OneWorld or not.
+    /// How a read of `scope` starts. Once the account's shape is known (from the probe, or
+    /// from earlier reads), with the first page beside the sizing. Before, the read does not
+    /// wait for the probe: it takes the account for OneWorld (the accounts that integrate a
+    /// subsidiary are), and the credentials check (the probe's first query) goes out beside its
+    /// first page and sizing, a request slot instead of a round trip. A first page NetSuite
+    /// refuses is then explained by the whole probe: no subsidiaries, no Projects, or, for the
+    /// whole account's read, a read again without the subsidiary columns. `shape` builds the
+    /// query for an account that is OneWorld or not.
     async fn start(
         &self,
         scope: Scope,
         shape: impl Fn(bool) -> TableQuery,
     ) -> Result<Start, Error> {
-        let (facts, opening) = match (self.known_shape(), scope) {
-            (Some(shape), _) => (shape, Opening::Ready),
-            (None, Scope::Subsidiary(subsidiary)) => {
-                return Ok(Start {
-                    query: shape(true),
-                    projects_enabled: true,
-                    one_world: true,
-                    opening: Opening::Checked(subsidiary),
-                })
-            }
-            (None, Scope::Account) => {
-                let guess = shape(true);
-                let (facts, sized) = tokio::join!(self.facts(), self.histogram(&guess));
-                (Shape::from(&facts?), Opening::Sized(sized))
-            }
+        let Some(known) = self.known_shape() else {
+            return Ok(Start {
+                query: shape(true),
+                projects_enabled: true,
+                one_world: true,
+                opening: Opening::Checked {
+                    scope,
+                    otherwise: shape(false),
+                },
+            });
         };
-        self.check_scope(scope, &facts)?;
+        self.check_scope(scope, &known)?;
         Ok(Start {
-            query: shape(facts.one_world),
-            projects_enabled: facts.projects_enabled,
-            one_world: facts.one_world,
-            opening,
+            query: shape(known.one_world),
+            projects_enabled: known.projects_enabled,
+            one_world: known.one_world,
+            opening: Opening::Ready,
         })
     }
 
     /// Customer-subsidiary links of `scope` (OneWorld accounts only; empty otherwise).
     pub async fn subsidiary_links(&self, scope: Scope) -> Result<RowStream<SubsidiaryLink>, Error> {
         let filter = scope_text(scope, |s| format!("r.subsidiary = {s}"));
+        if scope == Scope::Account {
+            // Links exist only on OneWorld accounts: ask before reading them.
+            self.shape().await?;
+        }
         let start = self
             .start(scope, |_| TableQuery::links(filter.clone()))
             .await?;
@@ -272,24 +268,24 @@ impl Client {
         opening: Opening,
     ) -> Result<RowStream<T>, Error> {
         let page_size = self.config.page_size;
-        let (first, last, sized) = match opening {
-            Opening::Sized(sized) => (None, None, sized),
-            Opening::Ready | Opening::Checked(_) => {
-                let checked = match opening {
-                    Opening::Checked(s) => Some(s),
-                    _ => None,
-                };
-                match self.first_page(&q, decode, checked).await? {
-                    FirstPage::More { rows, last, sized } => (Some(rows), Some(last), sized),
-                    FirstPage::All(rows) => return Ok(rows),
-                }
+        let (checked, otherwise) = match opening {
+            Opening::Checked { scope, otherwise } => (Some(scope), Some(otherwise)),
+            Opening::Ready => (None, None),
+        };
+        let (first, last, sized) = match self.first_page(&q, decode, checked).await? {
+            FirstPage::More { rows, last, sized } => (rows, last, sized),
+            FirstPage::All(rows) => return Ok(rows),
+            FirstPage::NotOneWorld => {
+                // The whole account's read of an account without subsidiaries: again, without
+                // the subsidiary columns, now that the probe has answered.
+                let q = otherwise.ok_or(Error::NotOneWorld("the account".to_owned()))?;
+                return Box::pin(self.opened_read(q, decode, Opening::Ready)).await;
             }
         };
         let ranges = match sized? {
-            Sized::Histogram(buckets) => match last {
-                Some(last) => plan::plan_histogram(&plan::buckets_above(&buckets, last), page_size),
-                None => plan::plan_histogram(&buckets, page_size),
-            },
+            Sized::Histogram(buckets) => {
+                plan::plan_histogram(&plan::buckets_above(&buckets, last), page_size)
+            }
             other => {
                 if let Sized::Refused(detail) = other {
                     // The query was otherwise sound (the caller checked its scope): NetSuite does
@@ -302,10 +298,7 @@ impl Client {
                 plan::plan(stats, page_size)
             }
         };
-        let ranges = match last {
-            Some(last) => plan::ranges_above(ranges, last),
-            None => ranges,
-        };
+        let ranges = plan::ranges_above(ranges, last);
         self.planned
             .fetch_add(ranges.len() as u64, Ordering::Relaxed);
         tracing::debug!(table = q.table, ranges = ranges.len(), "planned read");
@@ -321,19 +314,16 @@ impl Client {
             self.ctx(),
             decode,
         );
-        Ok(match first {
-            Some(first) => first.chain(rest).boxed(),
-            None => rest,
-        })
+        Ok(first.chain(rest).boxed())
     }
 
-    /// A read's first page, beside its sizing (and the credentials check of a read of
-    /// `checked` that did not wait for the probe).
+    /// A read's first page, beside its sizing (and the credentials check of a read of the
+    /// `checked` scope that did not wait for the probe).
     async fn first_page<T: Send + 'static>(
         &self,
         q: &TableQuery,
         decode: Decoder<T>,
-        checked: Option<SubsidiaryId>,
+        checked: Option<Scope>,
     ) -> Result<FirstPage<T>, Error> {
         let page_size = self.config.page_size;
         let opening = keyset_page(
@@ -365,8 +355,18 @@ impl Client {
             }
             (
                 Err(err @ (Error::InvalidQuery { .. } | Error::InsufficientPermission { .. })),
-                Some(s),
-            ) => return Err(self.explain_refusal(q, s).await.unwrap_or(err)),
+                Some(scope),
+            ) => {
+                let facts = self.facts().await?;
+                if q.table == "job" && !facts.projects_enabled {
+                    return Err(Error::ProjectsDisabled);
+                }
+                return match scope {
+                    _ if facts.one_world => Err(err),
+                    Scope::Subsidiary(s) => Err(Error::NotOneWorld(s.to_string())),
+                    Scope::Account => Ok(FirstPage::NotOneWorld),
+                };
+            }
             (Err(err), _) => return Err(err),
         };
         let rows = stream::iter(opening.rows.into_iter().map(Ok).collect::<Vec<_>>()).boxed();
@@ -384,17 +384,6 @@ impl Client {
                 Ok(FirstPage::All(rows.chain(stream::iter([Err(err)])).boxed()))
             }
         }
-    }
-
-    /// Why NetSuite refused the first page of a read that started before the probe answered,
-    /// in the probe's words: the account has no subsidiaries, or no Projects. `None` when the
-    /// probe finds neither (the refusal then speaks for itself).
-    async fn explain_refusal(&self, q: &TableQuery, subsidiary: SubsidiaryId) -> Option<Error> {
-        let facts = self.facts().await.ok()?;
-        if !facts.one_world {
-            return Some(Error::NotOneWorld(subsidiary.to_string()));
-        }
-        (q.table == "job" && !facts.projects_enabled).then_some(Error::ProjectsDisabled)
     }
 
     /// Rows per bucket of ids. With a span of ids known (from the probe, or an earlier read)
@@ -469,18 +458,19 @@ struct Start {
 
 /// What goes out first.
 enum Opening {
-    /// The probe has answered: the first page beside the sizing.
+    /// The account's shape is known: the first page beside the sizing.
     Ready,
-    /// A subsidiary's read before the probe answered: the credentials check beside those two.
-    Checked(SubsidiaryId),
-    /// The whole account's read, sized beside the probe: planned from that sizing alone.
-    Sized(Result<Sized, Error>),
+    /// A read of `scope` before the probe answered: the credentials check beside those two,
+    /// the query built for a OneWorld account; `otherwise` is the query for one without.
+    Checked { scope: Scope, otherwise: TableQuery },
 }
 
 /// A read's first page.
 enum FirstPage<T> {
     /// The whole read (the page held everything, or a full page had no id to go on after).
     All(RowStream<T>),
+    /// The account has no subsidiaries: the whole account's read starts again without them.
+    NotOneWorld,
     /// Its rows, the id to go on after, and the sizing that went out beside it.
     More {
         rows: RowStream<T>,

@@ -92,14 +92,18 @@ pub(crate) async fn refresh_candidates(api: &Api, session: &Session) -> String {
     reply.text().await.unwrap()
 }
 
-pub(crate) async fn page(api: &Api, cookie: &str, path: &str) -> String {
-    let reply = api
-        .http
+/// GETs `path` as a browser holding `cookie` does, whatever the answer.
+pub(crate) async fn get_with_cookie(api: &Api, cookie: &str, path: &str) -> reqwest::Response {
+    api.http
         .get(format!("{}{path}", api.url))
         .header("cookie", cookie)
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+pub(crate) async fn page(api: &Api, cookie: &str, path: &str) -> String {
+    let reply = get_with_cookie(api, cookie, path).await;
     assert_eq!(reply.status(), StatusCode::OK, "{path}");
     reply.text().await.unwrap()
 }
@@ -135,13 +139,12 @@ async fn signing_in_sets_an_http_only_same_site_session_and_wrong_passwords_are_
         wrong.contains("the email or the password is wrong"),
         "unknown email and wrong password look alike"
     );
-    let forged = api
-        .http
-        .get(format!("{}/api/v1/fields", api.url))
-        .header("cookie", "nsync_session=1.99999999999.AAAA.AAAA")
-        .send()
-        .await
-        .unwrap();
+    let forged = get_with_cookie(
+        &api,
+        "nsync_session=1.99999999999.AAAA.AAAA",
+        "/api/v1/fields",
+    )
+    .await;
     assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -214,13 +217,7 @@ async fn every_page_renders_for_an_admin_and_members_only_see_the_field(store: S
     assert!(page(&api, &member.cookie, "/field")
         .await
         .contains("option-name"));
-    let refused = api
-        .http
-        .get(format!("{}/integration", api.url))
-        .header("cookie", &member.cookie)
-        .send()
-        .await
-        .unwrap();
+    let refused = get_with_cookie(&api, &member.cookie, "/integration").await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 }
 

@@ -8,7 +8,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::api_harness::{api, Api};
-use crate::api_web::{page, sign_in, Session};
+use crate::api_web::{get_with_cookie, page, sign_in, Session};
 use crate::both_backends;
 use crate::harness::ACCOUNT;
 
@@ -180,13 +180,7 @@ async fn a_held_update_shows_what_it_would_do_and_is_confirmed_or_discarded_from
     // Only deactivations of the kind asked for are listed when the run is filtered.
     let filtered = page(&api, &admin.cookie, &format!("/runs/{again}?kind=renamed")).await;
     assert!(filtered.contains("No changes of this kind"), "{filtered}");
-    let bad = api
-        .http
-        .get(format!("{}/runs/{again}?kind=exploded", api.url))
-        .header("cookie", &admin.cookie)
-        .send()
-        .await
-        .unwrap();
+    let bad = get_with_cookie(&api, &admin.cookie, &format!("/runs/{again}?kind=exploded")).await;
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
 
@@ -571,13 +565,7 @@ async fn records_deeper_than_the_field_are_not_offered_as_new(store: Store) {
     );
     // A finished import tells the list to reload its rows, so they no longer read "new".
     let run = api.import_all().await;
-    let status = api
-        .http
-        .get(format!("{}/runs/{run}/status", api.url))
-        .header("cookie", &admin.cookie)
-        .send()
-        .await
-        .unwrap();
+    let status = get_with_cookie(&api, &admin.cookie, &format!("/runs/{run}/status")).await;
     assert_eq!(status.headers()["hx-trigger"], "nsync-imported");
 }
 
@@ -663,13 +651,7 @@ async fn the_tree_filters_by_state_and_a_search_hit_opens_its_option(store: Stor
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     // A member may not list by state on the page.
     let member = sign_in(&api, "member@a.test").await;
-    let refused = api
-        .http
-        .get(format!("{}/field?state=inactive", api.url))
-        .header("cookie", &member.cookie)
-        .send()
-        .await
-        .unwrap();
+    let refused = get_with_cookie(&api, &member.cookie, "/field?state=inactive").await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     // A search hit links to its option, shown by its full path.
     let (other, _) = customers(&api).await[1];
@@ -732,12 +714,6 @@ async fn the_runs_list_pages_back_a_hundred_at_a_time(store: Store) {
         back.contains("svg class=\"chart\""),
         "the chart still shows the latest runs"
     );
-    let refused = api
-        .http
-        .get(format!("{}/runs?before=-3", api.url))
-        .header("cookie", &admin.cookie)
-        .send()
-        .await
-        .unwrap();
+    let refused = get_with_cookie(&api, &admin.cookie, "/runs?before=-3").await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }

@@ -8,7 +8,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 use crate::api_harness::{api, Api};
-use crate::api_web::sign_in;
+use crate::api_web::{get_with_cookie, sign_in};
 use crate::both_backends;
 
 both_backends!(
@@ -230,13 +230,7 @@ async fn nested_objects_and_page_query_strings_refuse_names_they_do_not_know(sto
         ("/audit?before=5&after=1".to_owned(), "after"),
     ];
     for (page, name) in pages {
-        let reply = api
-            .http
-            .get(format!("{}{page}", api.url))
-            .header("cookie", &admin.cookie)
-            .send()
-            .await
-            .unwrap();
+        let reply = get_with_cookie(&api, &admin.cookie, &page).await;
         let status = reply.status();
         let text = reply.text().await.unwrap();
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}: {text}");
@@ -245,12 +239,6 @@ async fn nested_objects_and_page_query_strings_refuse_names_they_do_not_know(sto
             "{page}: {text}"
         );
     }
-    let known = api
-        .http
-        .get(format!("{}/field?field={field}", api.url))
-        .header("cookie", &admin.cookie)
-        .send()
-        .await
-        .unwrap();
+    let known = get_with_cookie(&api, &admin.cookie, &format!("/field?field={field}")).await;
     assert_eq!(known.status(), StatusCode::OK, "known names still work");
 }

@@ -11,6 +11,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::api_harness::{api, api_with, Api, PASSWORD};
+use crate::api_web::get_with_cookie;
 use crate::both_backends;
 use crate::harness::{small_account, ACCOUNT};
 
@@ -176,13 +177,7 @@ async fn a_canary_secret_appears_in_no_log_answer_page_or_database_byte() {
         &format!("/runs/{run}"),
         "/audit",
     ] {
-        let reply = api
-            .http
-            .get(format!("{}{path}", api.url))
-            .header("cookie", &cookie)
-            .send()
-            .await
-            .unwrap();
+        let reply = get_with_cookie(&api, &cookie, path).await;
         seen.push(format!("{:?}", reply.headers()));
         seen.push(reply.text().await.unwrap());
     }
@@ -376,13 +371,8 @@ async fn every_admin_action_writes_exactly_one_audit_entry(store: Store) {
     .await;
     // The same entries on the audit page.
     let cookie = sign_in_cookie(&api).await;
-    let page = api
-        .http
-        .get(format!("{}/audit", api.url))
-        .header("cookie", cookie)
-        .send()
+    let page = get_with_cookie(&api, &cookie, "/audit")
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();

@@ -6,7 +6,7 @@ use nsync_store::Store;
 use reqwest::{Method, StatusCode};
 
 use crate::api_harness::{api, Api, PASSWORD};
-use crate::api_web::{post_signin, sign_in, Session};
+use crate::api_web::{get_with_cookie, post_signin, sign_in, Session};
 use crate::both_backends;
 
 both_backends!(
@@ -17,12 +17,8 @@ both_backends!(
 
 /// The status of an API read with a session cookie.
 async fn with_cookie(api: &Api, session: &Session) -> StatusCode {
-    api.http
-        .get(format!("{}/api/v1/fields", api.url))
-        .header("cookie", &session.cookie)
-        .send()
+    get_with_cookie(api, &session.cookie, "/api/v1/fields")
         .await
-        .unwrap()
         .status()
 }
 
@@ -44,13 +40,7 @@ async fn signing_out_ends_the_session_even_for_a_copy_of_its_cookie(store: Store
         StatusCode::UNAUTHORIZED,
         "the cookie still works after signing out"
     );
-    let page = api
-        .http
-        .get(format!("{}/integration", api.url))
-        .header("cookie", &session.cookie)
-        .send()
-        .await
-        .unwrap();
+    let page = get_with_cookie(&api, &session.cookie, "/integration").await;
     assert_eq!(
         page.status(),
         StatusCode::SEE_OTHER,

@@ -279,9 +279,9 @@ async fn page(
         shown.truncate(RUNS_PER_PAGE as usize);
         shown.last().map_or(0, |r| r.id.get())
     });
-    let names = RunNames::of(&state, &who, &latest).await?;
-    let chart = chart(&latest, state.engine().now_ms(), names.tz());
+    // Names for the rows shown; the chart needs only the company's time zone from them.
     let names = RunNames::of(&state, &who, &shown).await?;
+    let chart = chart(&latest, state.engine().now_ms(), names.tz());
     Ok(render(&RunsTpl {
         chrome: Chrome::new(&who, "runs"),
         runs: run_rows(shown, &names),

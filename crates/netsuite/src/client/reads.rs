@@ -80,7 +80,8 @@ impl Client {
                 one_world: true,
                 opening: Opening::Checked {
                     scope,
-                    otherwise: shape(false),
+                    // Only the whole account's read is read again without subsidiaries.
+                    otherwise: (scope == Scope::Account).then(|| shape(false)),
                 },
             });
         };
@@ -269,7 +270,7 @@ impl Client {
     ) -> Result<RowStream<T>, Error> {
         let page_size = self.config.page_size;
         let (checked, otherwise) = match opening {
-            Opening::Checked { scope, otherwise } => (Some(scope), Some(otherwise)),
+            Opening::Checked { scope, otherwise } => (Some(scope), otherwise),
             Opening::Ready => (None, None),
         };
         let (first, last, sized) = match self.first_page(&q, decode, checked).await? {
@@ -463,8 +464,12 @@ enum Opening {
     /// The account's shape is known: the first page beside the sizing.
     Ready,
     /// A read of `scope` before the probe answered: the credentials check beside those two,
-    /// the query built for a OneWorld account; `otherwise` is the query for one without.
-    Checked { scope: Scope, otherwise: TableQuery },
+    /// the query built for a OneWorld account; `otherwise` is the whole account's query for one
+    /// without.
+    Checked {
+        scope: Scope,
+        otherwise: Option<TableQuery>,
+    },
 }
 
 /// A read's first page.

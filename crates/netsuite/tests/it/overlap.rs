@@ -36,6 +36,16 @@ fn fresh_client(emulator: &netsuite_emulator::Emulator) -> Client {
     Client::new(config).unwrap()
 }
 
+/// Drains `stream` and checks that it held each of the `expected` customers once, and no other.
+async fn each_row_once(stream: netsuite::RowStream<netsuite::Customer>, expected: &BTreeSet<i64>) {
+    let (rows, bad) = collect(stream).await;
+    assert!(bad.is_empty(), "{bad:?}");
+    let ids: Vec<i64> = rows.iter().map(|c| c.id.0).collect();
+    let unique: BTreeSet<i64> = ids.iter().copied().collect();
+    assert_eq!(unique.len(), ids.len(), "no row twice");
+    assert_eq!(&unique, expected, "every row");
+}
+
 /// Reads the subsidiary's customers with a fresh client under `rules` and checks each row came
 /// once and every row came.
 async fn reads_each_row_once(rules: Vec<FaultRule>) {
@@ -51,12 +61,7 @@ async fn reads_each_row_once(rules: Vec<FaultRule>) {
         .customers(Scope::Subsidiary(SubsidiaryId(sub)))
         .await
         .unwrap();
-    let (rows, bad) = collect(stream).await;
-    assert!(bad.is_empty(), "{bad:?}");
-    let ids: Vec<i64> = rows.iter().map(|c| c.id.0).collect();
-    let unique: BTreeSet<i64> = ids.iter().copied().collect();
-    assert_eq!(unique.len(), ids.len(), "no row twice");
-    assert_eq!(unique, expected, "every row");
+    each_row_once(stream, &expected).await;
     let log = emulator.control().requests();
     if !rules.is_empty() {
         assert!(log.iter().any(|r| r.fault.is_some()), "a fault fired");
@@ -199,11 +204,6 @@ async fn the_whole_accounts_read_is_sized_beside_the_probe() {
             emulator.control().add_fault(rule);
         }
         let client = fresh_client(&emulator);
-        let (rows, bad) = collect(client.customers(Scope::Account).await.unwrap()).await;
-        assert!(bad.is_empty(), "{bad:?}");
-        let ids: Vec<i64> = rows.iter().map(|c| c.id.0).collect();
-        let unique: BTreeSet<i64> = ids.iter().copied().collect();
-        assert_eq!(unique.len(), ids.len(), "no row twice");
-        assert_eq!(unique, expected, "every row");
+        each_row_once(client.customers(Scope::Account).await.unwrap(), &expected).await;
     }
 }

@@ -23,7 +23,7 @@ use crate::observe::Observer;
 use crate::plan::IdStats;
 use crate::records::{self, DecodeCtx};
 use crate::retry::RetryPolicy;
-use crate::transport::{TokenCache, Transport};
+use crate::transport::{SharedAccess, TokenCache, Transport};
 
 /// Everything a [`Client`] needs. Build it with [`ClientConfig::new`] and adjust fields.
 #[derive(Debug, Clone)]
@@ -56,6 +56,9 @@ pub struct ClientConfig {
     pub clock: Arc<dyn Clock>,
     /// Told the outcome of every request (for metrics); `None` by default.
     pub observer: Option<Arc<dyn Observer>>,
+    /// The account's budget shared with other processes, held besides this process's own;
+    /// `None` (this process's budget only) by default.
+    pub shared_budget: Option<Arc<dyn crate::SharedBudget>>,
 }
 
 impl ClientConfig {
@@ -74,6 +77,7 @@ impl ClientConfig {
             page_size: 1000,
             clock: Arc::new(SystemClock),
             observer: None,
+            shared_budget: None,
         }
     }
 }
@@ -153,6 +157,14 @@ impl Client {
             config.account.realm().to_owned(),
             config.base_url_override.as_ref().map(|u| u.to_string()),
         );
+        let shared = config.shared_budget.clone().map(|budget| SharedAccess {
+            budget,
+            key: match &key.1 {
+                Some(url) => format!("{}@{url}", key.0),
+                None => key.0.clone(),
+            },
+            limit: config.concurrency.max(1),
+        });
         let transport = Transport {
             http,
             base,
@@ -160,6 +172,7 @@ impl Client {
             auth: config.auth.clone(),
             tokens: TokenCache::default(),
             budget: governance::budget_for(key, config.concurrency),
+            shared,
             retry: config.retry.clone(),
             clock: Arc::clone(&config.clock),
             timeout: config.request_timeout,

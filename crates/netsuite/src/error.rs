@@ -101,6 +101,10 @@ pub enum Error {
     /// NetSuite's answer could not be read (truncated, malformed or too large).
     #[error("could not read NetSuite's answer: {0}")]
     Decode(String),
+    /// The account's request budget shared with other processes could not be reached (its
+    /// database is down): nothing was sent to NetSuite.
+    #[error("the account's shared request budget is unavailable: {0}")]
+    Budget(String),
 }
 
 impl Error {
@@ -113,6 +117,7 @@ impl Error {
                 | Error::Timeout(_)
                 | Error::Transport(_)
                 | Error::Decode(_)
+                | Error::Budget(_)
         )
     }
 }

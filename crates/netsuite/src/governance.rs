@@ -32,3 +32,21 @@ pub(crate) fn budget_for(key: BudgetKey, size: usize) -> Arc<Semaphore> {
     }
     Arc::clone(sem)
 }
+
+/// Holds one of an account's request slots in a [`SharedBudget`]; dropping it gives the slot
+/// back.
+pub type SharedSlot = Box<dyn Send>;
+
+/// An account's budget of requests in flight kept where every process of a deployment sees it
+/// (nsync's database), for when several processes read the same account: a budget in one
+/// process's memory cannot stop two processes from together exceeding NetSuite's limit.
+/// A client holds a slot of its process's own budget first and then a shared one, so a
+/// process never waits on the shared budget with more requests than the limit.
+pub trait SharedBudget: Send + Sync + std::fmt::Debug {
+    /// Waits for one of the `limit` slots of `account`.
+    fn acquire<'a>(
+        &'a self,
+        account: &'a str,
+        limit: usize,
+    ) -> futures::future::BoxFuture<'a, Result<SharedSlot, crate::Error>>;
+}

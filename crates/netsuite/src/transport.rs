@@ -73,6 +73,21 @@ impl From<Error> for Failure {
     }
 }
 
+/// A client's way into its account's shared budget.
+#[derive(Debug)]
+pub(crate) struct SharedAccess {
+    pub budget: Arc<dyn crate::SharedBudget>,
+    /// The account (and the base URL when overridden), as the budget knows it.
+    pub key: String,
+    pub limit: usize,
+}
+
+/// A request slot: this process's, and the shared one when there is a shared budget.
+pub(crate) struct Slot {
+    _local: tokio::sync::OwnedSemaphorePermit,
+    _shared: Option<crate::SharedSlot>,
+}
+
 /// Shared by every read of one `Client`.
 #[derive(Debug)]
 pub(crate) struct Transport {
@@ -82,6 +97,8 @@ pub(crate) struct Transport {
     pub auth: Auth,
     pub tokens: TokenCache,
     pub budget: Arc<Semaphore>,
+    /// The budget other processes share, when there is one.
+    pub shared: Option<SharedAccess>,
     pub retry: RetryPolicy,
     pub clock: Arc<dyn Clock>,
     pub timeout: Duration,
@@ -172,13 +189,25 @@ impl Transport {
         body: &Body,
         authorization: &str,
     ) -> Result<Vec<u8>, Failure> {
-        let _slot = self
-            .budget
-            .acquire()
-            .await
-            .map_err(|_| Error::Config("budget closed".into()))?;
+        let _slot = self.slot().await?;
         self.raw_attempt(method, url, body, Some(authorization.to_owned()))
             .await
+    }
+
+    /// Waits for a slot of the account's budget: this process's first, then the shared one.
+    pub async fn slot(&self) -> Result<Slot, Error> {
+        let local = Arc::clone(&self.budget)
+            .acquire_owned()
+            .await
+            .map_err(|_| Error::Config("budget closed".into()))?;
+        let shared = match &self.shared {
+            Some(access) => Some(access.budget.acquire(&access.key, access.limit).await?),
+            None => None,
+        };
+        Ok(Slot {
+            _local: local,
+            _shared: shared,
+        })
     }
 
     /// The `Authorization` header for a resource request.

@@ -161,6 +161,10 @@ impl Automation {
         else {
             return Ok(false);
         };
+        let waited = self.now_ms().saturating_sub(lease.job.run_at_ms).max(0);
+        self.engine
+            .metrics()
+            .job_leased(Duration::from_millis(u64::try_from(waited).unwrap_or(0)));
         if lease.recovered {
             tracing::warn!(job = %lease.job.id, "took over a job whose lease ran out");
             self.engine.metrics().lease_expired();

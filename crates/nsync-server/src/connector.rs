@@ -53,6 +53,9 @@ pub struct ClientSettings {
     pub request_timeout: Duration,
     /// The clock signatures use; the system clock when `None`.
     pub clock: Option<Arc<dyn Clock>>,
+    /// Every account's budget shared with the deployment's other processes (see
+    /// [`crate::budget`]); `None` when this process is the only one reading NetSuite.
+    pub shared_budget: Option<Arc<dyn netsuite::SharedBudget>>,
 }
 
 impl Default for ClientSettings {
@@ -64,6 +67,7 @@ impl Default for ClientSettings {
             retry: RetryPolicy::default(),
             request_timeout: Duration::from_secs(120),
             clock: None,
+            shared_budget: None,
         }
     }
 }
@@ -84,6 +88,7 @@ impl Connector for ClientSettings {
         config.retry = self.retry.clone();
         config.request_timeout = self.request_timeout;
         config.observer = Some(observer);
+        config.shared_budget = self.shared_budget.clone();
         if let Some(clock) = &self.clock {
             config.clock = Arc::clone(clock);
         }

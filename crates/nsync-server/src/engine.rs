@@ -140,6 +140,11 @@ impl Engine {
         self
     }
 
+    /// The clock it reads time from.
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        Arc::clone(&self.clock)
+    }
+
     /// Now, by its clock.
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
@@ -383,7 +388,7 @@ impl Engine {
                 return Ok(client.clone());
             }
         }
-        let observer: Arc<dyn netsuite::Observer> = self.metrics.clone();
+        let observer = self.metrics.for_account(integration.account.as_str());
         let client = self
             .connector
             .connect(integration, &credentials, observer)?;

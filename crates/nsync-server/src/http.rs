@@ -172,7 +172,11 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 /// Prometheus metrics of this process, with the deployment's queue depth. Aggregates only (no
 /// tenant ids); expose it to the scraper's network, not the internet.
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    let depth = match state.store().queue_depth().await {
+    metrics_of(state.engine()).await
+}
+
+async fn metrics_of(engine: &crate::Engine) -> impl IntoResponse {
+    let depth = match engine.store().queue_depth().await {
         Ok(depth) => depth,
         Err(err) => {
             tracing::warn!(error = %err, "queue depth unavailable for /metrics");
@@ -184,8 +188,27 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             header::CONTENT_TYPE,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
-        state.engine().metrics().encode(depth),
+        engine.metrics().encode(depth),
     )
+}
+
+/// Serves `/metrics` alone (an `nsync worker`'s counters live in its own process), until
+/// `shutdown`.
+pub async fn serve_metrics(
+    listener: tokio::net::TcpListener,
+    engine: std::sync::Arc<crate::Engine>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = axum::Router::new().route(
+        "/metrics",
+        get(move || {
+            let engine = std::sync::Arc::clone(&engine);
+            async move { metrics_of(&engine).await.into_response() }
+        }),
+    );
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// The vendored htmx (2.x), served from the binary: no build step, no CDN.

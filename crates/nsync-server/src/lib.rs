@@ -13,6 +13,7 @@
 #![recursion_limit = "256"]
 
 pub mod automation;
+pub mod budget;
 mod connector;
 pub mod engine;
 mod error;

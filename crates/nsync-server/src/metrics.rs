@@ -3,7 +3,9 @@
 //! delivery attempts by outcome.
 //!
 //! Labels carry no tenant ids: the scrape is an operator's view of the whole deployment, and a
-//! label per integration would grow without bound.
+//! label per integration would grow without bound. The one exception is 429s by NetSuite
+//! account: an operator needs to know which account runs into its limit, and the label exists
+//! only for accounts that were throttled.
 
 use std::fmt;
 use std::time::Duration;
@@ -26,6 +28,11 @@ struct RunLabels {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct KindLabels {
     kind: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct AccountLabels {
+    account: String,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -53,7 +60,9 @@ pub struct Metrics {
     run_seconds: Durations,
     netsuite_requests: Family<OutcomeLabels, Counter>,
     throttled: Counter,
+    throttled_by_account: Family<AccountLabels, Counter>,
     jobs: Family<OutcomeLabels, Counter>,
+    job_wait: Histogram,
     lease_expirations: Counter,
     queue_depth: Gauge,
     webhook_attempts: Family<OutcomeLabels, Counter>,
@@ -70,7 +79,10 @@ impl Metrics {
         });
         let netsuite_requests = Family::<OutcomeLabels, Counter>::default();
         let throttled = Counter::default();
+        let throttled_by_account = Family::<AccountLabels, Counter>::default();
         let jobs = Family::<OutcomeLabels, Counter>::default();
+        // 50 ms to about 14 hours.
+        let job_wait = Histogram::new(exponential_buckets(0.05, 2.0, 20));
         let lease_expirations = Counter::default();
         let queue_depth = Gauge::default();
         let webhook_attempts = Family::<OutcomeLabels, Counter>::default();
@@ -100,6 +112,16 @@ impl Metrics {
             throttled.clone(),
         );
         registry.register(
+            "netsuite_throttled_by_account",
+            "Requests NetSuite refused with 429, by NetSuite account (only accounts that were throttled)",
+            throttled_by_account.clone(),
+        );
+        registry.register(
+            "job_wait_seconds",
+            "How long a job waited between being due and being leased by a worker",
+            job_wait.clone(),
+        );
+        registry.register(
             "jobs",
             "Background jobs finished, by outcome (completed, retried, failed)",
             jobs.clone(),
@@ -120,7 +142,9 @@ impl Metrics {
             run_seconds,
             netsuite_requests,
             throttled,
+            throttled_by_account,
             jobs,
+            job_wait,
             lease_expirations,
             queue_depth,
             webhook_attempts,
@@ -165,6 +189,19 @@ impl Metrics {
             .inc();
     }
 
+    /// A worker leased a job that had been due for `waited`.
+    pub fn job_leased(&self, waited: Duration) {
+        self.job_wait.observe(waited.as_secs_f64());
+    }
+
+    /// The observer of one account's client: counts its requests here, and its 429s by account.
+    pub fn for_account(self: &std::sync::Arc<Self>, account: &str) -> std::sync::Arc<dyn Observer> {
+        std::sync::Arc::new(AccountObserver {
+            metrics: std::sync::Arc::clone(self),
+            account: account.to_owned(),
+        })
+    }
+
     /// A lease that ran out was taken over.
     pub fn lease_expired(&self) {
         self.lease_expirations.inc();
@@ -201,6 +238,34 @@ impl Observer for Metrics {
             .inc();
         if outcome == Outcome::Throttled {
             self.throttled.inc();
+        }
+    }
+}
+
+/// [`Metrics`] as one account's client sees it.
+struct AccountObserver {
+    metrics: std::sync::Arc<Metrics>,
+    account: String,
+}
+
+impl fmt::Debug for AccountObserver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccountObserver")
+            .field("account", &self.account)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Observer for AccountObserver {
+    fn observe(&self, outcome: Outcome) {
+        self.metrics.observe(outcome);
+        if outcome == Outcome::Throttled {
+            self.metrics
+                .throttled_by_account
+                .get_or_create(&AccountLabels {
+                    account: self.account.clone(),
+                })
+                .inc();
         }
     }
 }

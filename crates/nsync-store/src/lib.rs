@@ -12,6 +12,7 @@
 
 mod accounts;
 mod audit;
+mod budget;
 mod crypto;
 mod error;
 mod feed;
@@ -33,6 +34,7 @@ mod webhooks;
 
 pub use accounts::{Company, NewApiToken, TokenOwner, User};
 pub use audit::{Audit, AuditEntry, NewAuditEntry};
+pub use budget::RequestSlot;
 pub use crypto::{MasterKey, MASTER_KEY_ENV};
 pub use error::StoreError;
 pub use feed::{ChangeCause, FeedPage, FeedPosition, FieldChange};

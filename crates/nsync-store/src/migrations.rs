@@ -58,6 +58,11 @@ pub(crate) const SQLITE: Embedded = Embedded(&[
         "run progress and option totals",
         include_str!("../migrations/sqlite/0008_run_progress_and_option_totals.sql"),
     ),
+    (
+        9,
+        "netsuite request slots",
+        include_str!("../migrations/sqlite/0009_netsuite_request_slots.sql"),
+    ),
 ]);
 pub(crate) const POSTGRES: Embedded = Embedded(&[
     (
@@ -104,6 +109,11 @@ pub(crate) const POSTGRES: Embedded = Embedded(&[
         9,
         "run progress and option totals",
         include_str!("../migrations/postgres/0009_run_progress_and_option_totals.sql"),
+    ),
+    (
+        10,
+        "netsuite request slots",
+        include_str!("../migrations/postgres/0010_netsuite_request_slots.sql"),
     ),
 ]);
 

@@ -41,12 +41,26 @@ pub struct Common {
     /// must not reach into the network nsync runs in).
     #[arg(long, env = "NSYNC_ALLOW_PRIVATE_WEBHOOKS")]
     allow_private_webhooks: bool,
+    /// Tests and benchmarks only: a file holding seconds to add to the system clock, read again
+    /// every 200 ms, so a benchmark can put the scheduler at Monday 05:59 and move it on to the
+    /// next wave. NetSuite signatures keep the system clock.
+    #[arg(long, env = "NSYNC_TEST_CLOCK_FILE", hide = true)]
+    test_clock_file: Option<PathBuf>,
     /// Days the change feed and the webhook delivery log are kept.
     #[arg(long, env = "NSYNC_FEED_RETENTION_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u64).range(1..=3650))]
     feed_retention_days: u64,
 }
 
 impl Common {
+    /// The clock the scheduler, the worker and the records read: the system's, or one moved by
+    /// the test clock file.
+    fn clock(&self) -> anyhow::Result<Arc<dyn netsuite::Clock>> {
+        match &self.test_clock_file {
+            None => Ok(Arc::new(netsuite::SystemClock)),
+            Some(path) => Ok(FileOffsetClock::start(path.clone())?),
+        }
+    }
+
     fn lease(&self) -> Duration {
         Duration::from_secs(self.job_lease_seconds)
     }
@@ -78,6 +92,9 @@ pub struct ServeArgs {
 pub struct WorkerArgs {
     #[command(flatten)]
     common: Common,
+    /// Serve this process's Prometheus metrics at `/metrics` on this address (none by default).
+    #[arg(long, env = "NSYNC_METRICS_LISTEN")]
+    metrics_listen: Option<SocketAddr>,
 }
 
 /// The store, the master key and an engine over them.
@@ -97,8 +114,14 @@ async fn open(common: &Common) -> anyhow::Result<(Arc<Engine>, SessionKey)> {
     let store = Store::connect(&url)
         .await
         .context("cannot open the database")?;
+    // A dead process's slots free themselves no later than its jobs' leases.
+    let hold = common
+        .lease()
+        .clamp(Duration::from_secs(3), nsync_server::budget::DEFAULT_HOLD);
+    let shared_budget = nsync_server::budget::for_store(&store, hold);
     let settings = ClientSettings {
         base_url_override: common.netsuite_base_url.clone(),
+        shared_budget,
         ..ClientSettings::default()
     };
     let session_key = SessionKey::derived_from(&key);
@@ -111,7 +134,11 @@ async fn open(common: &Common) -> anyhow::Result<(Arc<Engine>, SessionKey)> {
     let policy = WebhookPolicy {
         allow_private: common.allow_private_webhooks,
     };
-    let engine = Arc::new(Engine::new(store, key, Arc::new(settings)).with_webhook_policy(policy));
+    let engine = Arc::new(
+        Engine::new(store, key, Arc::new(settings))
+            .with_webhook_policy(policy)
+            .with_clock(common.clock()?),
+    );
     Ok((engine, session_key))
 }
 
@@ -144,11 +171,7 @@ pub async fn automate(
         retention: settings.retention,
         ..AutomationConfig::default()
     };
-    let automation = Arc::new(Automation::new(
-        Arc::clone(engine),
-        Arc::new(netsuite::SystemClock),
-        config,
-    ));
+    let automation = Arc::new(Automation::new(Arc::clone(engine), engine.clock(), config));
     let deliverer = Arc::new(Deliverer::new(
         Arc::clone(engine),
         DeliveryConfig {
@@ -198,8 +221,27 @@ pub async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
         "a worker needs --workers of 1 or more"
     );
     let (engine, _) = open(&args.common).await?;
+    let stop = stop_signal().shared();
+    let metrics = async {
+        let Some(addr) = args.metrics_listen else {
+            return Ok(());
+        };
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        eprintln!(
+            "nsync worker metrics at http://{}/metrics",
+            listener.local_addr()?
+        );
+        nsync_server::http::serve_metrics(listener, Arc::clone(&engine), stop.clone())
+            .await
+            .context("serving metrics")
+    };
     eprintln!("nsync worker started ({} at once)", args.common.workers);
-    automate(&engine, &args.common.automate(), stop_signal().shared()).await?;
+    let automation = args.common.automate();
+    let (automated, served) = tokio::join!(automate(&engine, &automation, stop.clone()), metrics);
+    automated?;
+    served?;
     engine.store().close().await;
     Ok(())
 }
@@ -217,5 +259,47 @@ pub async fn stop_signal() {
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         _ = term => {}
+    }
+}
+
+/// The system clock moved by the seconds written in a file (tests and benchmarks only).
+#[derive(Debug)]
+struct FileOffsetClock {
+    offset_ms: std::sync::atomic::AtomicI64,
+}
+
+impl FileOffsetClock {
+    fn start(path: PathBuf) -> anyhow::Result<Arc<Self>> {
+        let read = move || -> anyhow::Result<i64> {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading the test clock file {}", path.display()))?;
+            let seconds: f64 = text.trim().parse().with_context(|| {
+                format!("the test clock file holds {:?}, not seconds", text.trim())
+            })?;
+            Ok((seconds * 1000.0) as i64)
+        };
+        let clock = Arc::new(Self {
+            offset_ms: read()?.into(),
+        });
+        let kept = Arc::clone(&clock);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                match read() {
+                    Ok(ms) => kept
+                        .offset_ms
+                        .store(ms, std::sync::atomic::Ordering::Relaxed),
+                    Err(err) => tracing::warn!(error = %err, "keeping the last test clock offset"),
+                }
+            }
+        });
+        Ok(clock)
+    }
+}
+
+impl netsuite::Clock for FileOffsetClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        let offset = self.offset_ms.load(std::sync::atomic::Ordering::Relaxed);
+        chrono::Utc::now() + chrono::Duration::milliseconds(offset)
     }
 }

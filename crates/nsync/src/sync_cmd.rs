@@ -88,6 +88,8 @@ async fn engine(common: &Common) -> anyhow::Result<(Engine, IntegrationId)> {
         base_url_override: common.base_url.clone(),
         time_zone: common.time_zone,
         concurrency: common.concurrency,
+        // Workers over the same PostgreSQL may be reading the same account.
+        shared_budget: nsync_server::budget::for_store(&store, nsync_server::budget::DEFAULT_HOLD),
         ..ClientSettings::default()
     };
     Ok((Engine::new(store, key, Arc::new(settings)), integration))

@@ -90,11 +90,7 @@ async fn fetch(transport: &Transport, creds: &ClientCredentials) -> Result<Token
             ("client_assertion", assertion),
         ]);
         let result = {
-            let _slot = transport
-                .budget
-                .acquire()
-                .await
-                .map_err(|_| Error::Config("budget closed".into()))?;
+            let _slot = transport.slot().await?;
             transport.raw_attempt(Method::POST, &url, &form, None).await
         };
         match result {

@@ -118,6 +118,7 @@ pub async fn app_with(store: Store, account: AccountConfig) -> App {
         retry: RetryPolicy::fast(4),
         request_timeout: Duration::from_secs(20),
         clock: Some(Arc::new(EmulatedClock(control.clone()))),
+        shared_budget: None,
     };
     let engine = Engine::new(
         store.clone(),

@@ -271,6 +271,7 @@ async fn soak_engine(app: &App) -> Engine {
         retry: RetryPolicy::fast(4),
         request_timeout: TIMEOUT,
         clock: Some(Arc::new(EmulatedClock(app.control()))),
+        shared_budget: None,
     };
     Engine::new(
         app.store.clone(),

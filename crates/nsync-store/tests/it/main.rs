@@ -17,3 +17,4 @@ mod options;
 mod plans;
 mod runs;
 mod schedule;
+mod slots;

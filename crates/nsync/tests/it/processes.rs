@@ -1,6 +1,8 @@
-//! Three `nsync serve` processes on one PostgreSQL database, 200 integrations due in the same
-//! slot, one process killed with SIGKILL in the middle: every update runs exactly once, and the
-//! dead process's jobs are taken over within their lease.
+//! Three `nsync serve` processes on one PostgreSQL database, 200 integrations of one NetSuite
+//! account due in the same slot, one process killed with SIGKILL in the middle: every update
+//! runs exactly once, the dead process's jobs are taken over within their lease, and the three
+//! processes together never send the account more requests at once than its limit (the limit
+//! is kept in the database; three budgets of 4 in memory would send up to 12).
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -61,8 +63,8 @@ async fn three_processes_run_200_due_updates_once_each_though_one_is_killed() {
             seed: 5,
         },
     );
-    // Room for three processes' budgets of 4 requests each.
-    account.concurrency_limit = 16;
+    // The limit each process's budget has: only sharing it keeps three processes within it.
+    account.concurrency_limit = 4;
     let mut config = EmulatorConfig::single(account);
     config.latency = LatencyConfig {
         fixed: Duration::from_millis(40),
@@ -146,6 +148,14 @@ async fn three_processes_run_200_due_updates_once_each_though_one_is_killed() {
         process.start_kill().unwrap();
         process.wait().await.unwrap();
     }
+    let log = emulator.control().requests();
+    let throttled = log.iter().filter(|r| r.status == 429).count();
+    assert_eq!(
+        throttled,
+        0,
+        "{throttled} of {} requests went over the account's limit",
+        log.len()
+    );
 
     // Exactly one successful scheduled run per integration; every job completed.
     assert_eq!(count(&mut conn, succeeded).await, INTEGRATIONS);
@@ -191,8 +201,9 @@ async fn three_processes_run_200_due_updates_once_each_though_one_is_killed() {
         );
     }
     eprintln!(
-        "processes: {INTEGRATIONS} runs succeeded once each; {running_at_kill} jobs running at the kill, {} leases recovered, {interrupted} interrupted runs marked failed, {:.1} s",
+        "processes: {INTEGRATIONS} runs succeeded once each; {running_at_kill} jobs running at the kill, {} leases recovered, {interrupted} interrupted runs marked failed, {} NetSuite requests none over the limit, {:.1} s",
         recovered.len(),
+        log.len(),
         started.elapsed().as_secs_f64()
     );
     drop(conn);

@@ -1,7 +1,7 @@
 //! The rows an account starts with: hand-made or generated (deterministic by seed).
 
 mod generator;
-mod names;
+pub(crate) mod names;
 
 use chrono::{DateTime, TimeZone, Utc};
 

@@ -17,6 +17,7 @@
 //! assert_eq!(page.items[0]["isinactive"].as_str().map(|s| s == "T" || s == "F"), Some(true));
 //! ```
 
+mod churn;
 mod dataset;
 mod encode;
 mod error;
@@ -34,6 +35,7 @@ mod time;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
+pub use churn::{ChurnReport, ChurnSpec, KindChurn};
 pub use dataset::{
     default_clock_start, CustomerRow, Dataset, DeletedRow, GeneratorSpec, ProjectRow, RecordKind,
     RelationshipRow, Stage, StatusRow, SubsidiaryRow, CUSTOMER_STATUSES, PROJECT_CLOSED,
@@ -98,10 +100,12 @@ impl AccountData {
         &self.opts
     }
 
-    /// Adds a dataset's rows (one transaction), then builds the indexes.
+    /// Adds a dataset's rows (one transaction), then builds the indexes, moves the pages into
+    /// the database file and frees the writer's page cache (readers map the file instead).
     pub fn load(&self, dataset: &Dataset) -> Result<(), DbError> {
         self.store
             .write(|conn| load::load(conn, dataset, &self.opts))?;
+        self.store.settle()?;
         self.store.bump_version();
         Ok(())
     }
@@ -166,6 +170,22 @@ impl AccountData {
             .write(|conn| mutate::apply(conn, &self.opts, change, now, mode))?;
         self.store.bump_version();
         Ok(applied)
+    }
+
+    /// Changes about `spec.fraction` of the customers and of the projects at the emulated time
+    /// `now`, in one transaction, each change through the strict write path (so it bumps
+    /// `lastmodifieddate` as [`AccountData::apply`] does). Mostly renames, some records made
+    /// inactive or active again; the same spec on the same data makes the same changes.
+    pub fn churn(&self, spec: ChurnSpec, now: DateTime<Utc>) -> Result<ChurnReport, MutationError> {
+        self.store.set_clock(now);
+        let report = self
+            .store
+            .write(|conn| churn::churn(conn, &self.opts, spec, now))?;
+        self.store.bump_version();
+        self.store
+            .shrink_writer()
+            .map_err(|e| MutationError::Storage(e.to_string()))?;
+        Ok(report)
     }
 }
 

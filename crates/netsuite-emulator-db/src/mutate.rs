@@ -7,8 +7,9 @@ use crate::{
     SchemaOptions, Stage, COMPANY_NAME_MAX, PROJECT_NAME_MAX,
 };
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 
+mod subsidiary;
 mod tree;
 mod update;
 
@@ -31,7 +32,8 @@ const PERSON_NAME_MAX: usize = 32;
 type R<T> = Result<T, MutationError>;
 
 struct Ctx<'a> {
-    tx: Transaction<'a>,
+    /// The open transaction (or savepoint) the change runs in.
+    tx: &'a Connection,
     opts: &'a SchemaOptions,
     now: String,
     strict: bool,
@@ -44,10 +46,49 @@ pub(crate) fn apply(
     now: DateTime<Utc>,
     mode: Mode,
 ) -> R<Applied> {
+    let tx = conn.transaction()?;
+    let applied = apply_in(&tx, opts, change, &to_storage(now), mode)?;
+    tx.commit()?;
+    Ok(applied)
+}
+
+/// Applies `changes` in order in one transaction, each in its own savepoint: a change that
+/// breaks a rule is undone alone and reported in its slot, the others stay. One commit for
+/// all of them is what makes a churn over thousands of accounts quick.
+pub(crate) fn apply_each(
+    conn: &mut Connection,
+    opts: &SchemaOptions,
+    changes: Vec<Mutation>,
+    now: DateTime<Utc>,
+    mode: Mode,
+) -> R<Vec<R<Applied>>> {
+    let now = to_storage(now);
+    let mut tx = conn.transaction()?;
+    let mut results = Vec::with_capacity(changes.len());
+    for change in changes {
+        let savepoint = tx.savepoint()?;
+        let result = apply_in(&savepoint, opts, change, &now, mode);
+        if result.is_ok() {
+            savepoint.commit()?;
+        }
+        // A savepoint dropped without commit rolls back.
+        results.push(result);
+    }
+    tx.commit()?;
+    Ok(results)
+}
+
+fn apply_in(
+    tx: &Connection,
+    opts: &SchemaOptions,
+    change: Mutation,
+    now: &str,
+    mode: Mode,
+) -> R<Applied> {
     let ctx = Ctx {
-        tx: conn.transaction()?,
+        tx,
         opts,
-        now: to_storage(now),
+        now: now.to_owned(),
         strict: mode == Mode::Strict,
     };
     let id = match change {
@@ -83,8 +124,12 @@ pub(crate) fn apply(
             ctx.touch(RecordKind::Project, project, "subsidiary = ?2", subsidiary)?;
             project
         }
+        Mutation::SetSubsidiaryInactive {
+            subsidiary,
+            inactive,
+        } => ctx.set_subsidiary_inactive(subsidiary, inactive)?,
+        Mutation::DeleteSubsidiary { subsidiary } => ctx.delete_subsidiary(subsidiary)?,
     };
-    ctx.tx.commit()?;
     Ok(Applied { id })
 }
 

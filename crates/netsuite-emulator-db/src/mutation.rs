@@ -180,6 +180,19 @@ pub enum Mutation {
         /// The subsidiary.
         subsidiary: i64,
     },
+    /// Make a subsidiary inactive or active again (OneWorld).
+    SetSubsidiaryInactive {
+        /// The subsidiary.
+        subsidiary: i64,
+        /// `true` = inactive.
+        inactive: bool,
+    },
+    /// Delete a subsidiary (OneWorld). Strict mode refuses one that customers, projects,
+    /// customer links or child subsidiaries still point at; raw mode leaves them dangling.
+    DeleteSubsidiary {
+        /// The subsidiary.
+        subsidiary: i64,
+    },
 }
 
 /// What a successful change did.

@@ -24,6 +24,26 @@ pub(crate) struct AuthInput<'a> {
     pub(crate) host_account: Option<Arc<Account>>,
 }
 
+/// The account a request's credentials name, not yet checked: the TBA realm (exact canonical
+/// id) or the account its bearer token was issued for. Account-scoped faults fire on it.
+pub(crate) fn named_account(shared: &Shared, headers: &HeaderMap) -> Option<Arc<Account>> {
+    let header = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    if header.starts_with("OAuth ") {
+        let realm = OAuthHeader::parse(header).ok()?.realm?;
+        let id = crate::AccountId::parse(&realm).ok()?;
+        return shared.account_by_canonical(&id).cloned();
+    }
+    let token = header
+        .get(..7)
+        .filter(|p| p.eq_ignore_ascii_case("bearer "))
+        .map(|_| header[7..].trim())?;
+    let index = lock(&shared.tokens).get(token)?.account;
+    shared.accounts.get(index).cloned()
+}
+
 /// Authenticates a NetSuite API request; the account it is for comes with it.
 pub(crate) fn authenticate(
     shared: &Shared,
@@ -82,10 +102,10 @@ fn tba_account(
     let account = match &input.host_account {
         Some(a) if a.id.as_str() == realm => Arc::clone(a),
         Some(_) => return Err(reject(&realm, TbaReject::Realm)),
-        None => shared
-            .accounts
-            .iter()
-            .find(|a| a.id.as_str() == realm)
+        None => crate::AccountId::parse(&realm)
+            .ok()
+            .filter(|id| id.as_str() == realm)
+            .and_then(|id| shared.account_by_canonical(&id))
             .cloned()
             .ok_or_else(|| reject(&realm, TbaReject::Realm))?,
     };
@@ -110,7 +130,8 @@ fn check_tba(
         return Err(TbaReject::ConsumerKey);
     }
     let token = get("oauth_token")?;
-    if token != account.tba.token_id {
+    // A revoked token is refused as an unknown one is.
+    if token != account.tba.token_id || account.is_revoked() {
         return Err(TbaReject::Token);
     }
     let nonce = get("oauth_nonce")?;
@@ -181,6 +202,9 @@ fn bearer_account(
         .is_some_and(|h| h.id != account.id)
     {
         return Err(reject(&realm, "token_for_another_account"));
+    }
+    if account.is_revoked() {
+        return Err(reject(account.id.as_str(), "unknown_token"));
     }
     if issued.expires <= shared.clock.now() {
         return Err(reject(account.id.as_str(), "token_expired"));

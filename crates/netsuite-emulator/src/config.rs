@@ -27,8 +27,13 @@ pub struct EmulatorConfig {
 impl EmulatorConfig {
     /// One account, no latency, listening on a free loopback port.
     pub fn single(account: AccountConfig) -> Self {
+        Self::many(vec![account])
+    }
+
+    /// Several accounts (an accounts file's), no latency, listening on a free loopback port.
+    pub fn many(accounts: Vec<AccountConfig>) -> Self {
         Self {
-            accounts: vec![account],
+            accounts,
             latency: LatencyConfig::default(),
             seed: 0,
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),

@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use netsuite_emulator_db::{
-    Applied, Mode, Mutation, MutationError, QueryPage, RecordKind, SuiteQlError,
+    Applied, ChurnReport, Mode, Mutation, MutationError, QueryPage, RecordKind, SuiteQlError,
 };
 
+use crate::churn::{churn_accounts, ChurnOutcome};
 use crate::config::LatencyConfig;
 use crate::faults::FaultRule;
 use crate::log::LoggedRequest;
@@ -26,6 +27,9 @@ pub enum ControlError {
     /// A SuiteQL query (through [`Control::suiteql`]) was refused.
     #[error(transparent)]
     SuiteQl(#[from] SuiteQlError),
+    /// A churn fraction outside `0.0..=1.0`.
+    #[error("fraction must be between 0 and 1, not {0}")]
+    BadFraction(f64),
 }
 
 /// A cheap, cloneable handle on a running emulator's state.
@@ -154,7 +158,7 @@ impl Control {
 
     /// Adds a scripted fault.
     pub fn add_fault(&self, rule: FaultRule) {
-        self.shared.faults.add(rule);
+        self.shared.faults.add(rule, self.shared.clock.now());
     }
 
     /// Removes every scripted fault and restarts the fault generator from the seed.
@@ -197,5 +201,56 @@ impl Control {
     /// Revokes every issued OAuth 2.0 access token.
     pub fn revoke_tokens(&self) {
         lock(&self.shared.tokens).clear();
+    }
+
+    /// Revokes one account's credentials until [`Control::restore_credentials`]: its TBA token
+    /// is refused as an unknown token is (401 `INVALID_LOGIN`), its issued OAuth 2.0 access
+    /// tokens are dropped and the token endpoint refuses it new ones. Other accounts go on.
+    pub fn revoke_credentials(&self, account_id: &str) -> Result<(), ControlError> {
+        let account = self.account(account_id)?;
+        account.revoked.store(true, Ordering::SeqCst);
+        let index = self.shared.account_index(account);
+        lock(&self.shared.tokens).retain(|_, t| t.account != index);
+        Ok(())
+    }
+
+    /// Lets a revoked account log in again with the same credentials.
+    pub fn restore_credentials(&self, account_id: &str) -> Result<(), ControlError> {
+        self.account(account_id)?
+            .revoked
+            .store(false, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Changes about `fraction` of the customers and of the projects of each account (of
+    /// `accounts` only, when given) as their users would: mostly renames, some records made
+    /// inactive or active again, each through the strict write path at the emulated now, so
+    /// a `lastmodifieddate` filter sees them. Deterministic by `seed` (each account draws
+    /// from the seed and its id); accounts are churned in parallel.
+    pub fn churn(
+        &self,
+        fraction: f64,
+        seed: u64,
+        accounts: Option<&[String]>,
+    ) -> Result<ChurnOutcome, ControlError> {
+        if !(0.0..=1.0).contains(&fraction) {
+            return Err(ControlError::BadFraction(fraction));
+        }
+        let chosen = match accounts {
+            None => self.shared.accounts.clone(),
+            Some(ids) => ids
+                .iter()
+                .map(|id| self.account(id).cloned())
+                .collect::<Result<_, _>>()?,
+        };
+        let now = self.shared.clock.now();
+        let totals: ChurnReport = churn_accounts(&chosen, fraction, seed, now)?;
+        Ok(ChurnOutcome {
+            accounts: chosen.len(),
+            records_changed: totals.records_changed(),
+            at: now,
+            customers: totals.customers,
+            projects: totals.projects,
+        })
     }
 }

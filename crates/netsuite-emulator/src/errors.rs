@@ -81,6 +81,16 @@ impl NsError {
         )
     }
 
+    /// 503 for a scripted outage. NetSuite's 503 body is not captured: this envelope and its
+    /// code are the emulator's choice (docs/netsuite-emulator.md).
+    pub fn service_unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "SERVICE_UNAVAILABLE",
+            "The service is temporarily unavailable. Please try again later.",
+        )
+    }
+
     /// 404 `NONEXISTENT_ID`.
     pub fn not_found() -> Self {
         Self::new(
@@ -123,6 +133,7 @@ fn title(status: StatusCode) -> &'static str {
         404 => "Not Found",
         405 => "Method Not Allowed",
         500 => "Internal Server Error",
+        503 => "Service Unavailable",
         // NetSuite titles its 429 "Bad Request" too.
         _ => "Bad Request",
     }

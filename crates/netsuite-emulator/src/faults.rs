@@ -1,10 +1,16 @@
-//! Scripted faults: exactly the next N requests, or a seeded probability per kind.
+//! Scripted faults: exactly the next N requests, a seeded probability, or every request (for
+//! good or for a window of emulated time); any of them limited to one account, a path prefix
+//! or a body text.
 
 use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
 
 use rand::{Rng as _, SeedableRng as _};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+
+use crate::account_id::AccountId;
 
 /// What goes wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -12,6 +18,8 @@ use serde::{Deserialize, Serialize};
 pub enum FaultKind {
     /// 500 `UNEXPECTED_ERROR`.
     ServerError,
+    /// 503 in NetSuite's error envelope (the body is the emulator's choice: no capture).
+    ServiceUnavailable,
     /// 429 `CONCURRENCY_LIMIT_EXCEEDED`, whatever the real load.
     TooManyRequests,
     /// 401 `INVALID_LOGIN` with valid credentials (NetSuite does this under load).
@@ -43,6 +51,19 @@ pub enum Trigger {
         /// 0.0..=1.0
         p: f64,
     },
+    /// Every matching request until the rules are cleared.
+    Always,
+    /// Every matching request while the emulated clock is before `at`; then the rule is gone.
+    Until {
+        /// End of the window (emulated time), exclusive.
+        at: DateTime<Utc>,
+    },
+    /// Every matching request for `seconds` of emulated time from when the rule is added
+    /// (stored as [`Trigger::Until`]).
+    For {
+        /// Length of the window.
+        seconds: i64,
+    },
 }
 
 /// One scripted fault.
@@ -59,6 +80,12 @@ pub struct FaultRule {
     /// query and not its pages); all when `None`.
     #[serde(default)]
     pub body_contains: Option<String>,
+    /// Only requests for this account (`1234567_SB1`, any spelling); all when `None`. The
+    /// account is the one the request names before it is authenticated: its `Host`, else its
+    /// TBA realm or the account its bearer token was issued for. Token requests on
+    /// `127.0.0.1` name no account and are not hit.
+    #[serde(default)]
+    pub account: Option<String>,
 }
 
 impl FaultRule {
@@ -69,6 +96,7 @@ impl FaultRule {
             trigger: Trigger::Next { count },
             path_prefix: None,
             body_contains: None,
+            account: None,
         }
     }
 
@@ -79,7 +107,30 @@ impl FaultRule {
             trigger: Trigger::Probability { p },
             path_prefix: None,
             body_contains: None,
+            account: None,
         }
+    }
+
+    /// Every NetSuite API request fails this way until the rules are cleared.
+    pub fn always(fault: FaultKind) -> Self {
+        Self {
+            trigger: Trigger::Always,
+            ..Self::next(fault, 0)
+        }
+    }
+
+    /// Every NetSuite API request fails this way while the emulated clock is before `at`.
+    pub fn until(fault: FaultKind, at: DateTime<Utc>) -> Self {
+        Self {
+            trigger: Trigger::Until { at },
+            ..Self::next(fault, 0)
+        }
+    }
+
+    /// Restricts the rule to the requests of one account.
+    pub fn for_account(mut self, account_id: &str) -> Self {
+        self.account = Some(account_id.to_owned());
+        self
     }
 
     /// Restricts the rule to paths starting with `prefix`.
@@ -92,6 +143,44 @@ impl FaultRule {
     pub fn when_body_has(mut self, text: &str) -> Self {
         self.body_contains = Some(text.to_owned());
         self
+    }
+}
+
+/// What a rule can look at in one request.
+pub(crate) struct Drawn<'a> {
+    pub(crate) path: &'a str,
+    pub(crate) body: Option<&'a [u8]>,
+    /// Canonical id of the account the request names.
+    pub(crate) account: Option<&'a str>,
+}
+
+impl FaultRule {
+    fn matches(&self, request: &Drawn<'_>) -> bool {
+        if self
+            .path_prefix
+            .as_deref()
+            .is_some_and(|p| !request.path.starts_with(p))
+        {
+            return false;
+        }
+        if self.account.is_some() && self.account.as_deref() != request.account {
+            return false;
+        }
+        match self.body_contains.as_deref() {
+            Some(text) => request
+                .body
+                .is_some_and(|b| b.windows(text.len().max(1)).any(|w| w == text.as_bytes())),
+            None => true,
+        }
+    }
+}
+
+/// A rule that will not fire again: used up, or its window is over.
+fn expired(trigger: &Trigger, now: DateTime<Utc>) -> bool {
+    match trigger {
+        Trigger::Next { count } => *count == 0,
+        Trigger::Until { at } => now >= *at,
+        Trigger::Probability { .. } | Trigger::Always | Trigger::For { .. } => false,
     }
 }
 
@@ -108,7 +197,21 @@ impl FaultPlan {
         }
     }
 
-    pub(crate) fn add(&self, rule: FaultRule) {
+    /// Adds a rule at emulated time `now`: a [`Trigger::For`] window starts now, and the
+    /// account is kept in canonical form.
+    pub(crate) fn add(&self, mut rule: FaultRule, now: DateTime<Utc>) {
+        if let Trigger::For { seconds } = rule.trigger {
+            rule.trigger = Trigger::Until {
+                at: now + chrono::Duration::seconds(seconds),
+            };
+        }
+        if let Some(id) = rule
+            .account
+            .as_deref()
+            .and_then(|a| AccountId::parse(a).ok())
+        {
+            rule.account = Some(id.to_string());
+        }
         self.lock().0.push(rule);
     }
 
@@ -122,25 +225,23 @@ impl FaultPlan {
         self.lock().0.iter().any(|r| r.body_contains.is_some())
     }
 
-    /// Decides the fault (if any) for one request; `body` is there when [`Self::reads_bodies`].
-    pub(crate) fn draw(&self, path: &str, body: Option<&[u8]>) -> Option<FaultKind> {
+    /// Whether a rule is limited to an account: only then does the gate look for the account
+    /// a request names before authenticating it.
+    pub(crate) fn scopes_accounts(&self) -> bool {
+        self.lock().0.iter().any(|r| r.account.is_some())
+    }
+
+    /// Decides the fault (if any) for one request at emulated time `now`; `body` is there when
+    /// [`Self::reads_bodies`], `account` (canonical) when [`Self::scopes_accounts`] and the
+    /// request names one.
+    pub(crate) fn draw(&self, request: &Drawn<'_>, now: DateTime<Utc>) -> Option<FaultKind> {
         let mut guard = self.lock();
         let (rules, rng) = &mut *guard;
+        rules.retain(|r| !expired(&r.trigger, now));
         let mut fired = None;
         for rule in rules.iter_mut() {
-            if rule
-                .path_prefix
-                .as_deref()
-                .is_some_and(|p| !path.starts_with(p))
-            {
+            if !rule.matches(request) {
                 continue;
-            }
-            if let Some(text) = rule.body_contains.as_deref() {
-                let holds = body
-                    .is_some_and(|b| b.windows(text.len().max(1)).any(|w| w == text.as_bytes()));
-                if !holds {
-                    continue;
-                }
             }
             let fires = match &mut rule.trigger {
                 Trigger::Next { count } if *count > 0 => {
@@ -149,13 +250,14 @@ impl FaultPlan {
                 }
                 Trigger::Next { .. } => false,
                 Trigger::Probability { p } => rng.gen_bool(p.clamp(0.0, 1.0)),
+                Trigger::Always | Trigger::Until { .. } | Trigger::For { .. } => true,
             };
             if fires {
                 fired = Some(rule.fault);
                 break;
             }
         }
-        rules.retain(|r| !matches!(r.trigger, Trigger::Next { count: 0 }));
+        rules.retain(|r| !expired(&r.trigger, now));
         fired
     }
 

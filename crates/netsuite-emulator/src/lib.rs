@@ -25,7 +25,9 @@
 //! the account a bearer token was issued for, or the JWT `iss` at the token endpoint.
 
 mod account_id;
+mod accounts_file;
 pub mod auth;
+mod churn;
 mod clock;
 mod config;
 mod control;
@@ -47,6 +49,8 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use account_id::{AccountId, BadAccountId};
+pub use accounts_file::{parse_accounts_file, AccountsFileError};
+pub use churn::ChurnOutcome;
 pub use config::{AccountConfig, DatasetChoice, EmulatorConfig, LatencyConfig, Strictness};
 pub use control::{Control, ControlError};
 pub use credentials::{
@@ -59,8 +63,8 @@ pub use faults::{FaultKind, FaultRule, Trigger};
 pub use log::{AuthKind, LoggedRequest};
 pub use netsuite_emulator_db as db;
 pub use netsuite_emulator_db::{
-    Applied, DateFormat, GeneratorSpec, Mode, Mutation, NewCustomer, NewProject, PersonName,
-    RecordKind, Stage,
+    Applied, ChurnReport, DateFormat, GeneratorSpec, KindChurn, Mode, Mutation, NewCustomer,
+    NewProject, PersonName, RecordKind, Stage,
 };
 
 /// Why an emulator could not start.

@@ -1,9 +1,11 @@
 //! Black-box tests of the emulated NetSuite database, through its public API only.
 
+mod churn;
 mod generator;
 mod mutations;
 mod records;
 mod stages;
+mod subsidiaries;
 mod suiteql_encoding;
 mod suiteql_errors;
 mod suiteql_queries;

@@ -1,6 +1,7 @@
 //! `/_emulator/...`: the control API over HTTP (JSON), mirroring [`crate::Control`].
 //! Strict writes answer NetSuite-style errors; `/_emulator/raw/...` stores what NetSuite would refuse.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -28,6 +29,8 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .route("/accounts/{id}/mutations", post(mutate_strict))
         .route("/raw/accounts/{id}/mutations", post(mutate_raw))
         .route("/accounts/{id}/concurrency", put(set_concurrency))
+        .route("/accounts/{id}/credentials", put(set_credentials))
+        .route("/churn", post(churn))
         .route("/faults", post(add_fault).delete(clear_faults))
         .route("/latency", put(set_latency))
         .route("/requests", get(requests).delete(clear_requests))
@@ -49,14 +52,31 @@ fn control_error(error: ControlError) -> NsError {
             NsError::new(status, e.error_code(), e.detail())
         }
         ControlError::SuiteQl(e) => NsError::invalid_parameter("q", e.detail()),
+        ControlError::BadFraction(_) => NsError::new(
+            StatusCode::BAD_REQUEST,
+            "INVALID_PARAMETER",
+            error.to_string(),
+        ),
     }
 }
 
+/// `[{"account_id", "host", "concurrency_limit", "revoked", "credentials": {"account_id",
+/// "tba": {consumer_key, consumer_secret, token_id, token_secret}, "oauth2": {client_id,
+/// certificate_id, private_key_pem, ec_certificate_id, ec_private_key_pem}}}]`, in the order
+/// the accounts were configured.
 async fn accounts(State(shared): State<Arc<Shared>>) -> Response {
     let list: Vec<_> = shared
         .accounts
         .iter()
-        .map(|a| json!({"account_id": a.id.as_str(), "host": a.id.suitetalk_host(), "credentials": client_credentials(&a.id, &a.tba, &a.oauth2)}))
+        .map(|a| {
+            json!({
+                "account_id": a.id.as_str(),
+                "host": a.id.suitetalk_host(),
+                "concurrency_limit": a.limit.load(Ordering::SeqCst),
+                "revoked": a.is_revoked(),
+                "credentials": client_credentials(&a.id, &a.tba, &a.oauth2),
+            })
+        })
         .collect();
     Json(list).into_response()
 }
@@ -134,9 +154,63 @@ async fn set_concurrency(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn add_fault(State(shared): State<Arc<Shared>>, Json(rule): Json<FaultRule>) -> StatusCode {
+/// A `FaultRule`; one naming an unknown `account` is refused with 404 (it could never fire).
+async fn add_fault(
+    State(shared): State<Arc<Shared>>,
+    Json(rule): Json<FaultRule>,
+) -> Result<StatusCode, NsError> {
+    if let Some(id) = rule.account.as_deref() {
+        if shared.account_by_id(id).is_none() {
+            return Err(control_error(ControlError::UnknownAccount(id.to_owned())));
+        }
+    }
     control(shared).add_fault(rule);
-    StatusCode::NO_CONTENT
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `{"revoked": true}` revokes the account's credentials, `{"revoked": false}` restores them.
+#[derive(Deserialize)]
+struct CredentialsState {
+    revoked: bool,
+}
+
+async fn set_credentials(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    Json(body): Json<CredentialsState>,
+) -> Result<StatusCode, NsError> {
+    let control = control(shared);
+    let done = if body.revoked {
+        control.revoke_credentials(&id)
+    } else {
+        control.restore_credentials(&id)
+    };
+    done.map_err(control_error)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `{"fraction": 0.01, "seed": 42, "accounts": ["1000001", ...]}` (`accounts` optional: all).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChurnBody {
+    fraction: f64,
+    seed: u64,
+    #[serde(default)]
+    accounts: Option<Vec<String>>,
+}
+
+async fn churn(
+    State(shared): State<Arc<Shared>>,
+    Json(body): Json<ChurnBody>,
+) -> Result<Response, NsError> {
+    let control = control(shared);
+    let outcome = tokio::task::spawn_blocking(move || {
+        control.churn(body.fraction, body.seed, body.accounts.as_deref())
+    })
+    .await
+    .map_err(|_| NsError::unexpected("emulatorcontrolworkerfailed"))?
+    .map_err(control_error)?;
+    Ok(Json(outcome).into_response())
 }
 
 async fn clear_faults(State(shared): State<Arc<Shared>>) -> StatusCode {

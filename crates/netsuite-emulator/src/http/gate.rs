@@ -14,9 +14,9 @@ use rand::Rng as _;
 use super::{RequestCtx, ResetConnection, RowCount, TOKEN_PATH};
 use crate::account_id::host_label_of;
 use crate::auth::tba::SignedRequest;
-use crate::auth::{authenticate, AuthInput};
+use crate::auth::{authenticate, named_account, AuthInput};
 use crate::errors::NsError;
-use crate::faults::FaultKind;
+use crate::faults::{Drawn, FaultKind};
 use crate::log::{AuthKind, LoggedRequest};
 use crate::state::{lock, Account, Shared, Slot};
 
@@ -66,7 +66,18 @@ pub(crate) async fn gate(
     } else {
         (request, None)
     };
-    let fault = shared.faults.draw(&path, body.as_deref());
+    // Account-scoped rules need the account the request names, before it is authenticated.
+    let named = match &host_account {
+        Some(a) => Some(Arc::clone(a)),
+        None if shared.faults.scopes_accounts() => named_account(&shared, request.headers()),
+        None => None,
+    };
+    let drawn = Drawn {
+        path: &path,
+        body: body.as_deref(),
+        account: named.as_ref().map(|a| a.id.as_str()),
+    };
+    let fault = shared.faults.draw(&drawn, at);
     // Logged when this future ends, also when it is dropped because the client gave up (a
     // timed-out slow answer): then the entry keeps status 0, "no answer sent".
     let mut logged = LogOnDrop {
@@ -89,6 +100,7 @@ pub(crate) async fn gate(
     };
     let response = match fault {
         Some(FaultKind::ServerError) => NsError::unexpected(&error_id(&shared)).into_response(),
+        Some(FaultKind::ServiceUnavailable) => NsError::service_unavailable().into_response(),
         Some(FaultKind::TooManyRequests) => NsError::concurrency_limit().into_response(),
         Some(FaultKind::Unauthorized) => {
             let realm = host_account

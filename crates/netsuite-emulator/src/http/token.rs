@@ -84,6 +84,9 @@ pub(crate) async fn handle(
     };
     jwt::verify(assertion, &account.oauth2, &expect)
         .map_err(|why| refuse(account.id.as_str(), "invalid_grant", &why.to_string()))?;
+    if account.is_revoked() {
+        return Err(refuse(account.id.as_str(), "invalid_grant", "revoked"));
+    }
     let token = mint(&shared, &account);
     let expires = now + Duration::seconds(TOKEN_LIFETIME_SECS);
     lock(&shared.tokens).insert(

@@ -18,7 +18,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::decode::RawRow;
 use crate::error::Error;
 use crate::governance;
-use crate::model::{AccountFacts, ProjectStatus, Subsidiary};
+use crate::model::{AccountFacts, ProjectStatus, Subsidiary, SubsidiaryId};
 use crate::observe::Observer;
 use crate::plan::IdStats;
 use crate::records::{self, DecodeCtx};
@@ -419,5 +419,14 @@ impl Client {
                     .ok()
             })
             .collect())
+    }
+
+    /// Whether subsidiary `id` still exists (one request, so that a run can ask beside its
+    /// read): an integration whose subsidiary was deleted reads nothing of it, which must not
+    /// pass for "nothing changed" or for "everything left".
+    pub async fn subsidiary_exists(&self, id: SubsidiaryId) -> Result<bool, Error> {
+        let q = format!("SELECT id FROM subsidiary WHERE id = {}", id.0);
+        let page = self.transport.suiteql(&q, 1, 0).await?;
+        Ok(!page.items.is_empty())
     }
 }

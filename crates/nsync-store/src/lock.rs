@@ -1,15 +1,19 @@
 //! The per-integration run lock: one run per integration at a time.
 //!
-//! PostgreSQL: a session advisory lock on a connection taken out of the pool, so it holds
-//! across processes and goes away with the connection if the process dies. SQLite serves one
+//! PostgreSQL: a session advisory lock on a connection held by the run, so it holds across
+//! processes and goes away with the connection if the process dies. The connections come from a
+//! pool of their own within the store's size (`StoreConfig::run_lock_connections`): a process
+//! keeps to its configured number of connections however many runs go on, and runs cannot take
+//! the connections their queries need. A lock dropped without release closes its connection
+//! rather than hand a locked one back. SQLite serves one
 //! process, so a set in memory is enough.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use nsync_core::IntegrationId;
-use sqlx::postgres::PgConnection;
-use sqlx::Connection;
+use sqlx::pool::PoolConnection;
+use sqlx::Postgres;
 
 use crate::store::Pool;
 use crate::{Store, StoreError};
@@ -23,7 +27,7 @@ pub struct RunLock {
 enum Held {
     Local(Arc<Mutex<HashSet<i64>>>),
     /// `None` once released.
-    Postgres(Option<PgConnection>),
+    Postgres(Option<PoolConnection<Postgres>>),
 }
 
 /// The advisory key: the schema is part of it, so tests (or tenants) in different schemas of
@@ -42,12 +46,13 @@ impl Store {
                 held.insert(integration.get())
                     .then(|| Held::Local(Arc::clone(&self.local_locks)))
             }
-            Pool::Postgres(pool) => {
-                let mut conn = pool.acquire().await?.detach();
+            Pool::Postgres(queries) => {
+                let pool = self.lock_pool.as_ref().unwrap_or(queries);
+                let mut conn = pool.acquire().await?;
                 let sql = format!("SELECT pg_try_advisory_lock({PG_KEY}) AS ok");
                 let ok: bool = sqlx::query_scalar(&sql)
                     .bind(integration.get())
-                    .fetch_one(&mut conn)
+                    .fetch_one(&mut *conn)
                     .await?;
                 ok.then(|| Held::Postgres(Some(conn)))
             }
@@ -74,11 +79,14 @@ impl RunLock {
         if let Held::Postgres(conn) = &mut self.held {
             if let Some(mut conn) = conn.take() {
                 let sql = format!("SELECT pg_advisory_unlock({PG_KEY})");
-                sqlx::query(&sql)
+                let unlocked = sqlx::query(&sql)
                     .bind(self.integration.get())
-                    .execute(&mut conn)
-                    .await?;
-                conn.close().await?;
+                    .execute(&mut *conn)
+                    .await;
+                if unlocked.is_err() {
+                    conn.close_on_drop();
+                }
+                unlocked?;
             }
         }
         Ok(())
@@ -93,8 +101,12 @@ impl Drop for RunLock {
                     .unwrap_or_else(|p| p.into_inner())
                     .remove(&self.integration.get());
             }
-            // Dropping the connection closes it; the server then releases its advisory locks.
-            Held::Postgres(conn) => drop(conn.take()),
+            // Closing the connection makes the server release its advisory locks.
+            Held::Postgres(conn) => {
+                if let Some(mut conn) = conn.take() {
+                    conn.close_on_drop();
+                }
+            }
         }
     }
 }

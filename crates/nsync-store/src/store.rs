@@ -44,8 +44,12 @@ pub(crate) enum Pool {
 pub struct StoreConfig {
     /// `sqlite://PATH` (created if missing) or `postgres://...`.
     pub url: String,
-    /// Pool size.
+    /// Pool size: the most connections the store opens, run locks included.
     pub max_connections: u32,
+    /// PostgreSQL only: how many of `max_connections` are kept for run locks (a run holds one
+    /// for its whole length, see `lock.rs`), so runs never take every connection their own
+    /// queries need. At most this many runs go on at once in the process; `None`: half.
+    pub run_lock_connections: Option<u32>,
     /// PostgreSQL only: the schema every connection works in (`search_path`). Tests give each
     /// test its own; `None` keeps the server's default.
     pub postgres_schema: Option<String>,
@@ -59,6 +63,7 @@ impl StoreConfig {
         Self {
             url: url.into(),
             max_connections: 8,
+            run_lock_connections: None,
             postgres_schema: None,
             migrate: true,
         }
@@ -71,6 +76,8 @@ pub struct Store {
     pub(crate) pool: Pool,
     /// SQLite's run locks: SQLite serves one process, so a set in memory is enough.
     pub(crate) local_locks: Arc<Mutex<HashSet<i64>>>,
+    /// PostgreSQL's run locks: the connections that hold them, apart from the queries' pool.
+    pub(crate) lock_pool: Option<PgPool>,
     /// The integrations' states kept in memory (see `kept.rs`).
     pub(crate) kept: crate::kept::KeptStates,
 }
@@ -83,16 +90,25 @@ impl Store {
 
     /// Connects as configured.
     pub async fn connect_with(config: StoreConfig) -> Result<Self, StoreError> {
-        let pool = if config.url.starts_with("sqlite:") {
-            Pool::Sqlite(connect_sqlite(&config).await?)
+        let (pool, lock_pool) = if config.url.starts_with("sqlite:") {
+            (Pool::Sqlite(connect_sqlite(&config).await?), None)
         } else if config.url.starts_with("postgres:") || config.url.starts_with("postgresql:") {
-            Pool::Postgres(connect_postgres(&config).await?)
+            let total = config.max_connections.max(2);
+            let locks = config
+                .run_lock_connections
+                .unwrap_or(total / 2)
+                .clamp(1, total - 1);
+            let queries = connect_postgres(&config, total - locks, Duration::from_secs(10)).await?;
+            // A run waits for another to end rather than fail at once when all are taken.
+            let locks = connect_postgres(&config, locks, Duration::from_secs(120)).await?;
+            (Pool::Postgres(queries), Some(locks))
         } else {
             return Err(StoreError::UnsupportedUrl(redact_url(&config.url)));
         };
         let store = Self {
             pool,
             local_locks: Arc::default(),
+            lock_pool,
             kept: crate::kept::KeptStates::default(),
         };
         if config.migrate {
@@ -142,6 +158,9 @@ impl Store {
 
     /// Closes every connection (waits for those in use).
     pub async fn close(&self) {
+        if let Some(locks) = &self.lock_pool {
+            locks.close().await;
+        }
         with_pool!(self, pool => pool.close().await)
     }
 }
@@ -167,7 +186,11 @@ async fn connect_sqlite(config: &StoreConfig) -> Result<SqlitePool, StoreError> 
         .await?)
 }
 
-async fn connect_postgres(config: &StoreConfig) -> Result<PgPool, StoreError> {
+async fn connect_postgres(
+    config: &StoreConfig,
+    size: u32,
+    acquire_timeout: Duration,
+) -> Result<PgPool, StoreError> {
     // Typeahead patterns vary too much for one cached generic plan to serve them all (a
     // generic `LIKE $1` plan cannot use the trigram index well): plan each query afresh.
     let mut options = PgConnectOptions::from_str(&config.url)?
@@ -177,8 +200,8 @@ async fn connect_postgres(config: &StoreConfig) -> Result<PgPool, StoreError> {
         options = options.options([("search_path", schema.as_str())]);
     }
     Ok(PgPoolOptions::new()
-        .max_connections(config.max_connections)
-        .acquire_timeout(Duration::from_secs(10))
+        .max_connections(size)
+        .acquire_timeout(acquire_timeout)
         .connect_with(options)
         .await?)
 }

@@ -151,6 +151,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let automation = Automate {
         workers: 2,
         lease: Duration::from_secs(60),
+        tick: Duration::from_secs(30),
         retention: Duration::from_secs(90 * 24 * 60 * 60),
     };
     let (served, automated) = tokio::join!(

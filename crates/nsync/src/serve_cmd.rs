@@ -12,7 +12,7 @@ use nsync_server::automation::{Automation, AutomationConfig};
 use nsync_server::http::{AppState, HttpConfig, SessionKey};
 use nsync_server::webhooks::{Deliverer, DeliveryConfig, WebhookPolicy};
 use nsync_server::{ClientSettings, Engine};
-use nsync_store::{MasterKey, Store};
+use nsync_store::{MasterKey, Store, StoreConfig};
 
 /// What `serve` and `worker` share: the database, the master key, where NetSuite is.
 #[derive(clap::Args)]
@@ -20,6 +20,11 @@ pub struct Common {
     /// Database: sqlite://PATH or postgres://USER@HOST/DB; default: SQLite in the data directory.
     #[arg(long, env = "NSYNC_DATABASE_URL")]
     database_url: Option<String>,
+    /// Database connections this process opens at most. Over PostgreSQL each running job holds
+    /// one (its run lock) for its whole length: --workers of them (and 2 more for runs started
+    /// from the pages in `serve`) are kept for that, the rest serve queries.
+    #[arg(long, env = "NSYNC_DATABASE_POOL", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    database_pool: u32,
     /// Where the default SQLite database lives.
     #[arg(long, env = "NSYNC_DATA_DIR", default_value = "data")]
     data_dir: PathBuf,
@@ -37,6 +42,10 @@ pub struct Common {
     /// the jobs of one that died.
     #[arg(long, env = "NSYNC_JOB_LEASE_SECONDS", default_value_t = 60)]
     job_lease_seconds: u64,
+    /// How often the scheduler looks for due automatic updates: a slot's updates are queued
+    /// within this of its time.
+    #[arg(long, env = "NSYNC_SCHEDULER_TICK_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    scheduler_tick_seconds: u64,
     /// Let webhooks go to loopback and private addresses (refused otherwise: an endpoint
     /// must not reach into the network nsync runs in).
     #[arg(long, env = "NSYNC_ALLOW_PRIVATE_WEBHOOKS")]
@@ -69,6 +78,7 @@ impl Common {
         Automate {
             workers: self.workers,
             lease: self.lease(),
+            tick: Duration::from_secs(self.scheduler_tick_seconds),
             retention: Duration::from_secs(self.feed_retention_days * 24 * 60 * 60),
         }
     }
@@ -97,8 +107,9 @@ pub struct WorkerArgs {
     metrics_listen: Option<SocketAddr>,
 }
 
-/// The store, the master key and an engine over them.
-async fn open(common: &Common) -> anyhow::Result<(Arc<Engine>, SessionKey)> {
+/// The store, the master key and an engine over them. `manual_runs`: runs people may start
+/// here besides the jobs (from the pages and the API).
+async fn open(common: &Common, manual_runs: u32) -> anyhow::Result<(Arc<Engine>, SessionKey)> {
     let key = match &common.master_key_file {
         Some(path) => MasterKey::from_file(path)?,
         None => MasterKey::from_env()?,
@@ -111,9 +122,24 @@ async fn open(common: &Common) -> anyhow::Result<(Arc<Engine>, SessionKey)> {
             format!("sqlite://{}", common.data_dir.join("nsync.db").display())
         }
     };
-    let store = Store::connect(&url)
-        .await
-        .context("cannot open the database")?;
+    let run_locks = u32::try_from(common.workers)
+        .unwrap_or(u32::MAX)
+        .saturating_add(manual_runs)
+        .max(1);
+    if url.starts_with("postgres") {
+        anyhow::ensure!(
+            common.database_pool >= run_locks.saturating_add(2),
+            "--database-pool {} is too small: {run_locks} connections are kept for the runs this process may run at once (each holds one), and queries need at least two more",
+            common.database_pool,
+        );
+    }
+    let store = Store::connect_with(StoreConfig {
+        max_connections: common.database_pool,
+        run_lock_connections: Some(run_locks),
+        ..StoreConfig::new(url)
+    })
+    .await
+    .context("cannot open the database")?;
     // A dead process's slots free themselves no later than its jobs' leases.
     let hold = common
         .lease()
@@ -148,6 +174,8 @@ pub struct Automate {
     pub workers: usize,
     /// A job's lease.
     pub lease: Duration,
+    /// How often the scheduler looks for due slots.
+    pub tick: Duration,
     /// How long the change feed and the delivery log are kept.
     pub retention: Duration,
 }
@@ -168,6 +196,7 @@ pub async fn automate(
     let config = AutomationConfig {
         concurrency: workers,
         lease,
+        tick: settings.tick,
         retention: settings.retention,
         ..AutomationConfig::default()
     };
@@ -190,7 +219,7 @@ pub async fn automate(
 
 /// Serves the pages and the API, with the scheduler and a worker, until Ctrl-C or SIGTERM.
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let (engine, session_key) = open(&args.common).await?;
+    let (engine, session_key) = open(&args.common, 2).await?;
     let state = AppState::new(
         Arc::clone(&engine),
         HttpConfig {
@@ -220,7 +249,7 @@ pub async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
         args.common.workers > 0,
         "a worker needs --workers of 1 or more"
     );
-    let (engine, _) = open(&args.common).await?;
+    let (engine, _) = open(&args.common, 0).await?;
     let stop = stop_signal().shared();
     let metrics = async {
         let Some(addr) = args.metrics_listen else {

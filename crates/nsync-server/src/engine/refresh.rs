@@ -62,18 +62,19 @@ pub(crate) async fn refresh(
         (RefreshMode::Incremental, Some(cursor))
             if cursor.modified.is_some() && cursor.stages.covers(stages) =>
         {
-            incremental(client, scope, prior, cursor, &mut rejected).await?
+            let read = incremental(client, scope, prior, cursor, &mut rejected);
+            tokio::try_join!(read, subsidiary_stands(client, scope))?.0
         }
         (_, cursor) => {
-            full(
+            let read = full(
                 client,
                 scope,
                 stages,
                 prior,
                 cursor.unwrap_or_default(),
                 &mut rejected,
-            )
-            .await?
+            );
+            tokio::try_join!(read, subsidiary_stands(client, scope))?.0
         }
     };
     delta.bury_departed(prior, &deleted, options);
@@ -82,6 +83,28 @@ pub(crate) async fn refresh(
         cursor,
         rejected,
     })
+}
+
+/// Fails the run when the integrated subsidiary is gone from NetSuite (asked beside the read,
+/// in the same round of requests): its records then read as nothing, or as still linked to an
+/// id that no longer exists, and neither may pass for the subsidiary's state.
+async fn subsidiary_stands(
+    client: &Client,
+    scope: Option<SubsidiaryId>,
+) -> Result<(), EngineError> {
+    let Some(sub) = scope else {
+        return Ok(());
+    };
+    if client
+        .subsidiary_exists(netsuite::SubsidiaryId(sub.get()))
+        .await?
+    {
+        return Ok(());
+    }
+    Err(EngineError::Config(format!(
+        "subsidiary {sub} no longer exists in NetSuite: nothing was changed; connect the \
+         integration to another subsidiary, or remove it"
+    )))
 }
 
 fn netsuite_scope(scope: Option<SubsidiaryId>) -> Scope {

@@ -369,6 +369,7 @@ impl Tally {
                 TIMED_OUT => "timeout",
                 FaultKind::Slow { .. } => "slow",
                 FaultKind::ServerError => "500",
+                FaultKind::ServiceUnavailable => "503",
                 FaultKind::TooManyRequests => "429",
                 FaultKind::Unauthorized => "401",
                 FaultKind::ResetConnection => "reset",

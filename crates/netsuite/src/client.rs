@@ -59,6 +59,11 @@ pub struct ClientConfig {
     /// The account's budget shared with other processes, held besides this process's own;
     /// `None` (this process's budget only) by default.
     pub shared_budget: Option<Arc<dyn crate::SharedBudget>>,
+    /// An HTTP client shared with other clients (from [`crate::http_client`]); `None` builds
+    /// one of its own. A process that reads many accounts shares one: a pool per client kept
+    /// idle connections to every account it had read (a worker of thousands of integrations ran
+    /// out of file descriptors in `bench/storm.sh`).
+    pub http: Option<reqwest::Client>,
 }
 
 impl ClientConfig {
@@ -78,6 +83,7 @@ impl ClientConfig {
             clock: Arc::new(SystemClock),
             observer: None,
             shared_budget: None,
+            http: None,
         }
     }
 }
@@ -147,12 +153,10 @@ impl Client {
             }
             None => config.account.base_url(),
         };
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("nsync/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(config.connect_timeout)
-            .pool_max_idle_per_host(config.concurrency.max(1) * 2)
-            .build()
-            .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
+        let http = match &config.http {
+            Some(http) => http.clone(),
+            None => governance::http_client(config.connect_timeout)?,
+        };
         let key = (
             config.account.realm().to_owned(),
             config.base_url_override.as_ref().map(|u| u.to_string()),

@@ -8,6 +8,18 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use tokio::sync::Semaphore;
 
+/// An HTTP client for NetSuite clients to share (see [`crate::ClientConfig::http`]): one
+/// connection pool per host, idle connections dropped after 30 s.
+pub fn http_client(connect_timeout: std::time::Duration) -> Result<reqwest::Client, crate::Error> {
+    reqwest::Client::builder()
+        .user_agent(concat!("nsync/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(connect_timeout)
+        .pool_idle_timeout(std::time::Duration::from_secs(30))
+        .pool_max_idle_per_host(32)
+        .build()
+        .map_err(|e| crate::Error::Config(format!("HTTP client: {e}")))
+}
+
 /// The budget registry key: the account, plus the base URL when an operator overrides it (two
 /// emulators with the same account id are two accounts).
 pub(crate) type BudgetKey = (String, Option<String>);

@@ -53,7 +53,7 @@ pub use clock::{Clock, SystemClock};
 pub use cursor::Cursor;
 pub use decode::RowError;
 pub use error::Error;
-pub use governance::{SharedBudget, SharedSlot};
+pub use governance::{http_client, SharedBudget, SharedSlot};
 pub use model::{
     AccountFacts, Change, Customer, Deletion, Project, ProjectStatus, RecordId, RecordKind, Scope,
     Stage, Stages, Subsidiary, SubsidiaryId, SubsidiaryLink,

@@ -56,6 +56,8 @@ pub struct ClientSettings {
     /// Every account's budget shared with the deployment's other processes (see
     /// [`crate::budget`]); `None` when this process is the only one reading NetSuite.
     pub shared_budget: Option<Arc<dyn netsuite::SharedBudget>>,
+    /// The HTTP client every client built from these settings shares, made at the first.
+    pub http: Arc<std::sync::OnceLock<reqwest::Client>>,
 }
 
 impl Default for ClientSettings {
@@ -68,6 +70,7 @@ impl Default for ClientSettings {
             request_timeout: Duration::from_secs(120),
             clock: None,
             shared_budget: None,
+            http: Arc::default(),
         }
     }
 }
@@ -89,6 +92,13 @@ impl Connector for ClientSettings {
         config.request_timeout = self.request_timeout;
         config.observer = Some(observer);
         config.shared_budget = self.shared_budget.clone();
+        config.http = match self.http.get() {
+            Some(http) => Some(http.clone()),
+            None => {
+                let http = netsuite::http_client(config.connect_timeout)?;
+                Some(self.http.get_or_init(|| http).clone())
+            }
+        };
         if let Some(clock) = &self.clock {
             config.clock = Arc::clone(clock);
         }

@@ -119,6 +119,7 @@ pub async fn app_with(store: Store, account: AccountConfig) -> App {
         request_timeout: Duration::from_secs(20),
         clock: Some(Arc::new(EmulatedClock(control.clone()))),
         shared_budget: None,
+        http: Default::default(),
     };
     let engine = Engine::new(
         store.clone(),

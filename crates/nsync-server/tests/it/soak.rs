@@ -272,6 +272,7 @@ async fn soak_engine(app: &App) -> Engine {
         request_timeout: TIMEOUT,
         clock: Some(Arc::new(EmulatedClock(app.control()))),
         shared_budget: None,
+        http: Default::default(),
     };
     Engine::new(
         app.store.clone(),

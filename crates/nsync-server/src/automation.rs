@@ -399,8 +399,9 @@ fn is_transient(err: &EngineError) -> bool {
         EngineError::NetSuite(e) => e.is_retryable(),
         EngineError::Store(e) => !matches!(e, StoreError::NotFound { .. } | StoreError::Decrypt(_)),
         EngineError::RunFailed { source, .. } => is_transient(source),
-        EngineError::Config(_) | EngineError::NothingToConfirm(_) | EngineError::Stale { .. } => {
-            false
-        }
+        EngineError::Config(_)
+        | EngineError::SubsidiaryGone(_)
+        | EngineError::NothingToConfirm(_)
+        | EngineError::Stale { .. } => false,
     }
 }

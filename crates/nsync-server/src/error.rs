@@ -27,6 +27,9 @@ pub enum EngineError {
     /// The integration's configuration cannot be used (account id, credentials, ...).
     #[error("the integration cannot connect to NetSuite: {0}")]
     Config(String),
+    /// The integrated subsidiary is gone from NetSuite.
+    #[error("subsidiary {0} no longer exists in NetSuite; nothing was changed: connect the integration to another subsidiary, or remove it")]
+    SubsidiaryGone(nsync_core::SubsidiaryId),
     /// A confirmation for a run that holds no plan.
     #[error("run {0} is not waiting for a confirmation")]
     NothingToConfirm(RunId),

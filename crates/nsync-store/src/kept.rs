@@ -21,9 +21,14 @@ use nsync_core::{IntegrationId, StoredOption};
 
 use crate::{Applied, Store, StoreError};
 
-/// Records (mirror records plus options) kept across all integrations: a few hundred bytes
-/// each, so a few hundred megabytes at most.
-const CAPACITY: u64 = 1_000_000;
+/// Records (mirror records plus options) kept across all integrations, at about 600 bytes each
+/// (a worker of the Monday storm, `bench/storm.sh`, held 446 MB with a million): about 150 MB.
+const CAPACITY: u64 = 250_000;
+
+/// A copy nobody ran for this long goes: the weekly automatic update of most integrations runs
+/// again a week later, likely on another worker, and its copy only took memory meanwhile. An
+/// integration updated often (NetSuite notifications, people) keeps its copy.
+const IDLE: std::time::Duration = std::time::Duration::from_secs(30 * 60);
 
 /// An integration's mirror and the integrated options of its field, as of a state version.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -70,6 +75,7 @@ impl Default for KeptStates {
                 .weigher(|_, slot: &Arc<Slot>| slot.weight)
                 // Recency, not frequency: the integration that just ran is the one to keep.
                 .eviction_policy(EvictionPolicy::lru())
+                .time_to_idle(IDLE)
                 .build(),
         )
     }

@@ -101,10 +101,7 @@ async fn subsidiary_stands(
     {
         return Ok(());
     }
-    Err(EngineError::Config(format!(
-        "subsidiary {sub} no longer exists in NetSuite: nothing was changed; connect the \
-         integration to another subsidiary, or remove it"
-    )))
+    Err(EngineError::SubsidiaryGone(sub))
 }
 
 fn netsuite_scope(scope: Option<SubsidiaryId>) -> Scope {

@@ -209,9 +209,10 @@ impl From<EngineError> for ApiError {
     fn from(err: EngineError) -> Self {
         match err {
             EngineError::Busy { .. } => Self::Busy(err.to_string()),
-            EngineError::NetSuite(_) | EngineError::Config(_) | EngineError::SuspiciousRead(_) => {
-                Self::NetSuite(err.to_string())
-            }
+            EngineError::NetSuite(_)
+            | EngineError::Config(_)
+            | EngineError::SuspiciousRead(_)
+            | EngineError::SubsidiaryGone(_) => Self::NetSuite(err.to_string()),
             EngineError::NothingToConfirm(_) | EngineError::Stale { .. } => {
                 Self::NotConfirmable(err.to_string())
             }

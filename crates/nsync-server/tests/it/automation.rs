@@ -376,6 +376,10 @@ async fn notifications_must_be_signed_fresh_and_new_and_a_burst_queues_one_updat
 
 async fn metrics_count_runs_requests_and_the_queue(store: Store) {
     let api = api(store).await;
+    // The import's first request is refused for the account's limit, and retried.
+    api.emulator
+        .control()
+        .add_fault(FaultRule::next(FaultKind::TooManyRequests, 1));
     api.import_all().await;
     let text = api
         .http
@@ -386,11 +390,16 @@ async fn metrics_count_runs_requests_and_the_queue(store: Store) {
         .text()
         .await
         .unwrap();
+    let by_account =
+        format!("nsync_netsuite_throttled_by_account_total{{account=\"{ACCOUNT}\"}} 1");
     for expected in [
         "nsync_runs_total{kind=\"import\",status=\"succeeded\"} 1",
         "nsync_netsuite_requests_total{outcome=\"ok\"}",
         "nsync_run_duration_seconds_count{kind=\"import\"} 1",
         "nsync_job_queue_depth 0",
+        "nsync_netsuite_throttled_total 1",
+        by_account.as_str(),
+        "nsync_job_wait_seconds_count 0",
         "# EOF",
     ] {
         assert!(text.contains(expected), "{expected} missing from\n{text}");

@@ -29,7 +29,45 @@ both_backends!(
     the_import_customers_list_marks_searches_and_pages,
     importing_a_record_removed_here_restores_the_same_option,
     an_update_sees_a_removal_here_made_after_the_last_run,
+    an_update_of_a_subsidiary_deleted_in_netsuite_fails_with_the_reason_and_changes_nothing,
 );
+
+/// A subsidiary deleted while records still name it (NetSuite's own rules aside: the emulator's
+/// raw write): the records read as they were, and must not pass for the subsidiary's state.
+async fn an_update_of_a_subsidiary_deleted_in_netsuite_fails_with_the_reason_and_changes_nothing(
+    store: Store,
+) {
+    let app = app(store).await;
+    import_all(&app).await;
+    let before = app.options().await;
+    let c = parent_of(&app, in_scope_projects(&app)[0]);
+    app.tick();
+    app.control()
+        .rename(ACCOUNT, RecordKind::Customer, c, "Renamed meanwhile")
+        .unwrap();
+    app.control()
+        .apply_raw(
+            ACCOUNT,
+            Mutation::DeleteSubsidiary {
+                subsidiary: app.sub,
+            },
+        )
+        .unwrap();
+    let err = app.engine.update(app.integration, cli()).await.unwrap_err();
+    let text = err.to_string();
+    assert!(
+        matches!(&err, EngineError::RunFailed { source, .. } if matches!(**source, EngineError::SubsidiaryGone(_))),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "subsidiary {} no longer exists in NetSuite",
+            app.sub
+        )),
+        "{text}"
+    );
+    assert_eq!(app.options().await, before, "nothing was changed");
+}
 
 fn cli() -> RunOptions {
     RunOptions::new(RunTrigger::Cli)

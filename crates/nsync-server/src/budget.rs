@@ -56,7 +56,7 @@ impl StoreBudget {
     }
 
     fn hold_ms(&self) -> i64 {
-        i64::try_from(self.hold.as_millis()).unwrap_or(i64::MAX / 4)
+        millis(self.hold)
     }
 
     async fn take(
@@ -123,6 +123,10 @@ impl SharedBudget for StoreBudget {
     }
 }
 
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX / 4)
+}
+
 /// A slot held while its request is in flight: renewed in the background, given back on drop.
 struct Held {
     store: Store,
@@ -135,7 +139,7 @@ impl Held {
         let renewal = {
             let store = store.clone();
             let slot = slot.clone();
-            let hold_ms = i64::try_from(hold.as_millis()).unwrap_or(i64::MAX / 4);
+            let hold_ms = millis(hold);
             tokio::spawn(async move {
                 loop {
                     tokio::time::sleep(hold / 3).await;

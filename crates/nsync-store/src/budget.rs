@@ -58,10 +58,7 @@ impl Store {
         now_ms: i64,
         until_ms: i64,
     ) -> Result<Option<RequestSlot>, StoreError> {
-        let lock = match self.pool {
-            Pool::Sqlite(_) => "",
-            Pool::Postgres(_) => "FOR UPDATE SKIP LOCKED",
-        };
+        let lock = self.skip_locked();
         let sql = format!(
             "UPDATE netsuite_request_slots SET holder = $1, held_until_ms = $2 \
              WHERE account = $3 AND slot = (SELECT slot FROM netsuite_request_slots \

@@ -5,7 +5,7 @@
 use nsync_core::JobId;
 
 use crate::row::{id, Cols};
-use crate::store::{with_pool, Pool};
+use crate::store::with_pool;
 use crate::{Store, StoreError};
 
 /// Where a job stands.
@@ -127,10 +127,7 @@ impl Store {
         now_ms: i64,
         visibility_ms: i64,
     ) -> Result<Option<LeasedJob>, StoreError> {
-        let lock = match self.pool {
-            Pool::Sqlite(_) => "",
-            Pool::Postgres(_) => "FOR UPDATE SKIP LOCKED",
-        };
+        let lock = self.skip_locked();
         let sql = format!(
             "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_token = $1, leased_until_ms = $2, \
                 leased_at_ms = $3, leased_from = status \

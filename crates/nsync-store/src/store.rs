@@ -146,6 +146,15 @@ impl Store {
         }
     }
 
+    /// What a claim's inner `SELECT` ends with so that concurrent claimers skip each other's
+    /// rows: `FOR UPDATE SKIP LOCKED` on PostgreSQL; nothing on SQLite, whose writes are serial.
+    pub(crate) fn skip_locked(&self) -> &'static str {
+        match self.pool {
+            Pool::Sqlite(_) => "",
+            Pool::Postgres(_) => "FOR UPDATE SKIP LOCKED",
+        }
+    }
+
     /// How write transactions begin. SQLite takes the write lock up front (`IMMEDIATE`): a
     /// deferred transaction that reads first and writes later fails, rather than waits, when
     /// another connection wrote in between.

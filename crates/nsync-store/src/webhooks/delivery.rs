@@ -7,7 +7,7 @@ use secrecy::SecretString;
 use super::{endpoint_from_row, secret_aad, WebhookEndpoint, ENDPOINT_COLUMNS};
 use crate::audit::{append_audit_in, Audit};
 use crate::row::Cols;
-use crate::store::{with_pool, Pool};
+use crate::store::with_pool;
 use crate::{MasterKey, Store, StoreError};
 
 /// Where a delivery stands.
@@ -161,10 +161,7 @@ impl Store {
         now_ms: i64,
         lease_ms: i64,
     ) -> Result<Option<LeasedEndpoint>, StoreError> {
-        let lock = match self.pool {
-            Pool::Sqlite(_) => "",
-            Pool::Postgres(_) => "FOR UPDATE SKIP LOCKED",
-        };
+        let lock = self.skip_locked();
         let sql = format!(
             "UPDATE webhook_endpoints SET lease_token = $1, leased_until_ms = $2 WHERE id = (\
                SELECT w.id FROM webhook_endpoints w WHERE w.enabled \
